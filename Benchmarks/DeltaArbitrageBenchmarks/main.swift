@@ -1,0 +1,2 @@
+import DeltaArbitrage
+print("bench")

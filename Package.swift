@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "DeltaArbitrage",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "SpreadKernels", targets: ["SpreadKernels"]),
+        .library(name: "DeltaArbitrage", targets: ["DeltaArbitrage"]),
+        .executable(name: "delta-arb", targets: ["delta-arb"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLapack",
+            path: "Sources/CLapack",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        ),
+        .target(
+            name: "SpreadKernels",
+            dependencies: ["CLapack"],
+            linkerSettings: [.linkedLibrary("m")]
+        ),
+        .target(
+            name: "DeltaArbitrage",
+            dependencies: ["SpreadKernels"]
+        ),
+        .executableTarget(
+            name: "delta-arb",
+            dependencies: [
+                "DeltaArbitrage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "DeltaArbitrageBenchmarks",
+            dependencies: ["DeltaArbitrage", "SpreadKernels"],
+            path: "Benchmarks/DeltaArbitrageBenchmarks"
+        ),
+        .testTarget(
+            name: "SpreadKernelsTests",
+            dependencies: ["SpreadKernels"]
+        ),
+        .testTarget(
+            name: "DeltaArbitrageTests",
+            dependencies: ["DeltaArbitrage", "SpreadKernels"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,86 @@
+/// Base of the optimizer's errors (the seed's `OptimizationError`).
+///
+/// Catch `any OptimizationError` to handle every optimisation failure; each
+/// concrete type below is one of the seed's subclasses.
+public protocol OptimizationError: Error, Sendable, CustomStringConvertible {}
+
+/// Not enough data for a reliable optimisation or analysis (the seed's
+/// `InsufficientDataError`).
+public struct InsufficientDataError: OptimizationError, Equatable {
+    /// What was being computed (`"optimizeParameters"`, `"adf"`, ...).
+    public var operation: String
+    /// How many data points (rows or grid samples) it needs at least.
+    public var required: Int
+    /// How many it got.
+    public var available: Int
+    /// Extra context (window length, constant series, ...).
+    public var detail: String
+
+    public init(operation: String, required: Int, available: Int, detail: String = "") {
+        self.operation = operation
+        self.required = required
+        self.available = available
+        self.detail = detail
+    }
+
+    public var description: String {
+        "\(operation): insufficient data: need at least \(required), got \(available)"
+            + (detail.isEmpty ? "" : " (\(detail))")
+    }
+}
+
+/// Thresholds fail the safety rules (the seed's `ParameterValidationError`).
+public struct ParameterValidationError: OptimizationError, Equatable {
+    /// The parameter at fault, by its seed name (`entry_threshold`, `max_hours`, ...).
+    public var parameter: String
+    /// The offending value.
+    public var value: Double
+    /// The rule it broke.
+    public var rule: String
+
+    public init(parameter: String, value: Double, rule: String) {
+        self.parameter = parameter
+        self.value = value
+        self.rule = rule
+    }
+
+    public var description: String { "invalid \(parameter) = \(value): \(rule)" }
+}
+
+/// The optimisation did not finish within its time budget (the seed's
+/// `OptimizationTimeoutError`).
+public struct OptimizationTimeoutError: OptimizationError, Equatable {
+    /// The budget, in milliseconds.
+    public var budgetMilliseconds: Double
+    /// Grid points evaluated before the search stopped.
+    public var evaluatedPoints: Int
+    /// Grid points requested.
+    public var totalPoints: Int
+
+    public init(budgetMilliseconds: Double, evaluatedPoints: Int, totalPoints: Int) {
+        self.budgetMilliseconds = budgetMilliseconds
+        self.evaluatedPoints = evaluatedPoints
+        self.totalPoints = totalPoints
+    }
+
+    public var description: String {
+        "optimisation exceeded its \(budgetMilliseconds) ms budget after \(evaluatedPoints) of \(totalPoints) grid points"
+    }
+}
+
+/// A live parameter update failed; the strategy keeps its last good thresholds
+/// (the seed's `ParameterUpdateError`).
+public struct ParameterUpdateError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Why the update was refused.
+    public var reason: String
+    public init(reason: String) { self.reason = reason }
+    public var description: String { "parameter update failed: \(reason)" }
+}
+
+/// Market data could not be fetched for an optimisation (the seed's `DataFetchError`).
+public struct DataFetchError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Why the fetch failed.
+    public var reason: String
+    public init(reason: String) { self.reason = reason }
+    public var description: String { "market data fetch failed: \(reason)" }
+}

@@ -1,0 +1,65 @@
+/// Why market data could not be loaded or built, and where.
+///
+/// `description` reads like a compiler diagnostic —
+/// `ticks.csv:1042: column 'fut_bid_price': bid 101.5 above ask 101.2` —
+/// so a command-line tool can print it as it is.
+public struct MarketDataError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The kind of problem.
+    public enum Kind: String, Sendable, Equatable, CaseIterable {
+        /// The file could not be opened or read.
+        case unreadableFile
+        /// The input has no header row.
+        case emptyInput
+        /// A required column (`timestamp` or one of the four prices) is not in the header.
+        case missingColumn
+        /// The header names a column twice.
+        case duplicateColumn
+        /// A row has fewer fields than the header needs.
+        case missingField
+        /// A field is not a decimal number (or is NaN / infinite).
+        case invalidNumber
+        /// A timestamp is neither ISO-8601 nor an epoch number.
+        case invalidTimestamp
+        /// A price is zero or negative.
+        case nonPositivePrice
+        /// A market's bid is above its ask.
+        case crossedBook
+        /// A timestamp is earlier than the one on the row above.
+        case timeWentBackwards
+        /// Columns passed to `MarketData.init` have different lengths.
+        case columnLengthMismatch
+        /// No row has every price known.
+        case noCompleteRows
+    }
+
+    public var kind: Kind
+    /// The file, when the data came from one.
+    public var file: String?
+    /// 1-based line number in the file (the header is line 1).
+    public var line: Int?
+    /// The column's header name.
+    public var column: String?
+    /// 1-based field position of `column` in the line, when known.
+    public var field: Int?
+    /// What exactly was wrong, with the offending text.
+    public var detail: String
+
+    public init(kind: Kind, file: String? = nil, line: Int? = nil, column: String? = nil,
+                field: Int? = nil, detail: String) {
+        self.kind = kind
+        self.file = file
+        self.line = line
+        self.column = column
+        self.field = field
+        self.detail = detail
+    }
+
+    public var description: String {
+        var location = file ?? "<data>"
+        if let line { location += ":\(line)" }
+        if let field { location += ":\(field)" }
+        var text = location + ": "
+        if let column { text += "column '\(column)': " }
+        return text + detail
+    }
+}

@@ -1,0 +1,52 @@
+/// The parameters of the seed's `delta_neutral_backtest`.
+public struct BacktestRule: Sendable, Hashable {
+    /// Open when `entry_cost_pct < entryThresholdPct` (strict), in percent.
+    public var entryThresholdPct: Double
+    /// Take profit when `net_pnl_pct >= exitThresholdPct`, in percent.
+    public var exitThresholdPct: Double
+    /// Time out when the position has been held `>= maxHours` hours.
+    public var maxHours: Double
+    /// Spot taker fee as a fraction (0.0005 = 5 bp).
+    public var spotFee: Double
+    /// Futures taker fee as a fraction.
+    public var futFee: Double
+
+    /// The seed's defaults are 0.5 %, 0.1 %, 6 h and 5 bp per leg.
+    public init(
+        entryThresholdPct: Double = 0.5, exitThresholdPct: Double = 0.1,
+        maxHours: Double = 6, spotFee: Double = 0.0005, futFee: Double = 0.0005
+    ) {
+        self.entryThresholdPct = entryThresholdPct
+        self.exitThresholdPct = exitThresholdPct
+        self.maxHours = maxHours
+        self.spotFee = spotFee
+        self.futFee = futFee
+    }
+}
+
+/// Why a position was closed. Profit is checked before time.
+public enum ExitReason: UInt8, Sendable, Hashable, CaseIterable {
+    case profitTarget
+    case timeout
+
+    /// The seed's string: `profit_target` or `timeout`.
+    public var seedName: String {
+        switch self {
+        case .profitTarget: "profit_target"
+        case .timeout: "timeout"
+        }
+    }
+}
+
+/// A closed round trip, as row indices into the columns it was found in.
+public struct TradeIndices: Sendable, Hashable {
+    public var entryIndex: Int
+    public var exitIndex: Int
+    public var reason: ExitReason
+
+    public init(entryIndex: Int, exitIndex: Int, reason: ExitReason) {
+        self.entryIndex = entryIndex
+        self.exitIndex = exitIndex
+        self.reason = reason
+    }
+}

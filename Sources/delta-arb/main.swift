@@ -1,0 +1,2 @@
+import DeltaArbitrage
+print("delta-arb")
