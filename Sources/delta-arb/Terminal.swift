@@ -1,0 +1,109 @@
+import Foundation
+
+/// Standard error, for progress, diagnostics and logs (stdout carries results only).
+enum StandardError {
+    static func write(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    /// True when stderr is an interactive terminal (progress is shown only then).
+    static var isTerminal: Bool { isatty(STDERR_FILENO) != 0 }
+}
+
+/// A spinner with elapsed time on stderr, shown only when stderr is a
+/// terminal and only once the work has taken longer than a second, so that
+/// fast commands and pipelines print nothing extra.
+final class ProgressIndicator: @unchecked Sendable {
+    private let label: String
+    private let lock = NSLock()
+    private var finished = false
+    private var shown = false
+    private let start = Date()
+
+    /// Starts tracking `label`; call `finish()` when the work is done.
+    init(_ label: String, enabled: Bool = StandardError.isTerminal) {
+        self.label = label
+        guard enabled else { return }
+        let thread = Thread { [self] in self.spin() }
+        thread.start()
+    }
+
+    private func spin() {
+        let frames = Array("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏")
+        var frame = 0
+        Thread.sleep(forTimeInterval: 1)
+        while true {
+            lock.lock()
+            if finished { lock.unlock(); return }
+            shown = true
+            let elapsed = Date().timeIntervalSince(start)
+            StandardError.write("\r\(frames[frame % frames.count]) \(label) \(String(format: "%.1f", elapsed)) s ")
+            lock.unlock()
+            frame += 1
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+    }
+
+    /// Stops the spinner and clears its line.
+    func finish() {
+        lock.lock()
+        defer { lock.unlock() }
+        finished = true
+        if shown { StandardError.write("\r\u{1B}[2K") }
+    }
+
+    /// Runs `work` with a spinner labelled `label`.
+    static func run<T>(_ label: String, _ work: () throws -> T) rethrows -> T {
+        let progress = ProgressIndicator(label)
+        defer { progress.finish() }
+        return try work()
+    }
+}
+
+/// A plain-text table with right-aligned numeric columns, for human output.
+struct TextTable {
+    var headers: [String]
+    var rows: [[String]] = []
+    /// Columns (by index) that are left-aligned; the rest align right.
+    var leftAligned: Set<Int> = [0]
+
+    mutating func add(_ row: [String]) { rows.append(row) }
+
+    func render(indent: String = "  ") -> String {
+        var widths = headers.map(\.count)
+        for row in rows {
+            for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) }
+        }
+        func line(_ cells: [String]) -> String {
+            let padded = cells.enumerated().map { i, cell -> String in
+                let pad = String(repeating: " ", count: max(0, widths[i] - cell.count))
+                return leftAligned.contains(i) ? cell + pad : pad + cell
+            }
+            return indent + padded.joined(separator: "  ")
+        }
+        var out = [line(headers), indent + widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ")]
+        out += rows.map(line)
+        return out.joined(separator: "\n")
+    }
+}
+
+/// Number formatting shared by the human outputs.
+enum Format {
+    static func fixed(_ value: Double, _ digits: Int) -> String {
+        value.isFinite ? String(format: "%.\(digits)f", value) : "—"
+    }
+
+    static func percent(_ value: Double, _ digits: Int = 3) -> String {
+        value.isFinite ? String(format: "%.\(digits)f %%", value) : "—"
+    }
+
+    static func count(_ value: Int) -> String {
+        let digits = String(value)
+        var out = ""
+        for (i, ch) in digits.reversed().enumerated() {
+            if i > 0 && i % 3 == 0 && ch != "-" { out.append(",") }
+            out.append(ch)
+        }
+        return String(out.reversed())
+    }
+}

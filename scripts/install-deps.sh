@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the system packages the build needs when they are missing:
+# OpenBLAS + LAPACKE (least squares in the statistics kernels) and
+# CMake + Ninja (the second build). Idempotent; silent when all is present.
+set -euo pipefail
+export PATH="$PATH:/opt/swift/usr/bin"
+needed=(libopenblas-dev liblapacke-dev cmake ninja-build)
+missing=()
+for package in "${needed[@]}"; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}" >&2
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >&2
+fi
+command -v swift >/dev/null || { echo "swift not found (expected at /opt/swift/usr/bin)" >&2; exit 1; }

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, builds the package with its
+# tests (failing on any warning in the project's own sources), builds the
+# library targets and the CLI with CMake + Ninja, then runs `swift test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/opt/swift/usr/bin"
+scripts/install-deps.sh
+
+log=$(mktemp)
+swift build --build-tests 2>&1 | tee "$log" >&2
+if grep -E "^$PWD/(Sources|Tests|Benchmarks)/.*: warning:" "$log" >&2; then
+  echo "error: the build has warnings (warnings are bugs)" >&2
+  exit 1
+fi
+
+cmake -G Ninja -S . -B .build-cmake -DCMAKE_BUILD_TYPE=Release >&2
+cmake --build .build-cmake >&2
+.build-cmake/bin/delta-arb --help >/dev/null
+
+swift test
