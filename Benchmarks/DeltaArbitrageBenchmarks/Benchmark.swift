@@ -1,0 +1,157 @@
+import ArgumentParser
+import DeltaArbitrage
+import Foundation
+
+/// Times the engine (CSV ingest, backtest kernel, spread analysis) on generated
+/// book-ticker data and, in the same run, the Python peers on the same files,
+/// then writes one JSON result per workload into bench-results/.
+@main
+struct Benchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "DeltaArbitrageBenchmarks",
+        abstract: "Engine vs. pandas / numba / statsmodels on generated book ticks (build with -c release).")
+
+    @Option(help: "Workloads to run (comma-separated): \(Workload.all.map(\.name).joined(separator: ", ")).")
+    var workloads: String = "1d-100ms,10m-rows-100ms"
+
+    @Option(help: "Directory for the JSON results.")
+    var out: String = "bench-results"
+
+    @Option(help: "Scratch directory for the generated CSV files (large: ~130 bytes per row).")
+    var workDirectory: String = NSTemporaryDirectory() + "delta-arb-bench"
+
+    @Option(help: "Peers to run (comma-separated, as peers.py --only); 'none' to skip the peers.")
+    var peers: String = "ingest,backtest_row_loop,backtest_vectorised,backtest_numba,analysis_statsmodels"
+
+    @Option(help: "Rows of the seed's pandas row loop actually run (the rest is extrapolated per row).")
+    var rowLoopLimit: Int = 200_000
+
+    @Option(help: "Repetitions of each fast engine measurement (the best is kept).")
+    var repeats: Int = 5
+
+    @Option(help: "Random seed of the generated data.")
+    var seed: UInt64 = 42
+
+    func run() throws {
+        try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        for name in workloads.split(separator: ",").map(String.init) {
+            guard let workload = Workload.named(name) else {
+                throw ValidationError("unknown workload '\(name)'; choose from \(Workload.all.map(\.name))")
+            }
+            let result = try measure(workload)
+            let path = "\(out)/\(workload.name).json"
+            let json = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])
+            try json.write(to: URL(fileURLWithPath: path))
+            log("wrote \(path)")
+        }
+    }
+
+    func log(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+
+    func measure(_ workload: Workload) throws -> [String: Any] {
+        log("== \(workload.name): generating \(workload.hours) h of \(workload.tickMs) ms ticks")
+        let (generated, generateSeconds) = try Stopwatch.time { try workload.generate(seed: seed) }
+        let csv = "\(workDirectory)/\(workload.name).csv"
+        let (_, writeSeconds) = try Stopwatch.time { try generated.writeCSV(to: csv) }
+        let bytes = (try FileManager.default.attributesOfItem(atPath: csv)[.size] as? NSNumber)?.intValue ?? 0
+        let rows = generated.count
+        log("   \(rows) rows, \(bytes / 1_000_000) MB CSV; generate \(generateSeconds) s, write \(writeSeconds) s")
+
+        // Ingest: parse the CSV into columns.
+        let loader = MarketDataCSVLoader()
+        let (loaded, ingestSeconds) = try Stopwatch.best(of: min(repeats, 3)) { try loader.load(path: csv) }
+        let data = loaded.data
+        guard data == generated else { throw ValidationError("CSV round trip changed the data") }
+        log("   ingest \(ingestSeconds) s = \(Double(bytes) / ingestSeconds / 1e6) MB/s")
+
+        // Backtest: the kernel over loaded columns, then the full domain call with trade records.
+        let rule = BacktestRule()
+        let (kernel, kernelSeconds) = data.withBookColumns { columns in
+            Stopwatch.best(of: repeats) { BacktestKernel.run(columns, rule: rule) }
+        }
+        let (backtest, backtestSeconds) = try Stopwatch.best(of: repeats) { try deltaNeutralBacktest(data, rule: rule) }
+        let bytesRead = Double(rows) * Double(MemoryLayout<Int64>.size + 4 * MemoryLayout<Double>.size)
+        log("   backtest kernel \(kernelSeconds) s (\(Double(rows) / kernelSeconds / 1e6) M rows/s), \(kernel.trades.count) trades")
+
+        // Spread analysis on the 1 s as-of grid.
+        let (report, analysisSeconds) = try Stopwatch.best(of: min(repeats, 3)) {
+            try SpreadAnalyzer.analyze(data, options: SpreadAnalysisOptions())
+        }
+        log("   analysis \(analysisSeconds) s")
+
+        let performance = OptimizationPerformance(
+            optimizationDurationMs: (backtestSeconds + analysisSeconds) * 1000,
+            dataPointsProcessed: rows,
+            memoryUsageMb: ProcessMemory.peakResidentMegabytes(),
+            cacheHitRatio: 0)
+
+        var engine: [String: Any] = [
+            "ingest": ["seconds": ingestSeconds, "mb_per_second": Double(bytes) / ingestSeconds / 1e6,
+                       "rows_per_second": Double(rows) / ingestSeconds],
+            "backtest_kernel": ["seconds": kernelSeconds, "rows_per_second": Double(rows) / kernelSeconds,
+                                "gb_per_second_of_columns": bytesRead / kernelSeconds / 1e9,
+                                "trades": kernel.trades.count],
+            "backtest_with_trade_records": ["seconds": backtestSeconds, "rows_per_second": Double(rows) / backtestSeconds],
+            "analysis": ["seconds": analysisSeconds, "grid_points": report.extras.gridPoints,
+                         "adf_statistic": report.meanReversion.adfStatistic,
+                         "adf_used_lag": report.extras.adfUsedLag,
+                         "regime_changes": report.spreadAnalysis.regimeChanges],
+            "optimization_performance": try JSONSerialization.jsonObject(with: JSONEncoder().encode(performance)),
+        ]
+        engine["generate_seconds"] = generateSeconds
+        engine["write_csv_seconds"] = writeSeconds
+
+        var document: [String: Any] = [
+            "workload": ["name": workload.name, "hours": workload.hours, "mean_tick_ms": workload.tickMs,
+                         "rows": rows, "csv_bytes": bytes, "seed": seed],
+            "machine": machineDescription(),
+            "date": ISO8601DateFormatter().string(from: Date()),
+            "build": "release",
+            "engine": engine,
+            "backtest_summary": ["trades": backtest.summary.trades, "total_pnl_pct": backtest.summary.totalPnlPct],
+        ]
+
+        let selected = peers == "none" ? [] : peers.split(separator: ",").map(String.init)
+        if !selected.isEmpty {
+            log("   running peers: \(selected.joined(separator: ", "))")
+            let peer = Peers.run(
+                csv: csv, rule: (rule.entryThresholdPct, rule.exitThresholdPct, rule.maxHours, rule.spotFee, rule.futFee),
+                only: selected, rowLoopLimit: rowLoopLimit, gridRowsLimit: 0, workDirectory: workDirectory)
+            document["peers"] = peer
+            var ratios: [String: Any] = [:]
+            func ratio(_ name: String, _ peerSeconds: Double?, _ engineSeconds: Double) {
+                if let peerSeconds { ratios[name] = peerSeconds / engineSeconds }
+            }
+            ratio("ingest_vs_pandas_read_csv", peer.number("ingest", "seconds"), ingestSeconds)
+            ratio("backtest_vs_numba", peer.number("backtest_numba", "seconds"), kernelSeconds)
+            ratio("backtest_vs_pandas_vectorised", peer.number("backtest_vectorised", "seconds"), kernelSeconds)
+            ratio("backtest_vs_pandas_row_loop_extrapolated",
+                  peer.number("backtest_row_loop", "extrapolated_full_file_seconds"), kernelSeconds)
+            ratio("analysis_vs_statsmodels", peer.number("analysis_statsmodels", "seconds"), analysisSeconds)
+            document["ratios_peer_seconds_over_engine_seconds"] = ratios
+            var checks: [String: Any] = [:]
+            if let trades = peer.number("backtest_numba", "trades") {
+                checks["numba_trades_equal_engine"] = Int(trades) == kernel.trades.count
+            }
+            if let adf = peer.number("analysis_statsmodels", "results", "adf_statistic") {
+                checks["adf_statistic_relative_difference"] = abs(adf - report.meanReversion.adfStatistic) / abs(adf)
+            }
+            document["cross_checks"] = checks
+            for (name, value) in ratios.sorted(by: { $0.key < $1.key }) { log("   \(name): \(value)") }
+        }
+        try? FileManager.default.removeItem(atPath: csv)
+        return document
+    }
+
+    func machineDescription() -> [String: Any] {
+        var cpu = "unknown"
+        if let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+           let line = info.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+           let name = line.split(separator: ":").last {
+            cpu = name.trimmingCharacters(in: .whitespaces)
+        }
+        return ["cpu": cpu, "cores": ProcessInfo.processInfo.activeProcessorCount,
+                "memory_gib": Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824]
+    }
+}

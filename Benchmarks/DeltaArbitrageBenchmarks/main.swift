@@ -1,2 +1,0 @@
-import DeltaArbitrage
-print("bench")

@@ -1,0 +1,101 @@
+import ArgumentParser
+import DeltaArbitrage
+import Foundation
+
+struct Analyze: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure how the spread of a CSV file behaves.",
+        discussion: """
+            The spread s = (spot_ask − fut_bid) / spot_ask · 100 (percent) is sampled on a \
+            uniform time grid (the last row at or before each grid time). On it: mean, \
+            sample standard deviation and percentiles; autocorrelation to lag 50; the \
+            augmented Dickey–Fuller test (constant, lag chosen by AIC, MacKinnon p-value); \
+            an AR(1) fit Δs = α + β·s₋₁ giving half-life, reversion speed and long-term \
+            mean; Engle's ARCH-LM test (5 lags) for volatility clustering; and the number \
+            of regime changes found by PELT in the means of consecutive blocks.
+            """
+    )
+
+    @OptionGroup var input: InputOptions
+
+    @Option(help: ArgumentHelp("Spacing of the sampling grid, in seconds.", valueName: "seconds"))
+    var gridStep: Double = 1
+
+    @Option(help: ArgumentHelp("Grid samples per block for regime detection.", valueName: "n"))
+    var blockSize: Int = 60
+
+    @Option(help: ArgumentHelp("PELT penalty (default 2·σ̂²·ln n from the block means).", valueName: "value"))
+    var penalty: Double?
+
+    @Flag(help: "Print one JSON document {\"spread_analysis\": {...}, \"mean_reversion\": {...}} instead of tables.")
+    var json = false
+
+    func validate() throws {
+        guard gridStep > 0, gridStep.isFinite else { throw ValidationError("--grid-step must be a positive number of seconds") }
+        guard blockSize >= 1 else { throw ValidationError("--block-size must be at least 1") }
+        if let penalty, !(penalty >= 0 && penalty.isFinite) {
+            throw ValidationError("--penalty must be a non-negative number")
+        }
+    }
+
+    func run() throws {
+        try reportingFailures {
+            let data = try input.load()
+            var options = SpreadAnalysisOptions()
+            options.gridStepSeconds = gridStep
+            options.regimeBlockSize = blockSize
+            options.regimePenalty = penalty
+            let report = try ProgressIndicator.run("analysing") {
+                try SpreadAnalyzer.analyze(data, options: options)
+            }
+            if json {
+                print(String(decoding: try makeJSONEncoder().encode(report), as: UTF8.self))
+            } else {
+                print(AnalysisReportText(file: input.file, data: data, report: report).text)
+            }
+        }
+    }
+}
+
+/// The human rendering of a spread analysis.
+struct AnalysisReportText {
+    let file: String
+    let data: MarketData
+    let report: SpreadReport
+
+    var text: String {
+        let a = report.spreadAnalysis
+        let m = report.meanReversion
+        let x = report.extras
+        var lines = ["Spread analysis of \(file): \(Format.count(data.count)) rows, \(DataSpan(data).text)",
+                     "Grid: \(Format.count(x.gridPoints)) samples every \(Format.fixed(x.gridStepSeconds, 3)) s", ""]
+        var distribution = TextTable(headers: ["distribution (entry cost, %)", "value"])
+        distribution.add(["mean", Format.fixed(a.meanSpread, 5)])
+        distribution.add(["standard deviation", Format.fixed(a.stdSpread, 5)])
+        for (q, value) in a.percentiles.sorted(by: { $0.key < $1.key }) {
+            distribution.add(["percentile \(q)", Format.fixed(value, 5)])
+        }
+        lines.append(distribution.render())
+        lines.append("")
+        var reversion = TextTable(headers: ["mean reversion", "value"])
+        reversion.add(["ADF statistic", Format.fixed(m.adfStatistic, 4)])
+        reversion.add(["ADF p-value", Format.fixed(m.pValue, 6)])
+        reversion.add(["ADF lags (AIC) / nobs", "\(x.adfUsedLag) / \(Format.count(x.adfNobs))"])
+        reversion.add(["critical values 1/5/10 %",
+                       "\(Format.fixed(x.adfCriticalValues.onePercent, 3)) / \(Format.fixed(x.adfCriticalValues.fivePercent, 3)) / \(Format.fixed(x.adfCriticalValues.tenPercent, 3))"])
+        reversion.add(["stationary at 5 %", m.pValue < 0.05 ? "yes" : "no"])
+        reversion.add(["half-life", m.halfLife.isFinite ? "\(Format.fixed(m.halfLife * 60, 2)) min" : "none (no reversion)"])
+        reversion.add(["reversion speed", "\(Format.fixed(m.reversionSpeed, 4)) / h"])
+        reversion.add(["long-term mean", Format.percent(m.longTermMean, 5)])
+        reversion.add(["ARCH-LM (5 lags) / p", "\(Format.fixed(x.archLMStatistic, 2)) / \(Format.fixed(x.archLMPValue, 6))"])
+        reversion.add(["volatility clustering", m.volatilityClustering ? "yes" : "no"])
+        reversion.add(["regime changes", "\(a.regimeChanges)"])
+        lines.append(reversion.render())
+        lines.append("")
+        let lags = [1, 2, 5, 10, 20, 50].filter { $0 < a.autocorrelation.count }
+        var acf = TextTable(headers: ["autocorrelation lag"] + lags.map { "\($0)" })
+        acf.add(["ρ"] + lags.map { Format.fixed(a.autocorrelation[$0], 4) })
+        lines.append(acf.render())
+        return lines.joined(separator: "\n")
+    }
+}
