@@ -772,14 +772,14 @@ class Runner:
 
 
 def versions():
+    import importlib.metadata as md
     v = {}
-    for name, mod in (("numpy", np), ("pandas", pd), ("numba", numba), ("ruptures", rpt)):
-        v[name] = getattr(mod, "__version__", None) if mod is not None else None
-    if sm_stattools is not None:
-        import statsmodels
-        v["statsmodels"] = statsmodels.__version__
-    else:
-        v["statsmodels"] = None
+    for name in ("numpy", "pandas", "numba", "statsmodels", "ruptures"):
+        try:
+            importlib.import_module(name)  # installed *and* importable, else null
+            v[name] = md.version(name)
+        except Exception:
+            v[name] = None
     return v
 
 
