@@ -15,6 +15,13 @@ public struct AR1Fit: Sendable, Equatable {
     /// Residuals `ε̂_t`, `t = 1 … n − 1` (length `n − 1`).
     public var residuals: [Double]
 
+    public init(alpha: Double, beta: Double, standardErrors: [Double], residuals: [Double]) {
+        self.alpha = alpha
+        self.beta = beta
+        self.standardErrors = standardErrors
+        self.residuals = residuals
+    }
+
     /// Mean-reversion parameters for a grid step of `gridStepSeconds`.
     ///
     /// With `φ = 1 + β`:
