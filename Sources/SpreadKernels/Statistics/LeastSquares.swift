@@ -167,14 +167,11 @@ public enum LeastSquares {
 
     /// `[Double]` convenience for `ols(design:rows:columns:response:)`.
     public static func ols(design: [Double], rows: Int, columns: Int, response: [Double]) throws(StatisticsError) -> OLSResult {
-        let result: Result<OLSResult, StatisticsError> = design.withUnsafeBufferPointer { d in
-            response.withUnsafeBufferPointer { y in
-                Result { () throws(StatisticsError) -> OLSResult in
-                    try ols(design: d, rows: rows, columns: columns, response: y)
-                }
+        try design.withUnsafeBufferPointer { (d) throws(StatisticsError) -> OLSResult in
+            try response.withUnsafeBufferPointer { (y) throws(StatisticsError) -> OLSResult in
+                try ols(design: d, rows: rows, columns: columns, response: y)
             }
         }
-        return try result.get()
     }
 
     /// Completes an OLS fit of the first `k` columns from a factorisation:
