@@ -248,8 +248,11 @@ public struct SpreadStatisticsDetails: Sendable, Equatable, Codable {
 /// Everything `SpreadAnalyzer.analyze` computes. JSON:
 /// `{"spread_analysis": …, "mean_reversion": …, "details": …}`.
 public struct SpreadReport: Sendable, Equatable, Codable {
+    /// Distribution, autocorrelation, half-life and regime count.
     public var spreadAnalysis: SpreadAnalysis
+    /// AR(1), ADF and ARCH-LM summary in the seed's shape.
     public var meanReversion: MeanReversionMetrics
+    /// The supporting numbers DESIGN.md asks to report.
     public var details: SpreadStatisticsDetails
 
     public init(spreadAnalysis: SpreadAnalysis, meanReversion: MeanReversionMetrics, details: SpreadStatisticsDetails) {
