@@ -84,10 +84,10 @@ public struct Trade: Sendable, Hashable, Codable {
         self.entryFutBid = futBid
         self.exitSpotBid = spotBid
         self.exitFutAsk = futAsk
-        // The same two subtractions `netPnlPct` performs, so the reported
-        // legs add up to exactly the P&L the exit decision saw.
-        self.spotPnlPts = exitSpotReceive - entrySpotCost
-        self.futPnlPts = entryFutReceive - exitFutCost
+        // The same leg functions `netPnlPct` uses, so the reported legs add
+        // up to exactly the P&L the exit decision saw.
+        self.spotPnlPts = SeedFormulas.spotPnlPts(entrySpotCost: entrySpotCost, exitSpotReceive: exitSpotReceive)
+        self.futPnlPts = SeedFormulas.futPnlPts(entryFutReceive: entryFutReceive, exitFutCost: exitFutCost)
         self.totalPnlPts = spotPnlPts + futPnlPts
         self.netPnlPct = SeedFormulas.netPnlPct(
             entrySpotCost: entrySpotCost, entryFutReceive: entryFutReceive,

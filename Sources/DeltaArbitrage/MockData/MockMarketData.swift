@@ -122,9 +122,12 @@ public struct MockMarketConfig: Sendable, Hashable {
     /// Largest number of rows the generator will build (≈ 29 GB of columns).
     public static let maxRows = 400_000_000
 
-    /// The number of rows these settings produce.
+    /// The number of rows these settings produce (meaningful once
+    /// `validate()` passes; never traps on odd values).
     public var rowCount: Int {
-        max(2, Int((hours * 3600 / meanTickInterval).rounded()) + 1)
+        let gaps = (hours * 3600 / meanTickInterval).rounded()
+        guard gaps.isFinite, gaps >= 1 else { return 2 }
+        return Int(min(gaps, Double(Self.maxRows))) + 1
     }
 
     /// Checks every parameter.
