@@ -91,6 +91,19 @@ struct BacktestDomainTests {
         #expect(s.exits(.profitTarget) == 1 && s.exits(.timeout) == 1)
     }
 
+    @Test func summaryFromIndicesEqualsSummaryFromTrades() throws {
+        for seed in 0..<3 as Range<UInt64> {
+            let data = try generateMockMarketData(hours: 12, seed: seed)
+            let result = try deltaNeutralBacktest(data)
+            let direct = data.withBookColumns {
+                BacktestSummary(result.trades.map(\.indices), columns: $0, rule: BacktestRule(),
+                                spanNanoseconds: data.spanNanoseconds)
+            }
+            #expect(direct == result.summary)
+            #expect(result.summary.trades > 0)
+        }
+    }
+
     @Test func seedDefaultsOverloadMatchesRule() throws {
         let data = try generateMockMarketData(hours: 6, seed: 4)
         #expect(try deltaNeutralBacktest(data) == deltaNeutralBacktest(data, rule: BacktestRule()))
@@ -227,7 +240,7 @@ struct BacktestDomainTests {
         trade.exitTimeNanoseconds = t0 + 123_456_789
         #expect(trade.exitTime == "2023-11-14T22:13:20.123456789Z")
         #expect(try JSONDecoder().decode(Trade.self, from: makeJSONEncoder().encode(trade)) == trade)
-        #expect(parseISO8601UTC("1969-12-31T23:59:59.5Z") == -500_000_000)
-        #expect(parseISO8601UTC("2023-11-14T22:13:20+01:00") == nil)
+        #expect(parseBacktestJSONTime("1969-12-31T23:59:59.5Z") == -500_000_000)
+        #expect(parseBacktestJSONTime("2023-11-14T22:13:20+01:00") == nil)
     }
 }

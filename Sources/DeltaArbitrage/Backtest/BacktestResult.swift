@@ -72,7 +72,7 @@ public struct OpenPositionReport: Sendable, Hashable, Codable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         func time(_ key: CodingKeys) throws -> Int64 {
             let text = try c.decode(String.self, forKey: key)
-            guard let ns = parseISO8601UTC(text) else {
+            guard let ns = parseBacktestJSONTime(text) else {
                 throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "bad time '\(text)'")
             }
             return ns

@@ -170,7 +170,7 @@ public struct Trade: Sendable, Hashable, Codable {
 
     private static func decodeTime(_ c: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> Int64 {
         let text = try c.decode(String.self, forKey: key)
-        guard let ns = parseISO8601UTC(text) else {
+        guard let ns = parseBacktestJSONTime(text) else {
             throw DecodingError.dataCorruptedError(
                 forKey: key, in: c, debugDescription: "expected ISO-8601 UTC time like 2025-10-12T06:17:00.123Z, got '\(text)'")
         }
@@ -182,7 +182,7 @@ public struct Trade: Sendable, Hashable, Codable {
 /// `YYYY-MM-DDTHH:MM:SS[.fraction]Z` with 0…9 fractional digits. General
 /// ISO-8601 input (offsets, spaces, epochs) is the CSV loader's business;
 /// this only has to round-trip our own JSON.
-func parseISO8601UTC(_ text: String) -> Int64? {
+func parseBacktestJSONTime(_ text: String) -> Int64? {
     let b = Array(text.utf8)
     func number(_ from: Int, _ count: Int) -> Int? {
         guard from + count <= b.count else { return nil }
