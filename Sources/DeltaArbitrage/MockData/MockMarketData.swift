@@ -69,8 +69,11 @@ public enum SpreadRegime: String, Sendable, Hashable, Codable, CaseIterable {
 ///
 /// Each ingredient has its own `Xoshiro256StarStar` stream derived from the
 /// seed (1 times, 2 spot, 3 basis, 4 half-spreads, 5 bursts, 6–9 quantities),
-/// so the output is identical on every platform for a given seed and changing
-/// one ingredient's parameters leaves the others' draws unchanged.
+/// so changing one ingredient's parameters leaves the others' draws unchanged
+/// and thread scheduling never affects the result. The random integers are the
+/// same everywhere; the columns are bit-identical for a seed wherever the C
+/// library's `exp`/`log` are (they may differ in the last bit between, say,
+/// glibc and Darwin).
 public struct MockMarketConfig: Sendable, Hashable {
     /// Span of the data in hours.
     public var hours: Double = 24
@@ -175,7 +178,7 @@ public struct MockMarketConfig: Sendable, Hashable {
 ///   - spreadVolatility: stationary standard deviation of the basis
 ///     `fut_mid/spot_mid − 1`, a fraction of price (0.002 = 0.2 %).
 ///   - trendStrength: drift of the basis mean, fraction of price per hour.
-///   - seed: the same seed gives bit-identical columns on every platform.
+///   - seed: the same seed gives bit-identical columns (on one C math library).
 ///   - tickInterval: mean seconds between rows (0.1 for 100 ms ticks).
 /// - Throws: `ParameterValidationError` for non-finite or out-of-range parameters.
 public func generateMockMarketData(
