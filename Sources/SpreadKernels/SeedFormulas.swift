@@ -45,6 +45,18 @@ public enum SeedFormulas {
         futAsk * (1 + futFee)
     }
 
+    /// P&L of the spot leg in price points: `exit_spot_receive − entry_spot_cost`.
+    @inlinable @inline(__always)
+    public static func spotPnlPts(entrySpotCost: Double, exitSpotReceive: Double) -> Double {
+        exitSpotReceive - entrySpotCost
+    }
+
+    /// P&L of the futures leg in price points: `entry_fut_receive − exit_fut_cost`.
+    @inlinable @inline(__always)
+    public static func futPnlPts(entryFutReceive: Double, exitFutCost: Double) -> Double {
+        entryFutReceive - exitFutCost
+    }
+
     /// Net P&L of closing now, in percent of the entry spot cost:
     /// `((exit_spot_receive − entry_spot_cost) + (entry_fut_receive − exit_fut_cost)) / entry_spot_cost · 100`.
     @inlinable @inline(__always)
@@ -52,8 +64,8 @@ public enum SeedFormulas {
         entrySpotCost: Double, entryFutReceive: Double,
         exitSpotReceive: Double, exitFutCost: Double
     ) -> Double {
-        let spotPnl = exitSpotReceive - entrySpotCost
-        let futPnl = entryFutReceive - exitFutCost
+        let spotPnl = spotPnlPts(entrySpotCost: entrySpotCost, exitSpotReceive: exitSpotReceive)
+        let futPnl = futPnlPts(entryFutReceive: entryFutReceive, exitFutCost: exitFutCost)
         return (spotPnl + futPnl) / entrySpotCost * 100
     }
 

@@ -1,0 +1,224 @@
+/// One closed round trip of the seed's delta-neutral backtest: long spot
+/// bought at the ask and short futures sold at the bid on the entry row,
+/// both legs unwound on the exit row.
+///
+/// Every number is one of DESIGN.md's formulas evaluated in `Double` through
+/// `SeedFormulas`, with `A` = `entrySpotAsk`, `B` = `entryFutBid`, spot fee
+/// `f_s` and futures fee `f_f`:
+///
+/// - `spot_pnl_pts  = exit_spot_bid·(1 − f_s) − A·(1 + f_s)`
+/// - `fut_pnl_pts   = B·(1 − f_f) − exit_fut_ask·(1 + f_f)`
+/// - `total_pnl_pts = spot_pnl_pts + fut_pnl_pts`
+/// - `net_pnl_pct   = total_pnl_pts / (A·(1 + f_s)) · 100`
+/// - `entry_spread_pct = (A − B) / A · 100` (the entry cost)
+/// - `exit_spread_pct  = (exit_fut_ask − exit_spot_bid) / exit_fut_ask · 100`
+/// - `spread_improvement = entry_spread_pct − exit_spread_pct`
+/// - `hours = (exit_time − entry_time) / 1e9 / 3600` (nanoseconds → hours)
+///
+/// JSON uses the seed's snake_case keys; `entry_time`/`exit_time` are ISO-8601
+/// UTC text, and non-finite numbers are written as `null`. The nanosecond
+/// timestamps are kept as Swift properties so nothing is lost to formatting.
+public struct Trade: Sendable, Hashable, Codable {
+    /// 0-based row of the entry in the data the backtest ran on.
+    public var entryIndex: Int
+    /// 0-based row of the exit.
+    public var exitIndex: Int
+    /// Entry time, nanoseconds since the Unix epoch (UTC).
+    public var entryTimeNanoseconds: Int64
+    /// Exit time, nanoseconds since the Unix epoch (UTC).
+    public var exitTimeNanoseconds: Int64
+    /// Holding time in hours.
+    public var hours: Double
+    /// Spot ask paid at entry (`A`).
+    public var entrySpotAsk: Double
+    /// Futures bid received at entry (`B`).
+    public var entryFutBid: Double
+    /// Spot bid received at exit.
+    public var exitSpotBid: Double
+    /// Futures ask paid at exit.
+    public var exitFutAsk: Double
+    /// Fee-adjusted P&L of the spot leg, in price points.
+    public var spotPnlPts: Double
+    /// Fee-adjusted P&L of the futures leg, in price points.
+    public var futPnlPts: Double
+    /// `spotPnlPts + futPnlPts`.
+    public var totalPnlPts: Double
+    /// Net P&L in percent of the fee-adjusted entry spot cost.
+    public var netPnlPct: Double
+    /// Entry cost `(A − B)/A · 100` at the entry row, in percent.
+    public var entrySpreadPct: Double
+    /// `(fut_ask − spot_bid)/fut_ask · 100` at the exit row, in percent.
+    public var exitSpreadPct: Double
+    /// `entrySpreadPct − exitSpreadPct`, in percentage points.
+    public var spreadImprovement: Double
+    /// Why the position was closed.
+    public var exitReason: ExitReason
+
+    /// Entry time as ISO-8601 UTC text (millisecond precision, or nanosecond
+    /// when the time is not a whole millisecond).
+    public var entryTime: String { UTCTime.iso8601(nanoseconds: entryTimeNanoseconds) }
+    /// Exit time as ISO-8601 UTC text.
+    public var exitTime: String { UTCTime.iso8601(nanoseconds: exitTimeNanoseconds) }
+
+    /// Builds the trade a kernel found, reading the quotes of its entry and
+    /// exit rows from `columns` (the same columns the kernel ran on).
+    ///
+    /// - Precondition: both indices are rows of `columns`.
+    public init(_ indices: TradeIndices, columns: BookColumns, rule: BacktestRule) {
+        let entry = indices.entryIndex, exit = indices.exitIndex
+        precondition(entry >= 0 && exit < columns.count && entry <= exit, "trade indices out of range")
+        let spotAsk = columns.spotAsk[entry], futBid = columns.futBid[entry]
+        let spotBid = columns.spotBid[exit], futAsk = columns.futAsk[exit]
+        let entrySpotCost = SeedFormulas.entrySpotCost(spotAsk: spotAsk, spotFee: rule.spotFee)
+        let entryFutReceive = SeedFormulas.entryFutReceive(futBid: futBid, futFee: rule.futFee)
+        let exitSpotReceive = SeedFormulas.exitSpotReceive(spotBid: spotBid, spotFee: rule.spotFee)
+        let exitFutCost = SeedFormulas.exitFutCost(futAsk: futAsk, futFee: rule.futFee)
+        let entrySpread = SeedFormulas.entryCostPct(spotAsk: spotAsk, futBid: futBid)
+        let exitSpread = SeedFormulas.exitSpreadPct(spotBid: spotBid, futAsk: futAsk)
+        self.entryIndex = entry
+        self.exitIndex = exit
+        self.entryTimeNanoseconds = columns.timestamps[entry]
+        self.exitTimeNanoseconds = columns.timestamps[exit]
+        self.hours = SeedFormulas.hours(fromNanoseconds: columns.timestamps[exit] - columns.timestamps[entry])
+        self.entrySpotAsk = spotAsk
+        self.entryFutBid = futBid
+        self.exitSpotBid = spotBid
+        self.exitFutAsk = futAsk
+        // The same leg functions `netPnlPct` uses, so the reported legs add
+        // up to exactly the P&L the exit decision saw.
+        self.spotPnlPts = SeedFormulas.spotPnlPts(entrySpotCost: entrySpotCost, exitSpotReceive: exitSpotReceive)
+        self.futPnlPts = SeedFormulas.futPnlPts(entryFutReceive: entryFutReceive, exitFutCost: exitFutCost)
+        self.totalPnlPts = spotPnlPts + futPnlPts
+        self.netPnlPct = SeedFormulas.netPnlPct(
+            entrySpotCost: entrySpotCost, entryFutReceive: entryFutReceive,
+            exitSpotReceive: exitSpotReceive, exitFutCost: exitFutCost)
+        self.entrySpreadPct = entrySpread
+        self.exitSpreadPct = exitSpread
+        self.spreadImprovement = entrySpread - exitSpread
+        self.exitReason = indices.reason
+    }
+
+    /// Builds the trade a kernel found in `data`.
+    public init(_ indices: TradeIndices, data: MarketData, rule: BacktestRule) {
+        self = data.withBookColumns { Trade(indices, columns: $0, rule: rule) }
+    }
+
+    /// The row indices and reason, as the kernel reports them.
+    public var indices: TradeIndices {
+        TradeIndices(entryIndex: entryIndex, exitIndex: exitIndex, reason: exitReason)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case entryIndex = "entry_index", exitIndex = "exit_index"
+        case entryTime = "entry_time", exitTime = "exit_time"
+        case hours
+        case entrySpotAsk = "entry_spot_ask", entryFutBid = "entry_fut_bid"
+        case exitSpotBid = "exit_spot_bid", exitFutAsk = "exit_fut_ask"
+        case spotPnlPts = "spot_pnl_pts", futPnlPts = "fut_pnl_pts", totalPnlPts = "total_pnl_pts"
+        case netPnlPct = "net_pnl_pct"
+        case entrySpreadPct = "entry_spread_pct", exitSpreadPct = "exit_spread_pct"
+        case spreadImprovement = "spread_improvement"
+        case exitReason = "exit_reason"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(entryIndex, forKey: .entryIndex)
+        try c.encode(exitIndex, forKey: .exitIndex)
+        try c.encode(entryTime, forKey: .entryTime)
+        try c.encode(exitTime, forKey: .exitTime)
+        try c.encodeFinite(hours, forKey: .hours)
+        try c.encodeFinite(entrySpotAsk, forKey: .entrySpotAsk)
+        try c.encodeFinite(entryFutBid, forKey: .entryFutBid)
+        try c.encodeFinite(exitSpotBid, forKey: .exitSpotBid)
+        try c.encodeFinite(exitFutAsk, forKey: .exitFutAsk)
+        try c.encodeFinite(spotPnlPts, forKey: .spotPnlPts)
+        try c.encodeFinite(futPnlPts, forKey: .futPnlPts)
+        try c.encodeFinite(totalPnlPts, forKey: .totalPnlPts)
+        try c.encodeFinite(netPnlPct, forKey: .netPnlPct)
+        try c.encodeFinite(entrySpreadPct, forKey: .entrySpreadPct)
+        try c.encodeFinite(exitSpreadPct, forKey: .exitSpreadPct)
+        try c.encodeFinite(spreadImprovement, forKey: .spreadImprovement)
+        try c.encode(exitReason.seedName, forKey: .exitReason)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        entryIndex = try c.decode(Int.self, forKey: .entryIndex)
+        exitIndex = try c.decode(Int.self, forKey: .exitIndex)
+        entryTimeNanoseconds = try Self.decodeTime(c, .entryTime)
+        exitTimeNanoseconds = try Self.decodeTime(c, .exitTime)
+        hours = try c.decodeFinite(forKey: .hours)
+        entrySpotAsk = try c.decodeFinite(forKey: .entrySpotAsk)
+        entryFutBid = try c.decodeFinite(forKey: .entryFutBid)
+        exitSpotBid = try c.decodeFinite(forKey: .exitSpotBid)
+        exitFutAsk = try c.decodeFinite(forKey: .exitFutAsk)
+        spotPnlPts = try c.decodeFinite(forKey: .spotPnlPts)
+        futPnlPts = try c.decodeFinite(forKey: .futPnlPts)
+        totalPnlPts = try c.decodeFinite(forKey: .totalPnlPts)
+        netPnlPct = try c.decodeFinite(forKey: .netPnlPct)
+        entrySpreadPct = try c.decodeFinite(forKey: .entrySpreadPct)
+        exitSpreadPct = try c.decodeFinite(forKey: .exitSpreadPct)
+        spreadImprovement = try c.decodeFinite(forKey: .spreadImprovement)
+        let reason = try c.decode(String.self, forKey: .exitReason)
+        guard let parsed = ExitReason.allCases.first(where: { $0.seedName == reason }) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .exitReason, in: c, debugDescription: "unknown exit_reason '\(reason)'")
+        }
+        exitReason = parsed
+    }
+
+    private static func decodeTime(_ c: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> Int64 {
+        let text = try c.decode(String.self, forKey: key)
+        guard let ns = parseBacktestJSONTime(text) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: key, in: c, debugDescription: "expected ISO-8601 UTC time like 2025-10-12T06:17:00.123Z, got '\(text)'")
+        }
+        return ns
+    }
+}
+
+/// Reads back exactly the shape `UTCTime.iso8601(nanoseconds:)` writes:
+/// `YYYY-MM-DDTHH:MM:SS[.fraction]Z` with 0…9 fractional digits. General
+/// ISO-8601 input (offsets, spaces, epochs) is the CSV loader's business;
+/// this only has to round-trip our own JSON.
+func parseBacktestJSONTime(_ text: String) -> Int64? {
+    let b = Array(text.utf8)
+    func number(_ from: Int, _ count: Int) -> Int? {
+        guard from + count <= b.count else { return nil }
+        var value = 0
+        for k in from..<(from + count) {
+            let d = Int(b[k]) - 48
+            guard d >= 0 && d <= 9 else { return nil }
+            value = value * 10 + d
+        }
+        return value
+    }
+    func char(_ at: Int, _ c: UInt8) -> Bool { at < b.count && b[at] == c }
+    guard let year = number(0, 4), char(4, 45), let month = number(5, 2), char(7, 45),
+        let day = number(8, 2), char(10, 84), let hour = number(11, 2), char(13, 58),
+        let minute = number(14, 2), char(16, 58), let second = number(17, 2),
+        (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60
+    else { return nil }
+    var at = 19
+    var fraction: Int64 = 0
+    if char(at, 46) {
+        at += 1
+        var digits = 0
+        while at < b.count, b[at] >= 48, b[at] <= 57 {
+            guard digits < 9 else { return nil }
+            fraction = fraction * 10 + Int64(b[at] - 48)
+            digits += 1
+            at += 1
+        }
+        guard digits > 0 else { return nil }
+        for _ in digits..<9 { fraction *= 10 }
+    }
+    guard char(at, 90), at + 1 == b.count else { return nil }
+    let days = Int64(UTCTime.daysFromCivil(year: year, month: month, day: day))
+    let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second)
+    let (ns, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+    guard !overflow else { return nil }
+    let (total, overflow2) = ns.addingReportingOverflow(fraction)
+    return overflow2 ? nil : total
+}
