@@ -33,6 +33,11 @@ import Darwin
 /// cores, then checked in file order, so the result never depends on the split.
 public struct MarketDataCSVLoader: Sendable {
     public var options: MarketDataCSVOptions
+    /// Smallest chunk worth a thread of its own. Internal so that tests can
+    /// exercise chunk boundaries on small inputs.
+    var minimumChunkBytes = 4 << 20
+    /// Chunk count cap; nil means one per core (at most 8). Internal for tests.
+    var maximumChunks: Int? = nil
 
     public init(options: MarketDataCSVOptions = MarketDataCSVOptions()) {
         self.options = options
@@ -103,7 +108,11 @@ public struct MarketDataCSVLoader: Sendable {
         let parser = CSVChunkParser(layout: layout, file: name, skipBadRows: options.skipBadRows,
                                     maxErrors: max(0, options.maxReportedErrors))
 
-        let ranges = Self.chunkRanges(base, dataStart..<end, parallel: options.parallel)
+        let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        let chunkCount = options.parallel
+            ? min(maximumChunks ?? min(max(cores, 1), 8), (end - dataStart) / max(minimumChunkBytes, 1))
+            : 1
+        let ranges = Self.chunkRanges(base, dataStart..<end, count: chunkCount)
         let rowsPerByte = Self.estimatedRowsPerByte(base, dataStart..<end)
         var chunks: [CSVChunk] = []
         if ranges.count == 1 {
@@ -189,11 +198,8 @@ public struct MarketDataCSVLoader: Sendable {
             blankLines: blankLines)
     }
 
-    /// Chunks of at least 4 MiB, one per core up to 8, split just after a newline.
-    static func chunkRanges(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, parallel: Bool) -> [Range<Int>] {
-        let minimumChunk = 4 << 20
-        let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-        let count = parallel ? min(max(cores, 1), 8, range.count / minimumChunk) : 1
+    /// `count` chunks of about equal size, each ending just after a newline.
+    static func chunkRanges(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, count: Int) -> [Range<Int>] {
         if count <= 1 { return [range] }
         var ranges: [Range<Int>] = []
         var start = range.lowerBound
