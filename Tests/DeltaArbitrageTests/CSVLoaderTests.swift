@@ -126,8 +126,9 @@ private func identical(_ a: MarketData, _ b: MarketData) -> Bool {
 
     @Test func headerErrors() {
         expectError("", .emptyInput, line: nil, column: nil, field: nil)
-        expectError("\u{FEFF}", .emptyInput, line: nil, column: nil, field: nil)
-        expectError("\n", .emptyInput, line: nil, column: nil, field: nil)
+        expectError("\u{FEFF}", .emptyInput, line: 1, column: nil, field: nil)
+        expectError("\n", .emptyInput, line: 1, column: nil, field: nil)
+        expectError("\n" + header + "\n1,2,1,4,3\n", .emptyInput, line: 1, column: nil, field: nil)
         expectError(header, .emptyInput, line: 1, column: nil, field: nil)
         expectError(header + "\r\n\r\n", .emptyInput, line: 1, column: nil, field: nil)
         expectError("timestamp,spot_ask_price,spot_bid_price,fut_ask_price\n1,2,1,4\n",
@@ -275,10 +276,17 @@ private func identical(_ a: MarketData, _ b: MarketData) -> Bool {
         serial.minimumChunkBytes = 1
         let reference = try serial.load(text: text, name: "t.csv")
         #expect(reference.rowsSkipped > 0)
-        for chunks in [2, 3, 7] {
+        let path = temporaryPath("chunks")
+        defer { unlink(path) }
+        try text.write(toPath: path)
+        for (chunks, block) in [(2, 1 << 30), (3, 1 << 30), (7, 1 << 30), (1, 1), (1, 100), (3, 4_000), (2, 10_000)] {
             var loader = MarketDataCSVLoader(options: MarketDataCSVOptions(skipBadRows: true, parallel: true))
             loader.minimumChunkBytes = 1
             loader.maximumChunks = chunks
+            loader.blockBytes = block
+            let fromFile = try loader.load(path: path)
+            #expect(identical(fromFile.data, reference.data))
+            #expect(fromFile.firstErrors.map(\.line) == reference.firstErrors.map(\.line))
             let result = try loader.load(text: text, name: "t.csv")
             #expect(identical(result.data, reference.data))
             #expect(result.leadingRowsDropped == reference.leadingRowsDropped)
@@ -319,6 +327,15 @@ func sampleData(rows: Int, seed: UInt64) throws -> MarketData {
     }
     return try MarketData(timestamps: timestamps, spotAskPrice: sa, spotBidPrice: sb, futAskPrice: fa, futBidPrice: fb,
                           spotAskQuantity: q[0], spotBidQuantity: q[1], futAskQuantity: q[2], futBidQuantity: q[3])
+}
+
+private extension String {
+    func write(toPath path: String) throws {
+        guard let file = fopen(path, "wb") else { throw MarketDataError(kind: .unwritableFile, file: path, detail: "test") }
+        defer { fclose(file) }
+        var copy = self
+        copy.withUTF8 { _ = fwrite($0.baseAddress, 1, $0.count, file) }
+    }
 }
 
 private func temporaryPath(_ tag: String) -> String {

@@ -76,19 +76,37 @@ struct CSVChunkParser: Sendable {
 
     var storeCount: Int { storeSlot.count }
 
+    /// A bad field, described by positions only; the error text is built later, off the hot path.
+    private struct RowFailure {
+        var kind: MarketDataError.Kind
+        var field: Int
+        var start: Int
+        var end: Int
+    }
+
     /// Parses the lines in `range` of `base` (the range starts at a line start).
-    func parse(_ base: UnsafePointer<UInt8>, range: Range<Int>, estimatedRows: Int) -> CSVChunk {
-        let chunk = CSVChunk(columns: CSVRawColumns(storeCount: storeCount, capacity: estimatedRows))
-        let columns = chunk.columns
+    ///
+    /// Each field is parsed where it lies: numbers in the common
+    /// `digits[.digits]` form are converted while scanning for the comma;
+    /// anything else (signs, exponents, spaces, quotes, bad text) takes the
+    /// general path, which decides acceptance on its own. The row's values are
+    /// written straight into the columns at the next index, which only
+    /// advances when the whole row is good.
+    func parse(_ base: UnsafePointer<UInt8>, range: Range<Int>, into columns: CSVRawColumns) -> CSVChunk {
+        columns.count = 0
+        let chunk = CSVChunk(columns: columns)
         let storeCount = self.storeCount
         let fieldCount = layout.fieldCount
-        let row = UnsafeMutablePointer<Double>.allocate(capacity: storeCount)
-        defer { row.deallocate() }
 
         var p = range.lowerBound
         let end = range.upperBound
         var line = 0
         var lastStoredLine = Int.min
+        var blankLines = 0
+        var n = columns.count
+        var capacity = columns.capacity
+        var timestamps = columns.timestamps
+        let values = columns.values
 
         fieldStore.withUnsafeBufferPointer { fieldStore in
             while p < end {
@@ -105,91 +123,128 @@ struct CSVChunkParser: Sendable {
                 let lineStart = p
                 p = lineEnd + 1
                 if e == lineStart {
-                    chunk.blankLines += 1
+                    blankLines += 1
                     continue
                 }
+                if n == capacity {
+                    columns.count = n
+                    columns.grow()
+                    capacity = columns.capacity
+                    timestamps = columns.timestamps
+                }
+                for k in 0..<storeCount { values[k][n] = .nan }
 
-                for k in 0..<storeCount { row[k] = .nan }
-                var timestamp: Int64 = 0
                 var field = 0
-                var fieldStart = lineStart
-                var failure: MarketDataError? = nil
+                var q = lineStart
+                var failure: RowFailure? = nil
                 while true {
-                    var q = fieldStart
-                    while q < e && base[q] != 0x2C { q += 1 }
                     if field >= fieldCount {
-                        failure = error(.extraField, line: thisLine, field: field, base, fieldStart, e,
-                                        "more fields than the \(fieldCount) header columns")
+                        failure = RowFailure(kind: .extraField, field: field, start: q, end: e)
                         break
                     }
-                    var a = fieldStart, b = q
-                    while a < b && (base[a] == 0x20 || base[a] == 0x09) { a += 1 }
-                    while b > a && (base[b - 1] == 0x20 || base[b - 1] == 0x09) { b -= 1 }
-                    if a < b && (base[a] == 0x22 || base[b - 1] == 0x22) {
-                        if let bad = unquote(base, &a, &b, line: thisLine, field: field, lineEnd: e) {
-                            failure = bad
-                            break
-                        }
-                    }
                     let store = fieldStore[field]
+                    var next = q
                     if store >= 0 {
-                        if a < b {
-                            guard let value = DecimalParser.parse(base + a, count: b - a) else {
-                                failure = error(.invalidNumber, line: thisLine, field: field, base, a, b,
-                                                "not a finite decimal number")
-                                break
-                            }
-                            if store < 4 {
-                                if !(value > 0) {
-                                    failure = error(.nonPositivePrice, line: thisLine, field: field, base, a, b,
-                                                    "price must be positive")
+                        if q < e && base[q] != 0x2C {
+                            if let (value, stop) = DecimalParser.parseUnsignedPrefix(base, from: q, end: e),
+                               stop == e || base[stop] == 0x2C, store >= 4 || value > 0 {
+                                values[store][n] = value
+                                next = stop
+                            } else {
+                                while next < e && base[next] != 0x2C { next += 1 }
+                                if let bad = generalValue(base, q, next, store: store, field: field, lineEnd: e,
+                                                          into: values[store] + n) {
+                                    failure = bad
                                     break
                                 }
-                            } else if value < 0 {
-                                failure = error(.negativeQuantity, line: thisLine, field: field, base, a, b,
-                                                "quantity must not be negative")
+                            }
+                        }
+                    } else {
+                        while next < e && base[next] != 0x2C { next += 1 }
+                        if store == -1 {
+                            var a = q, b = next
+                            if a == b || Self.needsTrim(base[a]) || Self.needsTrim(base[b - 1]) {
+                                if let bad = trimAndUnquote(base, &a, &b, field: field, lineEnd: e) {
+                                    failure = bad
+                                    break
+                                }
+                            }
+                            guard a < b, let t = TimestampParser.parse(base + a, count: b - a) else {
+                                failure = RowFailure(kind: .invalidTimestamp, field: field, start: a, end: b)
                                 break
                             }
-                            row[store] = value
+                            timestamps[n] = t
+                        } else if q < next && (base[q] == 0x22 || base[next - 1] == 0x22) {
+                            var a = q, b = next
+                            if let bad = trimAndUnquote(base, &a, &b, field: field, lineEnd: e) {
+                                failure = bad
+                                break
+                            }
                         }
-                    } else if store == -1 {
-                        guard a < b, let t = TimestampParser.parse(base + a, count: b - a) else {
-                            failure = error(.invalidTimestamp, line: thisLine, field: field, base, a, b,
-                                            "not an ISO-8601 time or epoch number in range")
-                            break
-                        }
-                        timestamp = t
                     }
                     field += 1
-                    if q >= e { break }
-                    fieldStart = q + 1
+                    if next >= e { break }
+                    q = next + 1
                 }
                 if failure == nil && field < fieldCount {
-                    failure = error(.missingField, line: thisLine, field: field, base, e, e,
-                                    "row has \(field) fields, the header has \(fieldCount)")
+                    failure = RowFailure(kind: .missingField, field: field, start: e, end: e)
                 }
                 if let failure {
+                    let error = makeError(failure, line: thisLine, base)
                     if skipBadRows {
                         chunk.skipped += 1
-                        chunk.skippedByKind[failure.kind, default: 0] += 1
-                        if chunk.errors.count < maxErrors { chunk.errors.append(failure) }
+                        chunk.skippedByKind[error.kind, default: 0] += 1
+                        if chunk.errors.count < maxErrors { chunk.errors.append(error) }
                         continue
                     }
-                    chunk.fatal = failure
+                    chunk.fatal = error
                     break
                 }
-                if thisLine != lastStoredLine &+ 1 { chunk.anchors.append((columns.count, thisLine)) }
+                if thisLine != lastStoredLine &+ 1 { chunk.anchors.append((n, thisLine)) }
                 lastStoredLine = thisLine
-                columns.append(timestamp: timestamp, row: row)
+                n += 1
             }
         }
+        columns.count = n
+        chunk.blankLines = blankLines
         chunk.lineCount = line
         return chunk
     }
 
+    @inline(__always)
+    private static func needsTrim(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x22 }
+
+    /// Any value field the fused fast path did not take: trims, unquotes,
+    /// parses with the general decimal parser and checks the sign.
+    @inline(never)
+    private func generalValue(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int, store: Int, field: Int,
+                              lineEnd: Int, into slot: UnsafeMutablePointer<Double>) -> RowFailure? {
+        var a = start, b = end
+        if let bad = trimAndUnquote(base, &a, &b, field: field, lineEnd: lineEnd) { return bad }
+        if a == b { return nil }  // blank after trimming: no update, like an empty field
+        guard let value = DecimalParser.parse(base + a, count: b - a) else {
+            return RowFailure(kind: .invalidNumber, field: field, start: a, end: b)
+        }
+        if store < 4 ? !(value > 0) : value < 0 {
+            return RowFailure(kind: store < 4 ? .nonPositivePrice : .negativeQuantity, field: field, start: a, end: b)
+        }
+        slot.pointee = value
+        return nil
+    }
+
+    /// Trims spaces and tabs, then strips one pair of enclosing quotes, or
+    /// explains why the field's quoting is unsupported.
+    private func trimAndUnquote(_ base: UnsafePointer<UInt8>, _ a: inout Int, _ b: inout Int,
+                                field: Int, lineEnd: Int) -> RowFailure? {
+        while a < b && (base[a] == 0x20 || base[a] == 0x09) { a += 1 }
+        while b > a && (base[b - 1] == 0x20 || base[b - 1] == 0x09) { b -= 1 }
+        guard a < b && (base[a] == 0x22 || base[b - 1] == 0x22) else { return nil }
+        return unquote(base, &a, &b, field: field, lineEnd: lineEnd)
+    }
+
     /// Strips one pair of enclosing quotes, or explains why the field's quoting is unsupported.
     private func unquote(_ base: UnsafePointer<UInt8>, _ a: inout Int, _ b: inout Int,
-                         line: Int, field: Int, lineEnd: Int) -> MarketDataError? {
+                         field: Int, lineEnd: Int) -> RowFailure? {
         let enclosed = b - a >= 2 && base[a] == 0x22 && base[b - 1] == 0x22
         var inner = enclosed ? a + 1 : b
         while inner < b - 1 && base[inner] != 0x22 { inner += 1 }
@@ -199,22 +254,27 @@ struct CSVChunkParser: Sendable {
             return nil
         }
         // Show the rest of the line: an embedded comma splits the quoted text across fields.
-        return error(.invalidQuoting, line: line, field: field, base, a, lineEnd,
-                     "quoted fields with embedded commas or quotes are not supported")
+        return RowFailure(kind: .invalidQuoting, field: field, start: a, end: lineEnd)
     }
 
-    /// Builds an error for field `field` (0-based) with the offending text; only on the error path.
+    /// The error for a bad field (`field` is 0-based), quoting the offending text.
     @inline(never)
-    private func error(_ kind: MarketDataError.Kind, line: Int, field: Int,
-                       _ base: UnsafePointer<UInt8>, _ a: Int, _ b: Int, _ why: String) -> MarketDataError {
-        let text = String(decoding: UnsafeBufferPointer(start: base + a, count: min(b - a, 80)), as: UTF8.self)
-        let column: String?
-        if field < layout.fieldCount {
-            column = layout.fieldNames[field]
-        } else {
-            column = nil
+    private func makeError(_ failure: RowFailure, line: Int, _ base: UnsafePointer<UInt8>) -> MarketDataError {
+        let field = failure.field
+        let text = String(decoding: UnsafeBufferPointer(start: base + failure.start,
+                                                        count: min(failure.end - failure.start, 80)), as: UTF8.self)
+        let why: String
+        switch failure.kind {
+        case .missingField: why = "row has \(field) fields, the header has \(layout.fieldCount)"
+        case .extraField: why = "more fields than the \(layout.fieldCount) header columns: '\(text)'"
+        case .invalidQuoting: why = "quoted fields with embedded commas or quotes are not supported: '\(text)'"
+        case .invalidNumber: why = "not a finite decimal number: '\(text)'"
+        case .nonPositivePrice: why = "price must be positive: '\(text)'"
+        case .negativeQuantity: why = "quantity must not be negative: '\(text)'"
+        case .invalidTimestamp: why = "not an ISO-8601 time or epoch number in range: '\(text)'"
+        default: why = "'\(text)'"
         }
-        let detail = kind == .missingField ? why : "\(why): '\(text)'"
-        return MarketDataError(kind: kind, file: file, line: line, column: column, field: field + 1, detail: detail)
+        let column = field < layout.fieldCount ? layout.fieldNames[field] : nil
+        return MarketDataError(kind: failure.kind, file: file, line: line, column: column, field: field + 1, detail: why)
     }
 }

@@ -9,9 +9,9 @@ import Darwin
 /// present in the header). An empty field is stored as NaN, meaning "carry
 /// forward"; the text "NaN" itself never parses, so NaN is unambiguous.
 ///
-/// Raw `malloc` memory rather than `Array` because the hot loop appends nine
-/// values per row and growth by `realloc` of a large block is a cheap
-/// `mremap`, not a copy. Reserved but untouched capacity costs no memory.
+/// Raw `malloc` memory rather than `Array` so that the hot loop writes
+/// through plain pointers. One set is reused for every block of the input,
+/// so it grows to the rows of one block and stays there.
 ///
 /// `@unchecked Sendable`: a chunk is created, filled and read by one thread at
 /// a time; `DispatchQueue.concurrentPerform` returns only after every chunk is
@@ -19,7 +19,8 @@ import Darwin
 final class CSVRawColumns: @unchecked Sendable {
     let storeCount: Int
     private(set) var capacity: Int
-    /// Rows stored. The validator lowers it when it compacts rows in place.
+    /// Rows stored. The parser sets it as it goes; the validator lowers it when it
+    /// compacts rows in place.
     var count = 0
     private(set) var timestamps: UnsafeMutablePointer<Int64>
     private(set) var values: UnsafeMutablePointer<UnsafeMutablePointer<Double>>
@@ -38,17 +39,9 @@ final class CSVRawColumns: @unchecked Sendable {
         values.deallocate()
     }
 
-    /// Appends one row whose values are in `row[0..<storeCount]`.
-    @inline(__always)
-    func append(timestamp: Int64, row: UnsafePointer<Double>) {
-        if count == capacity { grow() }
-        timestamps[count] = timestamp
-        for k in 0..<storeCount { values[k][count] = row[k] }
-        count += 1
-    }
-
+    /// Grows every column by half. Callers reload `timestamps` and `values[k]` afterwards.
     @inline(never)
-    private func grow() {
+    func grow() {
         let newCapacity = capacity + capacity / 2 + 16
         timestamps = Self.reallocate(timestamps, newCapacity)
         for k in 0..<storeCount { values[k] = Self.reallocate(values[k], newCapacity) }

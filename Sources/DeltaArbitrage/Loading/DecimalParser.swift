@@ -104,6 +104,42 @@ enum DecimalParser {
         return slowPath(start, count: n)
     }
 
+    /// The common CSV case, fused with field scanning: unsigned `digits[.digits]`
+    /// starting at `i`, stopping at the first other byte (or `end`). Returns the
+    /// value and where it stopped, or nil when the text needs the general
+    /// `parse` (sign, exponent, no digits, more than 19 significant digits, or
+    /// outside the exact fast path). The caller checks what follows.
+    @inline(__always)
+    static func parseUnsignedPrefix(_ base: UnsafePointer<UInt8>, from start: Int, end: Int) -> (value: Double, end: Int)? {
+        var i = start
+        var significand: UInt64 = 0
+        var digits = 0
+        while i < end {
+            let d = base[i] &- UInt8(ascii: "0")
+            if d > 9 { break }
+            significand = significand &* 10 &+ UInt64(d)
+            digits &+= 1
+            i += 1
+        }
+        var fractionDigits = 0
+        if i < end && base[i] == UInt8(ascii: ".") {
+            i += 1
+            let fractionStart = i
+            while i < end {
+                let d = base[i] &- UInt8(ascii: "0")
+                if d > 9 { break }
+                significand = significand &* 10 &+ UInt64(d)
+                i += 1
+            }
+            fractionDigits = i - fractionStart
+            digits &+= fractionDigits
+        }
+        // Leading zeros count as digits here, so 19 digits can never overflow UInt64.
+        guard digits > 0, digits <= 19, fractionDigits <= 22, significand <= 1 << 53 else { return nil }
+        let value = Double(significand)
+        return (fractionDigits == 0 ? value : value / exactPowerOfTen(fractionDigits), i)
+    }
+
     /// 10^e for 0 <= e <= 22, all exactly representable.
     @inline(__always)
     static func exactPowerOfTen(_ e: Int) -> Double {
