@@ -73,6 +73,14 @@ private func identical(_ a: MarketData, _ b: MarketData) -> Bool {
         }
     }
 
+    @Test func datesChangeBetweenRows() throws {
+        let text = header + "\n2025-02-28T23:59:59.999Z,2,1,4,3\n2025-03-01T00:00:00Z,2,1,4,3\n2025-03-01 00:00:01,2,1,4,3\n"
+        #expect(try load(text).data.timestamps == [1_740_787_199_999_000_000, 1_740_787_200_000_000_000,
+                                                   1_740_787_201_000_000_000])
+        expectError(header + "\n2025-02-28T23:59:59Z,2,1,4,3\n2025-02-29T00:00:00Z,2,1,4,3\n",
+                    .invalidTimestamp, line: 3, column: "timestamp", field: 1)
+    }
+
     @Test func crlfBomNoFinalNewlineBlankLines() throws {
         let plain = header + "\n1760249820,2,1,4,3\n1760249821,2.5,1.5,4,3\n"
         let reference = try load(plain).data

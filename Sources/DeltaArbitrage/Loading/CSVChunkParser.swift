@@ -103,6 +103,7 @@ struct CSVChunkParser: Sendable {
         var line = 0
         var lastStoredLine = Int.min
         var blankLines = 0
+        var dateCache = TimestampParser.DateCache()
         var n = columns.count
         var capacity = columns.capacity
         var timestamps = columns.timestamps
@@ -169,7 +170,7 @@ struct CSVChunkParser: Sendable {
                                     break
                                 }
                             }
-                            guard a < b, let t = TimestampParser.parse(base + a, count: b - a) else {
+                            guard a < b, let t = TimestampParser.parse(base + a, count: b - a, cache: &dateCache) else {
                                 failure = RowFailure(kind: .invalidTimestamp, field: field, start: a, end: b)
                                 break
                             }

@@ -29,29 +29,37 @@ struct CSVRowValidator {
         let storeCount = parser.storeCount
         let timestamps = columns.timestamps
         let values = columns.values
+        let spotAsk = values[0], spotBid = values[1], futAsk = values[2], futBid = values[3]
         let n = columns.count
         var write = 0
+        var hasPrevious = self.hasPrevious
+        var previous = self.previous
+        let last = UnsafeMutablePointer<Double>.allocate(capacity: storeCount)
+        defer { last.deallocate() }
+        for k in 0..<storeCount { last[k] = self.last[k] }
+        defer { for k in 0..<storeCount { self.last[k] = last[k] } }
+        defer {
+            self.hasPrevious = hasPrevious
+            self.previous = previous
+            columns.count = write
+        }
+
         for read in 0..<n {
             let t = timestamps[read]
-            var failure: MarketDataError? = nil
+            var failed = FailedCheck.none
             if hasPrevious && t < previous {
-                failure = error(.timeWentBackwards, slot: CSVColumnLayout.timestampSlot, chunk, read, firstLine,
-                                "\(UTCTime.iso8601(nanoseconds: t)) is before \(UTCTime.iso8601(nanoseconds: previous)) on the row above")
-            }
-            if failure == nil {
+                failed = .timeWentBackwards
+            } else {
                 for k in 0..<storeCount where values[k][read].isNaN { values[k][read] = last[k] }
-                let spotAsk = values[0][read], spotBid = values[1][read]
-                let futAsk = values[2][read], futBid = values[3][read]
                 // NaN compares false, so an unknown price never counts as crossed.
-                if spotBid > spotAsk {
-                    failure = error(.crossedBook, slot: CSVColumnLayout.spotBidSlot, chunk, read, firstLine,
-                                    "spot bid \(spotBid) above ask \(spotAsk)")
-                } else if futBid > futAsk {
-                    failure = error(.crossedBook, slot: CSVColumnLayout.futBidSlot, chunk, read, firstLine,
-                                    "futures bid \(futBid) above ask \(futAsk)")
+                if spotBid[read] > spotAsk[read] {
+                    failed = .spotCrossed
+                } else if futBid[read] > futAsk[read] {
+                    failed = .futuresCrossed
                 }
             }
-            if let failure {
+            if failed != .none {
+                let failure = describe(failed, chunk, read, firstLine, previous: previous)
                 if !parser.skipBadRows { throw failure }
                 skipped += 1
                 skippedByKind[failure.kind, default: 0] += 1
@@ -61,7 +69,7 @@ struct CSVRowValidator {
             hasPrevious = true
             previous = t
             for k in 0..<storeCount { last[k] = values[k][read] }
-            if values[0][read].isNaN || values[1][read].isNaN || values[2][read].isNaN || values[3][read].isNaN {
+            if spotAsk[read].isNaN || spotBid[read].isNaN || futAsk[read].isNaN || futBid[read].isNaN {
                 leadingDropped += 1
                 continue
             }
@@ -71,7 +79,27 @@ struct CSVRowValidator {
             }
             write += 1
         }
-        columns.count = write
+    }
+
+    private enum FailedCheck { case none, timeWentBackwards, spotCrossed, futuresCrossed }
+
+    /// The error for a failed check on row `row` of `chunk`; off the hot path.
+    @inline(never)
+    private func describe(_ failed: FailedCheck, _ chunk: CSVChunk, _ row: Int, _ firstLine: Int,
+                          previous: Int64) -> MarketDataError {
+        let values = chunk.columns.values
+        switch failed {
+        case .spotCrossed:
+            return error(.crossedBook, slot: CSVColumnLayout.spotBidSlot, chunk, row, firstLine,
+                         "spot bid \(values[1][row]) above ask \(values[0][row])")
+        case .futuresCrossed:
+            return error(.crossedBook, slot: CSVColumnLayout.futBidSlot, chunk, row, firstLine,
+                         "futures bid \(values[3][row]) above ask \(values[2][row])")
+        case .none, .timeWentBackwards:
+            let t = chunk.columns.timestamps[row]
+            return error(.timeWentBackwards, slot: CSVColumnLayout.timestampSlot, chunk, row, firstLine,
+                         "\(UTCTime.iso8601(nanoseconds: t)) is before \(UTCTime.iso8601(nanoseconds: previous)) on the row above")
+        }
     }
 
     @inline(never)

@@ -18,13 +18,27 @@
 ///
 /// Results outside the `Int64` nanosecond range (years 1678–2262) are rejected.
 enum TimestampParser {
+    /// The last ISO date seen and its day number: consecutive ticks share
+    /// their date, so the calendar arithmetic runs once a day, not once a row.
+    struct DateCache {
+        var text: (UInt64, UInt16) = (0, 0)
+        var days = 0
+        var valid = false
+    }
+
     /// Parses `count` bytes at `start`; nil when the text is not a valid timestamp.
     @inline(__always)
-    static func parse(_ start: UnsafePointer<UInt8>, count n: Int) -> Int64? {
+    static func parse(_ start: UnsafePointer<UInt8>, count n: Int, cache: inout DateCache) -> Int64? {
         if n >= 10 && start[4] == UInt8(ascii: "-") {
-            return parseISO(start, count: n)
+            return parseISO(start, count: n, cache: &cache)
         }
         return parseEpoch(start, count: n)
+    }
+
+    /// Parses `count` bytes at `start` without a date cache.
+    static func parse(_ start: UnsafePointer<UInt8>, count n: Int) -> Int64? {
+        var cache = DateCache()
+        return parse(start, count: n, cache: &cache)
     }
 
     @inline(__always)
@@ -39,12 +53,21 @@ enum TimestampParser {
         return a * 10 + b
     }
 
-    static func parseISO(_ p: UnsafePointer<UInt8>, count n: Int) -> Int64? {
-        guard let y1 = twoDigits(p, 0), let y2 = twoDigits(p, 2), p[7] == UInt8(ascii: "-"),
-              let month = twoDigits(p, 5), let day = twoDigits(p, 8)
-        else { return nil }
-        let year = y1 * 100 + y2
-        guard (1...12).contains(month), day >= 1, day <= daysInMonth(year: year, month: month) else { return nil }
+    static func parseISO(_ p: UnsafePointer<UInt8>, count n: Int, cache: inout DateCache) -> Int64? {
+        let raw = UnsafeRawPointer(p)
+        let dateText = (raw.loadUnaligned(as: UInt64.self), raw.loadUnaligned(fromByteOffset: 8, as: UInt16.self))
+        let days: Int
+        if cache.valid && cache.text == dateText {
+            days = cache.days
+        } else {
+            guard let y1 = twoDigits(p, 0), let y2 = twoDigits(p, 2), p[7] == UInt8(ascii: "-"),
+                  let month = twoDigits(p, 5), let day = twoDigits(p, 8)
+            else { return nil }
+            let year = y1 * 100 + y2
+            guard month >= 1, month <= 12, day >= 1, day <= daysInMonth(year: year, month: month) else { return nil }
+            days = UTCTime.daysFromCivil(year: year, month: month, day: day)
+            cache = DateCache(text: dateText, days: days, valid: true)
+        }
 
         var hour = 0, minute = 0, second = 0
         var fractionNanos: Int64 = 0
@@ -92,7 +115,6 @@ enum TimestampParser {
             }
             if i != n { return nil }
         }
-        let days = UTCTime.daysFromCivil(year: year, month: month, day: day)
         // Local time minus its offset from UTC gives UTC.
         let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second - offsetSeconds)
         let scaled = seconds.multipliedReportingOverflow(by: 1_000_000_000)
