@@ -356,3 +356,15 @@ private extension String {
         split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }
+
+@Test func writerTimestampTextMatchesUTCTime() {
+    var rng = SplitMix64(seed: 7)
+    var cache = (day: Int64.min, text: [UInt8]())
+    var values: [Int64] = [0, -1, -1_000_000, 86_400_000_000_000 - 1, Int64.max / 2, 1_760_249_820_123_456_789]
+    for _ in 0..<20_000 { values.append(Int64(bitPattern: rng.next()) / 4) }
+    for value in values {
+        var buffer: [UInt8] = []
+        MarketData.appendISO8601(value, to: &buffer, dayCache: &cache)
+        #expect(String(decoding: buffer, as: UTF8.self) == UTCTime.iso8601(nanoseconds: value), "\(value)")
+    }
+}

@@ -63,9 +63,10 @@ extension MarketData {
         buffer.append(0x0A)
         let columns = [spotAskPrice, spotBidPrice, spotAskQuantity, spotBidQuantity,
                        futAskPrice, futBidPrice, futAskQuantity, futBidQuantity]
+        var dayCache = (day: Int64.min, text: [UInt8]())
         for row in 0..<count {
             switch timestampFormat {
-            case .iso8601: buffer.append(contentsOf: UTCTime.iso8601(nanoseconds: timestamps[row]).utf8)
+            case .iso8601: Self.appendISO8601(timestamps[row], to: &buffer, dayCache: &dayCache)
             case .epochNanoseconds: buffer.append(contentsOf: String(timestamps[row]).utf8)
             }
             for column in columns {
@@ -80,5 +81,39 @@ extension MarketData {
             }
         }
         if !buffer.isEmpty { buffer.withUnsafeBufferPointer(sink) }
+    }
+
+    /// Appends exactly the text of `UTCTime.iso8601(nanoseconds:)` without
+    /// building a `String`; the date part is reused while the day stays the same.
+    static func appendISO8601(_ nanoseconds: Int64, to buffer: inout [UInt8],
+                              dayCache: inout (day: Int64, text: [UInt8])) {
+        let perDay: Int64 = 86_400_000_000_000
+        var days = nanoseconds / perDay
+        var rest = nanoseconds % perDay
+        if rest < 0 { rest += perDay; days -= 1 }
+        if days != dayCache.day {
+            let text = UTCTime.iso8601(nanoseconds: days * perDay)
+            dayCache = (days, Array(text.utf8.prefix(while: { $0 != UInt8(ascii: "T") })))
+        }
+        buffer.append(contentsOf: dayCache.text)
+        let seconds = rest / 1_000_000_000
+        let fraction = rest % 1_000_000_000
+        func digits(_ value: Int64, _ width: Int) {
+            var divisor: Int64 = 1
+            for _ in 1..<width { divisor *= 10 }
+            while divisor > 0 {
+                buffer.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+                divisor /= 10
+            }
+        }
+        buffer.append(UInt8(ascii: "T"))
+        digits(seconds / 3600, 2)
+        buffer.append(UInt8(ascii: ":"))
+        digits(seconds / 60 % 60, 2)
+        buffer.append(UInt8(ascii: ":"))
+        digits(seconds % 60, 2)
+        buffer.append(UInt8(ascii: "."))
+        if fraction % 1_000_000 == 0 { digits(fraction / 1_000_000, 3) } else { digits(fraction, 9) }
+        buffer.append(UInt8(ascii: "Z"))
     }
 }
