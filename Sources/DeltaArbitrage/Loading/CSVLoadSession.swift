@@ -49,11 +49,11 @@ final class CSVLoadSession {
         }
         guard let parser, !range.isEmpty else { return }
 
-        let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-        let wanted = options.parallel ? min(maximumChunks, max(cores, 1), range.count / minimumChunkBytes) : 1
+        let wanted = options.parallel ? min(maximumChunks, range.count / minimumChunkBytes) : 1
         let ranges = Self.chunkRanges(base, range, count: wanted)
         while pool.count < ranges.count {
-            let rows = Int(Double(ranges[0].count) * Self.estimatedRowsPerByte(base, ranges[0]))
+            let rows = Int(Double(ranges[0].count)
+                * Self.estimatedRowsPerByte(base, ranges[0], fieldCount: parser.layout.fieldCount))
             pool.append(CSVRawColumns(storeCount: parser.storeCount, capacity: rows))
         }
         let chunks: [CSVChunk]
@@ -76,7 +76,7 @@ final class CSVLoadSession {
                 fatal.line = (fatal.line ?? 0) + nextLine
                 throw fatal
             }
-            for var error in chunk.errors {
+            for var error in chunk.errors where parseErrors.count < options.maxReportedErrors {
                 error.line = (error.line ?? 0) + nextLine
                 parseErrors.append(error)
             }
@@ -116,7 +116,8 @@ final class CSVLoadSession {
 
         let dataStart = min(headerEnd + 1, end)
         // Reserve the output once from the first lines' length; untouched capacity costs nothing.
-        let estimate = Int(Double(expectedBytes) * Self.estimatedRowsPerByte(base, dataStart..<end)) + 16
+        let estimate = Int(Double(expectedBytes)
+            * Self.estimatedRowsPerByte(base, dataStart..<end, fieldCount: layout.fieldCount)) + 16
         timestamps.reserveCapacity(estimate)
         values = (0..<parser.storeCount).map { _ in
             var column: [Double] = []
@@ -179,13 +180,19 @@ final class CSVLoadSession {
         return ranges
     }
 
-    /// Rows per byte from the first 64 KiB, padded by 10 %.
-    static func estimatedRowsPerByte(_ base: UnsafePointer<UInt8>, _ range: Range<Int>) -> Double {
+    /// Rows per byte from the non-blank lines in the first 64 KiB, padded by
+    /// 10 %, and never more than a row of one-character fields allows (odd
+    /// first lines must not reserve absurd amounts of memory).
+    static func estimatedRowsPerByte(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, fieldCount: Int) -> Double {
         let sample = min(range.count, 1 << 16)
-        guard sample > 0 else { return 0 }
+        let ceiling = 1 / Double(2 * max(fieldCount, 1))
+        guard sample > 0 else { return ceiling }
         var lines = 1
-        for i in range.lowerBound..<(range.lowerBound + sample) where base[i] == 0x0A { lines += 1 }
-        return Double(lines) / Double(sample) * 1.1
+        for i in range.lowerBound..<(range.lowerBound + sample)
+        where base[i] == 0x0A && i > range.lowerBound && base[i - 1] != 0x0A && base[i - 1] != 0x0D {
+            lines += 1
+        }
+        return min(Double(lines) / Double(sample) * 1.1, ceiling)
     }
 }
 

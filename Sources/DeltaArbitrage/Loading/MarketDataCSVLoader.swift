@@ -13,8 +13,16 @@ import Darwin
 /// Other columns are ignored. A UTF-8 byte-order mark, CRLF line ends, a
 /// missing final newline and blank lines are accepted.
 ///
-/// * Timestamps: ISO-8601 or epoch seconds / ms / µs / ns, see `TimestampParser`
-///   for the exact grammar and the magnitude cut-offs (10^11, 10^14, 10^17).
+/// * Timestamps, converted exactly to `Int64` nanoseconds (no `Double` on the way):
+///   - ISO-8601: `YYYY-MM-DD`, then optionally `T`/`t`/space and `HH:MM:SS`,
+///     a fraction of 1–9 digits after `.` or `,`, and a zone `Z`, `±HH:MM`,
+///     `±HHMM` or `±HH`. No zone means UTC; a date alone means midnight UTC;
+///     leap seconds are rejected.
+///   - An epoch number `[-]digits[.digits]`, the unit told by the integer
+///     part: below 10^11 seconds, below 10^14 milliseconds, below 10^17
+///     microseconds, otherwise nanoseconds. A fraction may go down to the
+///     nanosecond; finer non-zero digits are rejected, not rounded.
+///   - Times outside the `Int64` nanosecond range (1677–2262) are rejected.
 /// * Numbers: plain decimal text, correctly rounded to `Double`; `nan`,
 ///   `inf` and hexadecimal are errors.
 /// * An empty price or quantity field repeats the value from the row above.
@@ -88,7 +96,7 @@ public struct MarketDataCSVLoader: Sendable {
                 }
             }
             try session.consume(buffer, 0..<cut)
-            (buffer).update(from: buffer + cut, count: filled - cut)
+            memmove(buffer, buffer + cut, filled - cut)  // keep the unfinished line
             filled -= cut
             if atEnd && filled == 0 { break }
         }
@@ -130,8 +138,9 @@ public struct MarketDataCSVLoader: Sendable {
     }
 
     private func makeSession(name: String?, expectedBytes: Int) -> CSVLoadSession {
-        CSVLoadSession(name: name, options: options, minimumChunkBytes: minimumChunkBytes,
-                       maximumChunks: maximumChunks ?? 8, expectedBytes: expectedBytes)
+        let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        return CSVLoadSession(name: name, options: options, minimumChunkBytes: minimumChunkBytes,
+                              maximumChunks: maximumChunks ?? min(max(cores, 1), 8), expectedBytes: expectedBytes)
     }
 
     private static func errnoText() -> String {
