@@ -20,6 +20,7 @@ public struct MarketDataCSVLoadResult: Sendable, Equatable {
     /// Number of rows in `data`.
     public var rowsLoaded: Int { data.count }
 
+    /// Assembles a result (the loader does this; public for tests and adapters).
     public init(data: MarketData, leadingRowsDropped: Int, rowsSkipped: Int,
                 skippedByKind: [MarketDataError.Kind: Int], firstErrors: [MarketDataError], blankLines: Int) {
         self.data = data

@@ -40,6 +40,7 @@ import Darwin
 /// chunks on several cores when large), then checked in file order, so the
 /// result never depends on the split.
 public struct MarketDataCSVLoader: Sendable {
+    /// Strict or skipping, and whether to use several cores.
     public var options: MarketDataCSVOptions
     /// Smallest chunk worth a thread of its own. Internal so that tests can
     /// exercise chunk boundaries on small inputs.
@@ -49,6 +50,7 @@ public struct MarketDataCSVLoader: Sendable {
     /// Bytes of text handled per block; blocks end at line boundaries. Internal for tests.
     var blockBytes = 32 << 20
 
+    /// A loader with `options` (strict and parallel by default).
     public init(options: MarketDataCSVOptions = MarketDataCSVOptions()) {
         self.options = options
     }

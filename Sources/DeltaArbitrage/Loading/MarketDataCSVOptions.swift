@@ -11,6 +11,7 @@ public struct MarketDataCSVOptions: Sendable, Equatable {
     /// The result is identical either way.
     public var parallel: Bool
 
+    /// Options with the defaults: strict, 10 reported errors, parallel.
     public init(skipBadRows: Bool = false, maxReportedErrors: Int = 10, parallel: Bool = true) {
         self.skipBadRows = skipBadRows
         self.maxReportedErrors = maxReportedErrors
