@@ -26,7 +26,8 @@ extension MarketData {
     /// reads back identical doubles. A NaN quantity is written as an empty
     /// field, which the loader reads as "same as the row above": the round
     /// trip is exact when each quantity column is either all NaN or has no
-    /// NaN after its first value.
+    /// NaN after its first value. An infinite quantity is written as `inf`,
+    /// which the loader rejects as bad data.
     public func writeCSV(to path: String,
                          timestampFormat: MarketDataCSVTimestampFormat = .iso8601) throws(MarketDataError) {
         guard let file = fopen(path, "wb") else {
