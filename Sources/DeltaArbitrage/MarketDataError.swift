@@ -8,6 +8,8 @@ public struct MarketDataError: Error, Sendable, Equatable, CustomStringConvertib
     public enum Kind: String, Sendable, Equatable, CaseIterable {
         /// The file could not be opened or read.
         case unreadableFile
+        /// The file could not be created or written.
+        case unwritableFile
         /// The input has no header row.
         case emptyInput
         /// A required column (`timestamp` or one of the four prices) is not in the header.
@@ -16,12 +18,19 @@ public struct MarketDataError: Error, Sendable, Equatable, CustomStringConvertib
         case duplicateColumn
         /// A row has fewer fields than the header needs.
         case missingField
+        /// A row has more fields than the header names (often an unquoted comma).
+        case extraField
+        /// A field uses double quotes in a way the loader does not support
+        /// (embedded commas, embedded or unbalanced quotes).
+        case invalidQuoting
         /// A field is not a decimal number (or is NaN / infinite).
         case invalidNumber
         /// A timestamp is neither ISO-8601 nor an epoch number.
         case invalidTimestamp
         /// A price is zero or negative.
         case nonPositivePrice
+        /// A quantity is negative.
+        case negativeQuantity
         /// A market's bid is above its ask.
         case crossedBook
         /// A timestamp is earlier than the one on the row above.

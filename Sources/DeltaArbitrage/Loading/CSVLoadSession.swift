@@ -1,0 +1,224 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One load in progress. The input arrives in blocks that end at line
+/// boundaries; each block is parsed (in parallel chunks when large), checked
+/// in file order, and its good rows appended to the output columns. Only the
+/// output ever holds the whole data: parse buffers are reused block after
+/// block, which matters because fresh memory (page faults and zeroing) costs
+/// as much as the parsing itself at these sizes.
+///
+/// Used on the loading thread only; the parallel parsers get plain values.
+final class CSVLoadSession {
+    let name: String?
+    let options: MarketDataCSVOptions
+    let minimumChunkBytes: Int
+    let maximumChunks: Int
+    /// Total input size, to reserve the output columns once.
+    let expectedBytes: Int
+
+    private var parser: CSVChunkParser?
+    private var validator: CSVRowValidator?
+    private var pool: [CSVRawColumns] = []
+    private var nextLine = 2
+    private var parseErrors: [MarketDataError] = []
+    private var parseSkipped = 0
+    private var parseSkippedByKind: [MarketDataError.Kind: Int] = [:]
+    private var blankLines = 0
+    private var dataLines = 0
+    private var timestamps: [Int64] = []
+    private var values: [[Double]] = []
+
+    init(name: String?, options: MarketDataCSVOptions, minimumChunkBytes: Int, maximumChunks: Int, expectedBytes: Int) {
+        self.name = name
+        self.options = options
+        self.minimumChunkBytes = max(minimumChunkBytes, 1)
+        self.maximumChunks = max(maximumChunks, 1)
+        self.expectedBytes = expectedBytes
+    }
+
+    /// Takes the next block: `range` of `base`, ending just after a newline or at the end of input.
+    func consume(_ base: UnsafePointer<UInt8>, _ range: Range<Int>) throws(MarketDataError) {
+        var range = range
+        if parser == nil {
+            range = try readHeader(base, range)
+        }
+        guard let parser, !range.isEmpty else { return }
+
+        let wanted = options.parallel ? min(maximumChunks, range.count / minimumChunkBytes) : 1
+        let ranges = Self.chunkRanges(base, range, count: wanted)
+        while pool.count < ranges.count {
+            let rows = Int(Double(ranges[0].count)
+                * Self.estimatedRowsPerByte(base, ranges[0], fieldCount: parser.layout.fieldCount))
+            pool.append(CSVRawColumns(storeCount: parser.storeCount, capacity: rows))
+        }
+        let chunks: [CSVChunk]
+        if ranges.count == 1 {
+            chunks = [parser.parse(base, range: ranges[0], into: pool[0])]
+        } else {
+            let slots = ChunkSlots(count: ranges.count)
+            let input = InputBytes(base: base)
+            let columns = pool
+            DispatchQueue.concurrentPerform(iterations: ranges.count) { index in
+                slots.set(index, parser.parse(input.base, range: ranges[index], into: columns[index]))
+            }
+            chunks = slots.all()
+        }
+
+        for chunk in chunks {
+            // Rows before a chunk's parse error are checked first: an earlier error wins.
+            try validator?.validate(chunk, firstLine: nextLine)
+            if var fatal = chunk.fatal {
+                fatal.line = (fatal.line ?? 0) + nextLine
+                throw fatal
+            }
+            for var error in chunk.errors where parseErrors.count < options.maxReportedErrors {
+                error.line = (error.line ?? 0) + nextLine
+                parseErrors.append(error)
+            }
+            parseSkipped += chunk.skipped
+            parseSkippedByKind.merge(chunk.skippedByKind, uniquingKeysWith: +)
+            blankLines += chunk.blankLines
+            dataLines += chunk.lineCount - chunk.blankLines
+            nextLine += chunk.lineCount
+
+            let kept = chunk.columns.count
+            timestamps.append(contentsOf: UnsafeBufferPointer(start: chunk.columns.timestamps, count: kept))
+            for k in values.indices {
+                values[k].append(contentsOf: UnsafeBufferPointer(start: chunk.columns.values[k], count: kept))
+            }
+        }
+    }
+
+    /// Reads the header from the first block; returns the rest of the block.
+    private func readHeader(_ base: UnsafePointer<UInt8>, _ range: Range<Int>) throws(MarketDataError) -> Range<Int> {
+        var start = range.lowerBound
+        let end = range.upperBound
+        if end - start >= 3 && base[start] == 0xEF && base[start + 1] == 0xBB && base[start + 2] == 0xBF { start += 3 }
+        var headerEnd = start
+        while headerEnd < end && base[headerEnd] != 0x0A { headerEnd += 1 }
+        var textEnd = headerEnd
+        if textEnd > start && base[textEnd - 1] == 0x0D { textEnd -= 1 }
+        if textEnd == start {
+            throw MarketDataError(kind: .emptyInput, file: name, line: 1,
+                                  detail: "line 1 is empty; expected the header row")
+        }
+        let layout = try CSVColumnLayout(header: UnsafeBufferPointer(start: base + start, count: textEnd - start),
+                                         file: name)
+        let parser = CSVChunkParser(layout: layout, file: name, skipBadRows: options.skipBadRows,
+                                    maxErrors: max(0, options.maxReportedErrors))
+        self.parser = parser
+        validator = CSVRowValidator(parser: parser)
+
+        let dataStart = min(headerEnd + 1, end)
+        // Reserve the output once from the first lines' length; untouched capacity costs nothing.
+        let estimate = Int(Double(expectedBytes)
+            * Self.estimatedRowsPerByte(base, dataStart..<end, fieldCount: layout.fieldCount)) + 16
+        timestamps.reserveCapacity(estimate)
+        values = (0..<parser.storeCount).map { _ in
+            var column: [Double] = []
+            column.reserveCapacity(estimate)
+            return column
+        }
+        return dataStart..<end
+    }
+
+    /// The result once every block is in.
+    func finish() throws(MarketDataError) -> MarketDataCSVLoadResult {
+        guard let parser, let validator else {
+            throw MarketDataError(kind: .emptyInput, file: name, detail: "the input is empty; expected a header row")
+        }
+        if timestamps.isEmpty {
+            if dataLines == 0 {
+                throw MarketDataError(kind: .emptyInput, file: name, line: 1, detail: "header row but no data rows")
+            }
+            throw MarketDataError(kind: .noCompleteRows, file: name,
+                                  detail: "no row has all four prices: \(dataLines) data lines, "
+                                      + "\(validator.leadingDropped) dropped before every price was known, "
+                                      + "\(validator.skipped + parseSkipped) skipped as bad")
+        }
+        func column(_ slot: Int) -> [Double] {
+            guard let k = parser.storeSlot.firstIndex(of: slot) else { return [] }
+            return values[k]
+        }
+        let data = try MarketData(
+            timestamps: timestamps,
+            spotAskPrice: column(1), spotBidPrice: column(2),
+            futAskPrice: column(3), futBidPrice: column(4),
+            spotAskQuantity: column(5), spotBidQuantity: column(6),
+            futAskQuantity: column(7), futBidQuantity: column(8))
+        var errors = parseErrors + validator.errors
+        errors.sort { ($0.line ?? 0) < ($1.line ?? 0) }
+        return MarketDataCSVLoadResult(
+            data: data,
+            leadingRowsDropped: validator.leadingDropped,
+            rowsSkipped: parseSkipped + validator.skipped,
+            skippedByKind: parseSkippedByKind.merging(validator.skippedByKind, uniquingKeysWith: +),
+            firstErrors: Array(errors.prefix(max(0, options.maxReportedErrors))),
+            blankLines: blankLines)
+    }
+
+    /// `count` chunks of about equal size, each ending just after a newline.
+    static func chunkRanges(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, count: Int) -> [Range<Int>] {
+        if count <= 1 { return [range] }
+        var ranges: [Range<Int>] = []
+        var start = range.lowerBound
+        for i in 1..<count {
+            var cut = max(start, range.lowerBound + range.count / count * i)
+            while cut < range.upperBound && base[cut] != 0x0A { cut += 1 }
+            cut = min(cut + 1, range.upperBound)
+            if cut > start {
+                ranges.append(start..<cut)
+                start = cut
+            }
+        }
+        if start < range.upperBound { ranges.append(start..<range.upperBound) }
+        return ranges
+    }
+
+    /// Rows per byte from the non-blank lines in the first 64 KiB, padded by
+    /// 10 %, and never more than a row of one-character fields allows (odd
+    /// first lines must not reserve absurd amounts of memory).
+    static func estimatedRowsPerByte(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, fieldCount: Int) -> Double {
+        let sample = min(range.count, 1 << 16)
+        let ceiling = 1 / Double(2 * max(fieldCount, 1))
+        guard sample > 0 else { return ceiling }
+        var lines = 1
+        for i in range.lowerBound..<(range.lowerBound + sample)
+        where base[i] == 0x0A && i > range.lowerBound && base[i - 1] != 0x0A && base[i - 1] != 0x0D {
+            lines += 1
+        }
+        return min(Double(lines) / Double(sample) * 1.1, ceiling)
+    }
+}
+
+/// The input block, shared read-only by the parsing threads. `@unchecked
+/// Sendable`: nobody writes to it while they run, and it outlives them.
+private struct InputBytes: @unchecked Sendable {
+    let base: UnsafePointer<UInt8>
+}
+
+/// One result slot per parallel chunk. `@unchecked Sendable`: each slot is
+/// written by exactly one `concurrentPerform` iteration and read only after
+/// `concurrentPerform` has returned.
+private final class ChunkSlots: @unchecked Sendable {
+    private let storage: UnsafeMutableBufferPointer<CSVChunk?>
+
+    init(count: Int) {
+        storage = .allocate(capacity: count)
+        storage.initialize(repeating: nil)
+    }
+
+    deinit {
+        _ = storage.deinitialize()
+        storage.deallocate()
+    }
+
+    func set(_ index: Int, _ chunk: CSVChunk) { storage[index] = chunk }
+
+    func all() -> [CSVChunk] { storage.compactMap { $0 } }
+}

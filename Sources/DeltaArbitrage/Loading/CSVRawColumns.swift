@@ -1,0 +1,66 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Growable column buffers filled by one parsing chunk: a timestamp column
+/// and `storeCount` value columns (the four prices, then the quantity columns
+/// present in the header). An empty field is stored as NaN, meaning "carry
+/// forward"; the text "NaN" itself never parses, so NaN is unambiguous.
+///
+/// Raw `malloc` memory rather than `Array` so that the hot loop writes
+/// through plain pointers. One set is reused for every block of the input,
+/// so it grows to the rows of one block and stays there.
+///
+/// `@unchecked Sendable`: a chunk is created, filled and read by one thread at
+/// a time; `DispatchQueue.concurrentPerform` returns only after every chunk is
+/// done, which orders the hand-over.
+final class CSVRawColumns: @unchecked Sendable {
+    let storeCount: Int
+    private(set) var capacity: Int
+    /// Rows stored. The parser sets it as it goes; the validator lowers it when it
+    /// compacts rows in place.
+    var count = 0
+    private(set) var timestamps: UnsafeMutablePointer<Int64>
+    private(set) var values: UnsafeMutablePointer<UnsafeMutablePointer<Double>>
+
+    init(storeCount: Int, capacity: Int) {
+        self.storeCount = storeCount
+        self.capacity = max(capacity, 16)
+        timestamps = Self.allocate(Int64.self, self.capacity)
+        values = .allocate(capacity: storeCount)
+        for k in 0..<storeCount { values[k] = Self.allocate(Double.self, self.capacity) }
+    }
+
+    deinit {
+        free(timestamps)
+        for k in 0..<storeCount { free(values[k]) }
+        values.deallocate()
+    }
+
+    /// Grows every column by half. Callers reload `timestamps` and `values[k]` afterwards.
+    @inline(never)
+    func grow() {
+        let newCapacity = capacity + capacity / 2 + 16
+        timestamps = Self.reallocate(timestamps, newCapacity)
+        for k in 0..<storeCount { values[k] = Self.reallocate(values[k], newCapacity) }
+        capacity = newCapacity
+    }
+
+    private static func allocate<T>(_: T.Type, _ n: Int) -> UnsafeMutablePointer<T> {
+        guard let raw = malloc(n * MemoryLayout<T>.stride) else { fatalOutOfMemory(n * MemoryLayout<T>.stride) }
+        return raw.bindMemory(to: T.self, capacity: n)
+    }
+
+    private static func reallocate<T>(_ p: UnsafeMutablePointer<T>, _ n: Int) -> UnsafeMutablePointer<T> {
+        guard let raw = realloc(p, n * MemoryLayout<T>.stride) else { fatalOutOfMemory(n * MemoryLayout<T>.stride) }
+        return raw.bindMemory(to: T.self, capacity: n)
+    }
+
+    /// Out of memory is not a property of the user's data; Swift's own
+    /// allocations trap in the same situation.
+    private static func fatalOutOfMemory(_ bytes: Int) -> Never {
+        preconditionFailure("out of memory allocating \(bytes) bytes for CSV columns")
+    }
+}

@@ -1,0 +1,159 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads market data from CSV text (see DESIGN.md, "Market data (input)").
+///
+/// The first line is the header; it names the columns in any order. Required:
+/// `timestamp`, `spot_ask_price`, `spot_bid_price`, `fut_ask_price`,
+/// `fut_bid_price`. Optional: `spot_ask_quantity`, `spot_bid_quantity`,
+/// `fut_ask_quantity`, `fut_bid_quantity` (absent columns load as NaN).
+/// Other columns are ignored. A UTF-8 byte-order mark, CRLF line ends, a
+/// missing final newline and blank lines are accepted.
+///
+/// * Timestamps, converted exactly to `Int64` nanoseconds (no `Double` on the way):
+///   - ISO-8601: `YYYY-MM-DD`, then optionally `T`/`t`/space and `HH:MM:SS`,
+///     a fraction of 1–9 digits after `.` or `,`, and a zone `Z`, `±HH:MM`,
+///     `±HHMM` or `±HH`. No zone means UTC; a date alone means midnight UTC;
+///     leap seconds are rejected.
+///   - An epoch number `[-]digits[.digits]`, the unit told by the integer
+///     part: below 10^11 seconds, below 10^14 milliseconds, below 10^17
+///     microseconds, otherwise nanoseconds. A fraction may go down to the
+///     nanosecond; finer non-zero digits are rejected, not rounded.
+///   - Times outside the `Int64` nanosecond range (1677–2262) are rejected.
+/// * Numbers: plain decimal text, correctly rounded to `Double`; `nan`,
+///   `inf` and hexadecimal are errors.
+/// * An empty price or quantity field repeats the value from the row above.
+///   Rows before all four prices are known are dropped and counted. A
+///   quantity never seen stays NaN.
+/// * Quoting: a field wholly enclosed in double quotes with no quote or comma
+///   inside is accepted; other quoting is `.invalidQuoting`.
+///
+/// Errors name the file, the 1-based line (the header is line 1), the column
+/// and its 1-based field number. By default the first bad row throws; with
+/// `MarketDataCSVOptions.skipBadRows` bad rows are counted instead.
+///
+/// The text is handled in blocks of 32 MiB that end at line boundaries, each
+/// parsed byte by byte straight into reused column buffers (in parallel
+/// chunks on several cores when large), then checked in file order, so the
+/// result never depends on the split.
+public struct MarketDataCSVLoader: Sendable {
+    /// Strict or skipping, and whether to use several cores.
+    public var options: MarketDataCSVOptions
+    /// Smallest chunk worth a thread of its own. Internal so that tests can
+    /// exercise chunk boundaries on small inputs.
+    var minimumChunkBytes = 4 << 20
+    /// Chunk count cap; nil means one per core (at most 8). Internal for tests.
+    var maximumChunks: Int? = nil
+    /// Bytes of text handled per block; blocks end at line boundaries. Internal for tests.
+    var blockBytes = 32 << 20
+
+    /// A loader with `options` (strict and parallel by default).
+    public init(options: MarketDataCSVOptions = MarketDataCSVOptions()) {
+        self.options = options
+    }
+
+    /// Loads the CSV file at `path`, reading it in blocks (the text is never
+    /// held in memory as a whole).
+    public func load(path: String) throws(MarketDataError) -> MarketDataCSVLoadResult {
+        let fd = open(path, O_RDONLY)
+        if fd < 0 {
+            throw MarketDataError(kind: .unreadableFile, file: path, detail: "cannot open: \(Self.errnoText())")
+        }
+        defer { close(fd) }
+        var info = stat()
+        if fstat(fd, &info) != 0 {
+            throw MarketDataError(kind: .unreadableFile, file: path, detail: "cannot stat: \(Self.errnoText())")
+        }
+        let session = makeSession(name: path, expectedBytes: Int(info.st_size))
+
+        var capacity = max(blockBytes, 16)
+        var buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        defer { buffer.deallocate() }
+        var filled = 0
+        var atEnd = false
+        while true {
+            while filled < capacity && !atEnd {
+                let got = read(fd, buffer + filled, capacity - filled)
+                if got < 0 {
+                    if errno == EINTR { continue }
+                    throw MarketDataError(kind: .unreadableFile, file: path, detail: "read failed: \(Self.errnoText())")
+                }
+                if got == 0 { atEnd = true } else { filled += got }
+            }
+            if filled == 0 { break }
+            var cut = filled
+            if !atEnd {
+                while cut > 0 && buffer[cut - 1] != 0x0A { cut -= 1 }
+                if cut == 0 {
+                    // A line longer than the buffer: make room and read on.
+                    let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+                    larger.update(from: buffer, count: filled)
+                    buffer.deallocate()
+                    buffer = larger
+                    capacity *= 2
+                    continue
+                }
+            }
+            try session.consume(buffer, 0..<cut)
+            memmove(buffer, buffer + cut, filled - cut)  // keep the unfinished line
+            filled -= cut
+            if atEnd && filled == 0 { break }
+        }
+        return try session.finish()
+    }
+
+    /// Loads CSV bytes; `name` stands in for the file name in errors.
+    public func load(bytes: [UInt8], name: String? = nil) throws(MarketDataError) -> MarketDataCSVLoadResult {
+        // `withUnsafeBytes` rethrows untyped errors; carry the typed one out in a Result.
+        let result = bytes.withUnsafeBytes { raw in
+            Result { () throws(MarketDataError) -> MarketDataCSVLoadResult in try load(buffer: raw, name: name) }
+        }
+        return try result.get()
+    }
+
+    /// Loads CSV text; `name` stands in for the file name in errors.
+    public func load(text: String, name: String? = nil) throws(MarketDataError) -> MarketDataCSVLoadResult {
+        try load(bytes: Array(text.utf8), name: name)
+    }
+
+    /// Loads CSV bytes from memory the caller owns for the duration of the call
+    /// (a file read or mapped by the caller, a network buffer).
+    public func load(buffer: UnsafeRawBufferPointer, name: String? = nil) throws(MarketDataError) -> MarketDataCSVLoadResult {
+        let session = makeSession(name: name, expectedBytes: buffer.count)
+        let bytes = buffer.bindMemory(to: UInt8.self)
+        if let base = bytes.baseAddress {
+            var start = 0
+            let end = bytes.count
+            while start < end {
+                var cut = min(start + max(blockBytes, 1), end)
+                if cut < end {
+                    while cut < end && base[cut - 1] != 0x0A { cut += 1 }
+                }
+                try session.consume(base, start..<cut)
+                start = cut
+            }
+        }
+        return try session.finish()
+    }
+
+    private func makeSession(name: String?, expectedBytes: Int) -> CSVLoadSession {
+        let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        return CSVLoadSession(name: name, options: options, minimumChunkBytes: minimumChunkBytes,
+                              maximumChunks: maximumChunks ?? min(max(cores, 1), 8), expectedBytes: expectedBytes)
+    }
+
+    private static func errnoText() -> String {
+        String(cString: strerror(errno))
+    }
+}
+
+extension MarketData {
+    /// Loads a CSV file with `MarketDataCSVLoader`; see there for the format.
+    public static func loadCSV(at path: String,
+                               options: MarketDataCSVOptions = MarketDataCSVOptions()) throws(MarketDataError) -> MarketDataCSVLoadResult {
+        try MarketDataCSVLoader(options: options).load(path: path)
+    }
+}
