@@ -36,7 +36,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "DeltaArbitrageBenchmarks",
-            dependencies: ["DeltaArbitrage", "SpreadKernels"],
+            dependencies: [
+                "DeltaArbitrage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "Benchmarks/DeltaArbitrageBenchmarks"
         ),
         .testTarget(

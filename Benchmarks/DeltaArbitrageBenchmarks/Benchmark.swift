@@ -93,9 +93,9 @@ struct Benchmark: ParsableCommand {
                                 "gb_per_second_of_columns": bytesRead / kernelSeconds / 1e9,
                                 "trades": kernel.trades.count],
             "backtest_with_trade_records": ["seconds": backtestSeconds, "rows_per_second": Double(rows) / backtestSeconds],
-            "analysis": ["seconds": analysisSeconds, "grid_points": report.extras.gridPoints,
+            "analysis": ["seconds": analysisSeconds, "grid_points": report.details.gridPoints,
                          "adf_statistic": report.meanReversion.adfStatistic,
-                         "adf_used_lag": report.extras.adfUsedLag,
+                         "adf_used_lag": report.details.adfUsedLag,
                          "regime_changes": report.spreadAnalysis.regimeChanges],
             "optimization_performance": try JSONSerialization.jsonObject(with: JSONEncoder().encode(performance)),
         ]
@@ -137,7 +137,7 @@ struct Benchmark: ParsableCommand {
                     try SpreadAnalyzer.analyze(slice, options: SpreadAnalysisOptions())
                 }
                 engine["analysis_same_rows_as_peer"] = [
-                    "rows": peerRows, "seconds": sliceSeconds, "grid_points": sliceReport.extras.gridPoints,
+                    "rows": peerRows, "seconds": sliceSeconds, "grid_points": sliceReport.details.gridPoints,
                     "adf_statistic": sliceReport.meanReversion.adfStatistic,
                     "regime_changes": sliceReport.spreadAnalysis.regimeChanges,
                 ]

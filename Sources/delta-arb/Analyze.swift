@@ -66,7 +66,7 @@ struct AnalysisReportText {
     var text: String {
         let a = report.spreadAnalysis
         let m = report.meanReversion
-        let x = report.extras
+        let x = report.details
         var lines = ["Spread analysis of \(file): \(Format.count(data.count)) rows, \(DataSpan(data).text)",
                      "Grid: \(Format.count(x.gridPoints)) samples every \(Format.fixed(x.gridStepSeconds, 3)) s", ""]
         var distribution = TextTable(headers: ["distribution (entry cost, %)", "value"])
@@ -82,12 +82,12 @@ struct AnalysisReportText {
         reversion.add(["ADF p-value", Format.fixed(m.pValue, 6)])
         reversion.add(["ADF lags (AIC) / nobs", "\(x.adfUsedLag) / \(Format.count(x.adfNobs))"])
         reversion.add(["critical values 1/5/10 %",
-                       "\(Format.fixed(x.adfCriticalValues.onePercent, 3)) / \(Format.fixed(x.adfCriticalValues.fivePercent, 3)) / \(Format.fixed(x.adfCriticalValues.tenPercent, 3))"])
+                       "\(Format.fixed(x.adfCriticalValue1Pct, 3)) / \(Format.fixed(x.adfCriticalValue5Pct, 3)) / \(Format.fixed(x.adfCriticalValue10Pct, 3))"])
         reversion.add(["stationary at 5 %", m.pValue < 0.05 ? "yes" : "no"])
         reversion.add(["half-life", m.halfLife.isFinite ? "\(Format.fixed(m.halfLife * 60, 2)) min" : "none (no reversion)"])
         reversion.add(["reversion speed", "\(Format.fixed(m.reversionSpeed, 4)) / h"])
         reversion.add(["long-term mean", Format.percent(m.longTermMean, 5)])
-        reversion.add(["ARCH-LM (5 lags) / p", "\(Format.fixed(x.archLMStatistic, 2)) / \(Format.fixed(x.archLMPValue, 6))"])
+        reversion.add(["ARCH-LM (5 lags) / p", "\(Format.fixed(x.archLmStatistic, 2)) / \(Format.fixed(x.archLmPValue, 6))"])
         reversion.add(["volatility clustering", m.volatilityClustering ? "yes" : "no"])
         reversion.add(["regime changes", "\(a.regimeChanges)"])
         lines.append(reversion.render())

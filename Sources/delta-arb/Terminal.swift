@@ -79,7 +79,8 @@ struct TextTable {
                 let pad = String(repeating: " ", count: max(0, widths[i] - cell.count))
                 return leftAligned.contains(i) ? cell + pad : pad + cell
             }
-            return indent + padded.joined(separator: "  ")
+            let text = indent + padded.joined(separator: "  ")
+            return String(text.reversed().drop { $0 == " " }.reversed())
         }
         var out = [line(headers), indent + widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ")]
         out += rows.map(line)

@@ -25,11 +25,13 @@ public enum SpreadRegime: String, Sendable, Hashable, Codable, CaseIterable {
 /// ## Model
 ///
 /// Times: `n = round(hours · 3600 / meanTickInterval) + 1` rows (at least 2).
-/// The first row is at `startNanoseconds`, the last exactly `hours` later, and
-/// the rows between are a Poisson process of rate `1/meanTickInterval`
-/// conditioned on that count (exponential gaps rescaled to the span), so
-/// inter-arrival times are exponential with mean ≈ `meanTickInterval`, rounded
-/// down to whole nanoseconds (equal timestamps can occur).
+/// The first row is at `startNanoseconds`, the last `hours` later (to the
+/// millisecond), and the rows between are a Poisson process of rate
+/// `1/meanTickInterval` conditioned on that count (exponential gaps rescaled
+/// to the span), so inter-arrival times are exponential with mean ≈
+/// `meanTickInterval`. Times are offsets from `startNanoseconds` rounded down
+/// to whole milliseconds, as exchanges stamp book tickers, so equal
+/// timestamps can occur.
 ///
 /// Spot mid `m`: driftless geometric Brownian motion,
 /// `ln m_i = ln m_{i−1} − ½σ²Δt + σ√Δt·Z`, with `σ = spotVolatility` annualised
@@ -279,7 +281,9 @@ func mockTimestamps(_ config: MockMarketConfig, count n: Int, seed: UInt64) -> [
         let total = Double(sum)
         for i in 0..<n {
             let fraction = total > 0 ? Double(t[i]) / total : Double(i) / Double(n - 1)
-            t[i] = start + Int64((spanNs * fraction).rounded(.down))
+            // Whole milliseconds, as exchanges stamp book tickers (equal stamps can occur).
+            let offset = Int64((spanNs * fraction).rounded(.down))
+            t[i] = start + offset - offset % 1_000_000
         }
         initialized = n
     }
