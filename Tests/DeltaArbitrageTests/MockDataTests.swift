@@ -206,3 +206,31 @@ struct MockDataTests {
         }
     }
 }
+
+@Suite("Mock data tick grid")
+struct MockTickGridTests {
+    /// Prices sit on the 0.01 tick and quantities on the 0.0001 lot, so the
+    /// CSV carries the short decimals an exchange sends.
+    @Test func pricesAndQuantitiesAreOnTheGrid() throws {
+        let data = try generateMockMarketData(hours: 0.5, seed: 7)
+        for column in [data.spotAskPrice, data.spotBidPrice, data.futAskPrice, data.futBidPrice] {
+            for price in column.prefix(2000) {
+                let ticks = (price * 100).rounded()
+                #expect(ticks / 100 == price)
+                #expect(price.description.split(separator: ".").last!.count <= 2)
+            }
+        }
+        for quantity in data.spotAskQuantity.prefix(2000) {
+            #expect(((quantity * 10_000).rounded()) / 10_000 == quantity)
+            #expect(quantity >= 0.0001)
+        }
+    }
+
+    @Test func roundingCanBeTurnedOff() throws {
+        var config = MockMarketConfig()
+        config.hours = 0.1
+        config.ticksPerPriceUnit = 0
+        let data = try generateMockMarketData(config, seed: 7)
+        #expect(data.spotAskPrice.prefix(100).contains { ($0 * 100).rounded() / 100 != $0 })
+    }
+}

@@ -49,6 +49,11 @@ public enum SpreadRegime: String, Sendable, Hashable, Codable, CaseIterable {
 /// `spot_ask = m(1+h_s)`, `spot_bid = m(1−h_s)`,
 /// `fut_ask = m·max(1+b, 10⁻⁶)·(1+h_f)`, `fut_bid = m·max(1+b, 10⁻⁶)·(1−h_f)`.
 /// The floor keeps futures prices positive however wild the parameters.
+/// Prices then move onto the exchange's tick grid (`1 / ticksPerPriceUnit`,
+/// default 0.01): asks up, bids down (never below one tick), so books stay
+/// uncrossed and the CSV holds the short decimals an exchange sends.
+/// Quantities are rounded to the lot (`1 / lotsPerQuantityUnit`, default
+/// 0.0001, at least one lot). A value of 0 turns either rounding off.
 ///
 /// Bursts (`burstMultiplier > 1`): a two-state chain switching at exponential
 /// times (calm → burst at `burstsPerHour`, bursts lasting `burstMeanMinutes`
@@ -97,6 +102,10 @@ public struct MockMarketConfig: Sendable, Hashable {
     public var trendStrength: Double = 0
     /// Range of each market's half-spread, as fractions (0.5 bp … 2.5 bp).
     public var halfSpreadRange: ClosedRange<Double> = 0.000_05...0.000_25
+    /// Price ticks per unit of price (100 = a 0.01 tick); 0 leaves prices unrounded.
+    public var ticksPerPriceUnit: Double = 100
+    /// Quantity lots per unit (10 000 = a 0.0001 lot); 0 leaves quantities unrounded.
+    public var lotsPerQuantityUnit: Double = 10_000
     /// Mean of ln(quantity).
     public var quantityLogMean: Double = 0
     /// Standard deviation of ln(quantity).
@@ -160,6 +169,10 @@ public struct MockMarketConfig: Sendable, Hashable {
         try require(trendStrength.isFinite, "trend_strength", trendStrength, "must be finite")
         try require(halfSpreadRange.lowerBound >= 0 && halfSpreadRange.upperBound < 1, "half_spread_range",
                     halfSpreadRange.upperBound, "must lie in [0, 1)")
+        try require(ticksPerPriceUnit.isFinite && ticksPerPriceUnit >= 0, "ticks_per_price_unit", ticksPerPriceUnit,
+                    "must be finite and >= 0")
+        try require(lotsPerQuantityUnit.isFinite && lotsPerQuantityUnit >= 0, "lots_per_quantity_unit",
+                    lotsPerQuantityUnit, "must be finite and >= 0")
         try require(quantityLogMean.isFinite, "quantity_log_mean", quantityLogMean, "must be finite")
         try require(quantityLogSigma.isFinite && quantityLogSigma >= 0, "quantity_log_sigma", quantityLogSigma,
                     "must be finite and >= 0")
@@ -362,10 +375,10 @@ func fillMockPrices(
         let hs = hsLow + hsWidth * (Double(bits >> 32) * 0x1p-32)
         let hf = hsLow + hsWidth * (Double(bits & 0xFFFF_FFFF) * 0x1p-32)
         let futMid = mid * max(1 + basis, 1e-6)
-        spotAsk[i] = mid * (1 + hs)
-        spotBid[i] = mid * (1 - hs)
-        futAsk[i] = futMid * (1 + hf)
-        futBid[i] = futMid * (1 - hf)
+        spotAsk[i] = config.askOnTick(mid * (1 + hs))
+        spotBid[i] = config.bidOnTick(mid * (1 - hs))
+        futAsk[i] = config.askOnTick(futMid * (1 + hf))
+        futBid[i] = config.bidOnTick(futMid * (1 - hf))
     }
 }
 
@@ -374,7 +387,27 @@ func mockQuantities(_ config: MockMarketConfig, count n: Int, seed: UInt64, stre
     var normal = NormalSampler(Xoshiro256StarStar(seed: seed, stream: stream))
     let mu = config.quantityLogMean, sigma = config.quantityLogSigma
     return [Double](unsafeUninitializedCapacity: n) { q, initialized in
-        for i in 0..<n { q[i] = exp(mu + sigma * normal.next()) }
+        let lots = config.lotsPerQuantityUnit
+        for i in 0..<n {
+            let q_i = exp(mu + sigma * normal.next())
+            q[i] = lots > 0 ? max((q_i * lots).rounded(), 1) / lots : q_i
+        }
         initialized = n
+    }
+}
+
+extension MockMarketConfig {
+    /// An ask moved up onto the tick grid. Dividing the integer tick count by
+    /// `ticksPerPriceUnit` (rather than multiplying by the tick) gives the
+    /// double nearest the decimal price, which prints as that short decimal.
+    @inline(__always)
+    func askOnTick(_ price: Double) -> Double {
+        ticksPerPriceUnit > 0 ? (price * ticksPerPriceUnit).rounded(.up) / ticksPerPriceUnit : price
+    }
+
+    /// A bid moved down onto the tick grid, never below one tick.
+    @inline(__always)
+    func bidOnTick(_ price: Double) -> Double {
+        ticksPerPriceUnit > 0 ? max((price * ticksPerPriceUnit).rounded(.down), 1) / ticksPerPriceUnit : price
     }
 }
