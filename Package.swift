@@ -47,6 +47,10 @@ let package = Package(
             dependencies: ["SpreadKernels"]
         ),
         .testTarget(
+            name: "DeltaArbCLITests",
+            dependencies: ["delta-arb"]
+        ),
+        .testTarget(
             name: "DeltaArbitrageTests",
             dependencies: ["DeltaArbitrage", "SpreadKernels"]
         ),
