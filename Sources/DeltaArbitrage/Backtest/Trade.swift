@@ -179,46 +179,12 @@ public struct Trade: Sendable, Hashable, Codable {
 }
 
 /// Reads back exactly the shape `UTCTime.iso8601(nanoseconds:)` writes:
-/// `YYYY-MM-DDTHH:MM:SS[.fraction]Z` with 0…9 fractional digits. General
-/// ISO-8601 input (offsets, spaces, epochs) is the CSV loader's business;
-/// this only has to round-trip our own JSON.
+/// `YYYY-MM-DDTHH:MM:SS[.fraction]Z`. The CSV loader's `TimestampParser`
+/// does the parsing; this only narrows it to that shape, so JSON with an
+/// offset, a space separator or an epoch number is refused rather than
+/// read as something it was not written as.
 func parseBacktestJSONTime(_ text: String) -> Int64? {
-    let b = Array(text.utf8)
-    func number(_ from: Int, _ count: Int) -> Int? {
-        guard from + count <= b.count else { return nil }
-        var value = 0
-        for k in from..<(from + count) {
-            let d = Int(b[k]) - 48
-            guard d >= 0 && d <= 9 else { return nil }
-            value = value * 10 + d
-        }
-        return value
-    }
-    func char(_ at: Int, _ c: UInt8) -> Bool { at < b.count && b[at] == c }
-    guard let year = number(0, 4), char(4, 45), let month = number(5, 2), char(7, 45),
-        let day = number(8, 2), char(10, 84), let hour = number(11, 2), char(13, 58),
-        let minute = number(14, 2), char(16, 58), let second = number(17, 2),
-        (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60
-    else { return nil }
-    var at = 19
-    var fraction: Int64 = 0
-    if char(at, 46) {
-        at += 1
-        var digits = 0
-        while at < b.count, b[at] >= 48, b[at] <= 57 {
-            guard digits < 9 else { return nil }
-            fraction = fraction * 10 + Int64(b[at] - 48)
-            digits += 1
-            at += 1
-        }
-        guard digits > 0 else { return nil }
-        for _ in digits..<9 { fraction *= 10 }
-    }
-    guard char(at, 90), at + 1 == b.count else { return nil }
-    let days = Int64(UTCTime.daysFromCivil(year: year, month: month, day: day))
-    let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second)
-    let (ns, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-    guard !overflow else { return nil }
-    let (total, overflow2) = ns.addingReportingOverflow(fraction)
-    return overflow2 ? nil : total
+    let bytes = Array(text.utf8)
+    guard bytes.count >= 20, bytes[10] == UInt8(ascii: "T"), bytes.last == UInt8(ascii: "Z") else { return nil }
+    return TimestampParser.parse(text)
 }
