@@ -109,6 +109,23 @@ func kernelBacktest(_ s: Series, _ rule: BacktestRule, cuts: [Int] = []) -> (tra
     }
 }
 
+/// The same through `FirstPassageBacktest` (the grid search's index).
+func firstPassageBacktest(_ s: Series, _ rule: BacktestRule, cuts: [Int] = []) -> (trades: [ReferenceTrade], openEntry: Int?) {
+    withColumns(s) { columns in
+        let index = FirstPassageBacktest(columns: columns, rule: rule)
+        var indices: [TradeIndices] = []
+        var open: OpenPosition?
+        var start = 0
+        for end in cuts + [s.count] {
+            open = index.forEachTrade(entryThresholdPct: rule.entryThresholdPct, exitThresholdPct: rule.exitThresholdPct,
+                                      rows: start..<end, from: open) { indices.append($0) }
+            start = end
+        }
+        return (indices.map { ReferenceTrade(entry: $0.entryIndex, exit: $0.exitIndex, reason: $0.reason.seedName) },
+                open?.entryIndex)
+    }
+}
+
 func reference(_ s: Series, _ rule: BacktestRule) -> (trades: [ReferenceTrade], openEntry: Int?) {
     referenceBacktest(s, maxEntryCostPct: rule.entryThresholdPct, minProfitPct: rule.exitThresholdPct,
                       maxHours: rule.maxHours, spotFee: rule.spotFee, futFee: rule.futFee)
@@ -121,6 +138,9 @@ func expectParity(_ s: Series, _ rule: BacktestRule, sourceLocation: SourceLocat
     let got = kernelBacktest(s, rule)
     #expect(got.trades == want.trades, "\(s) \(rule)", sourceLocation: sourceLocation)
     #expect(got.openEntry == want.openEntry, "\(s) \(rule)", sourceLocation: sourceLocation)
+    let indexed = firstPassageBacktest(s, rule)
+    #expect(indexed.trades == want.trades, "first-passage \(s) \(rule)", sourceLocation: sourceLocation)
+    #expect(indexed.openEntry == want.openEntry, "first-passage \(s) \(rule)", sourceLocation: sourceLocation)
     return want.trades.count
 }
 
@@ -137,7 +157,7 @@ func entryThresholds(_ s: Series, rng: inout TestRNG) -> [Double] {
 
 let fees: [(Double, Double)] = [(0.0005, 0.0005), (0, 0), (0.001, 0.0002)]
 
-@Suite("Kernel parity with the row-by-row reference")
+@Suite("Kernel and first-passage index parity with the row-by-row reference")
 struct BacktestParityTests {
     @Test(arguments: [0, 1, 2, 7, 8, 9, 15, 16, 17, 31, 64, 65, 200, 3001])
     func randomWalkLengths(count: Int) {
@@ -237,6 +257,9 @@ struct BacktestParityTests {
                     let split = kernelBacktest(s, rule, cuts: cuts)
                     #expect(split.trades == whole.trades, "\(s) cuts \(cuts)")
                     #expect(split.openEntry == whole.openEntry, "\(s) cuts \(cuts)")
+                    let indexed = firstPassageBacktest(s, rule, cuts: cuts)
+                    #expect(indexed.trades == whole.trades, "first-passage \(s) cuts \(cuts)")
+                    #expect(indexed.openEntry == whole.openEntry, "first-passage \(s) cuts \(cuts)")
                 }
                 // Every single-row range.
                 let everyRow = kernelBacktest(s, rule, cuts: Array(0..<s.count))

@@ -60,69 +60,37 @@ public struct BacktestSummary: Sendable, Hashable, Codable {
     /// Summarises `trades` (in exit order, as the backtest returns them) over
     /// data spanning `spanNanoseconds`.
     public init(trades: [Trade], spanNanoseconds: Int64) {
-        var totals = Accumulator()
+        var totals = TradeTally()
         for trade in trades { totals.add(netPnlPct: trade.netPnlPct, hours: trade.hours, reason: trade.exitReason) }
         self.init(totals, spanNanoseconds: spanNanoseconds)
     }
 
-    /// Summarises kernel output directly, without building `Trade` values —
-    /// for grid searches that only need the statistics. Equal to
-    /// `init(trades:spanNanoseconds:)` on the corresponding trades: P&L and
-    /// hours come from the same `SeedFormulas` calls.
+    /// Summary of trades given as row indices into `columns`.
     public init(_ indices: [TradeIndices], columns: BookColumns, rule: BacktestRule, spanNanoseconds: Int64) {
-        var totals = Accumulator()
+        var totals = TradeTally()
         for trade in indices {
-            let entry = trade.entryIndex, exit = trade.exitIndex
-            let pnl = SeedFormulas.netPnlPct(
-                entrySpotCost: SeedFormulas.entrySpotCost(spotAsk: columns.spotAsk[entry], spotFee: rule.spotFee),
-                entryFutReceive: SeedFormulas.entryFutReceive(futBid: columns.futBid[entry], futFee: rule.futFee),
-                exitSpotReceive: SeedFormulas.exitSpotReceive(spotBid: columns.spotBid[exit], spotFee: rule.spotFee),
-                exitFutCost: SeedFormulas.exitFutCost(futAsk: columns.futAsk[exit], futFee: rule.futFee))
-            let hours = SeedFormulas.hours(fromNanoseconds: columns.timestamps[exit] - columns.timestamps[entry])
-            totals.add(netPnlPct: pnl, hours: hours, reason: trade.reason)
+            totals.add(entry: trade.entryIndex, exit: trade.exitIndex, reason: trade.reason, columns: columns,
+                       spotFee: rule.spotFee, futFee: rule.futFee)
         }
         self.init(totals, spanNanoseconds: spanNanoseconds)
     }
 
-    /// Running totals in exit order.
-    private struct Accumulator {
-        var count = 0, wins = 0, profit = 0, timeout = 0
-        var total = 0.0, hoursSum = 0.0
-        var best = -Double.infinity, worst = Double.infinity
-        var cumulative = 0.0, peak = 0.0, drawdown = 0.0
-
-        mutating func add(netPnlPct p: Double, hours: Double, reason: ExitReason) {
-            count += 1
-            if p > 0 { wins += 1 }
-            switch reason {
-            case .profitTarget: profit += 1
-            case .timeout: timeout += 1
-            }
-            total += p
-            hoursSum += hours
-            best = max(best, p)
-            worst = min(worst, p)
-            cumulative += p / 100
-            peak = max(peak, cumulative)
-            drawdown = max(drawdown, peak - cumulative)
-        }
-    }
-
-    private init(_ a: Accumulator, spanNanoseconds: Int64) {
-        let n = a.count
+    /// Summary of the totals of a trade list over a span of data.
+    public init(_ a: TradeTally, spanNanoseconds: Int64) {
+        let n = a.trades
         trades = n
         wins = a.wins
-        hitRate = n > 0 ? Double(a.wins) / Double(n) : 0
-        totalPnlPct = a.total
-        avgPnlPct = n > 0 ? a.total / Double(n) : 0
-        bestPnlPct = n > 0 ? a.best : 0
-        worstPnlPct = n > 0 ? a.worst : 0
-        avgHours = n > 0 ? a.hoursSum / Double(n) : 0
+        hitRate = a.hitRate
+        totalPnlPct = a.totalPnlPct
+        avgPnlPct = n > 0 ? a.totalPnlPct / Double(n) : 0
+        bestPnlPct = n > 0 ? a.bestPnlPct : 0
+        worstPnlPct = n > 0 ? a.worstPnlPct : 0
+        avgHours = n > 0 ? a.totalHours / Double(n) : 0
         spanDays = Double(max(spanNanoseconds, 0)) / 86_400e9
         tradesPerDay = spanDays > 0 ? Double(n) / spanDays : 0
-        maxDrawdown = a.drawdown
-        profitTargetExits = a.profit
-        timeoutExits = a.timeout
+        maxDrawdown = a.maxDrawdown
+        profitTargetExits = a.profitTargetExits
+        timeoutExits = a.timeoutExits
     }
 
     enum CodingKeys: String, CodingKey {

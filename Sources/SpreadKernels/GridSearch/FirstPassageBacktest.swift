@@ -1,0 +1,185 @@
+/// The seed backtest re-expressed as two first-passage searches over series
+/// that do not depend on the thresholds, so that one prepared index serves
+/// every point of a threshold grid and every window of a walk-forward.
+///
+/// With fees `f_s`, `f_f`, an open position at spot ask `A` and futures bid `B`
+/// costs `C = A(1+f_s)` and receives `R = B(1−f_f)`. At row `j`
+///
+/// ```
+/// net_pnl_pct ≥ X  ⇔  v_j ≥ c(X),   v_j = bid_s,j (1−f_s) − ask_f,j (1+f_f),
+///                                    c(X) = C·X/100 + (C − R)
+/// ```
+///
+/// (in real arithmetic), and `entry_cost_pct_j < E  ⇔  −entry_cost_pct_j > −E`.
+/// So the next entry is the first passage of `−entry_cost_pct` above `−E`, and
+/// the next profit exit the first passage of `v` above `c(X)`; the timeout row
+/// is a binary search over the sorted timestamps. Each search is a
+/// `FirstPassageIndex` query, so a trade costs `O(log n)` instead of the rows
+/// it spans.
+///
+/// Exactness: `−entry_cost_pct` is stored exactly as the seed formula computes
+/// it, so entries are exact. The rearranged exit test is not bit-identical to
+/// the seed's `net_pnl_pct ≥ X` in `Double`, so the index is searched for
+/// `v_j ≥ c(X) − m` with a margin `m` far above any rounding error (10⁻¹²
+/// relative to the prices involved, ~10⁴ ulps) and every candidate is
+/// confirmed with `SeedFormulas.netPnlPct`; a candidate that fails is skipped
+/// and the search resumes after it. The trades are therefore those of the
+/// row-by-row loop, which the tests check point by point.
+///
+/// The index borrows `columns`: their storage must outlive it.
+/// Timestamps must be non-decreasing (the loader guarantees it).
+public struct FirstPassageBacktest: @unchecked Sendable {
+    public let columns: BookColumns
+    public let maxHours: Double
+    public let spotFee: Double
+    public let futFee: Double
+    @usableFromInline let cutoff: Int64
+    /// `−entry_cost_pct` per row.
+    @usableFromInline let entrySeries: FirstPassageIndex
+    /// `v_j` per row.
+    @usableFromInline let exitSeries: FirstPassageIndex
+    /// Largest `|bid_s|` or `|ask_f|` in the columns, for the exit margin.
+    @usableFromInline let priceScale: Double
+
+    /// Prepares the index over all rows of `columns`.
+    public init(columns: BookColumns, maxHours: Double, spotFee: Double, futFee: Double) {
+        self.columns = columns
+        self.maxHours = maxHours
+        self.spotFee = spotFee
+        self.futFee = futFee
+        self.cutoff = SeedFormulas.timeoutCutoffNanoseconds(maxHours: maxHours)
+        let n = columns.count
+        entrySeries = FirstPassageIndex(count: n) { out in
+            for i in 0..<n { out[i] = -SeedFormulas.entryCostPct(spotAsk: columns.spotAsk[i], futBid: columns.futBid[i]) }
+        }
+        var scale = 0.0
+        exitSeries = FirstPassageIndex(count: n) { out in
+            for i in 0..<n {
+                let bid = columns.spotBid[i], ask = columns.futAsk[i]
+                out[i] = SeedFormulas.exitSpotReceive(spotBid: bid, spotFee: spotFee)
+                    - SeedFormulas.exitFutCost(futAsk: ask, futFee: futFee)
+                scale = max(scale, abs(bid), abs(ask))
+            }
+        }
+        priceScale = scale
+    }
+
+    /// Prepares the index for `rule`'s fees and hold limit (its thresholds are ignored).
+    public init(columns: BookColumns, rule: BacktestRule) {
+        self.init(columns: columns, maxHours: rule.maxHours, spotFee: rule.spotFee, futFee: rule.futFee)
+    }
+
+    /// Number of rows.
+    @inlinable public var count: Int { columns.count }
+
+    /// Runs the seed backtest with thresholds `(entry, exit)` over `rows`,
+    /// starting in `position` (nil = flat), calling `body` with every closed
+    /// trade in order — the same trades and final position as
+    /// `BacktestKernel.run` with the same rule.
+    @inlinable
+    @discardableResult
+    public func forEachTrade(
+        entryThresholdPct entry: Double, exitThresholdPct exit: Double, rows: Range<Int>,
+        from position: OpenPosition? = nil, _ body: (TradeIndices) -> Void
+    ) -> OpenPosition? {
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= count, "rows out of range")
+        let entryLevel = (-entry).nextUp  // −cost ≥ (−E)⁺  ⇔  −cost > −E  ⇔  cost < E
+        var open = position
+        var row = rows.lowerBound
+        let end = rows.upperBound
+        while row < end {
+            if let held = open {
+                guard let (exitRow, reason) = nextExit(held, exitThresholdPct: exit, from: row, to: end)
+                else { return held }
+                body(TradeIndices(entryIndex: held.entryIndex, exitIndex: exitRow, reason: reason))
+                open = nil
+                row = exitRow + 1  // the closing row never opens a position
+            } else {
+                guard let e = entrySeries.firstIndex(atLeast: entryLevel, from: row, to: end) else { return nil }
+                open = OpenPosition(
+                    entryIndex: e, entryTime: columns.timestamps[e],
+                    entrySpotAsk: columns.spotAsk[e], entryFutBid: columns.futBid[e])
+                row = e + 1
+            }
+        }
+        return open
+    }
+
+    /// The trades of `(entry, exit)` over `rows` from flat.
+    public func trades(entryThresholdPct entry: Double, exitThresholdPct exit: Double, rows: Range<Int>)
+        -> (trades: [TradeIndices], open: OpenPosition?)
+    {
+        var out: [TradeIndices] = []
+        let open = forEachTrade(entryThresholdPct: entry, exitThresholdPct: exit, rows: rows) { out.append($0) }
+        return (out, open)
+    }
+
+    /// Totals of the trades of `(entry, exit)` over `rows` from flat, and of
+    /// those among them that close before row `split` — which are exactly the
+    /// trades of the same backtest run over `rows.lowerBound..<split` alone.
+    @inlinable
+    public func tally(
+        entryThresholdPct entry: Double, exitThresholdPct exit: Double, rows: Range<Int>, split: Int
+    ) -> (all: TradeTally, beforeSplit: TradeTally) {
+        var all = TradeTally(), early = TradeTally()
+        let c = columns
+        forEachTrade(entryThresholdPct: entry, exitThresholdPct: exit, rows: rows) { t in
+            let pnl = SeedFormulas.netPnlPct(
+                entrySpotCost: SeedFormulas.entrySpotCost(spotAsk: c.spotAsk[t.entryIndex], spotFee: spotFee),
+                entryFutReceive: SeedFormulas.entryFutReceive(futBid: c.futBid[t.entryIndex], futFee: futFee),
+                exitSpotReceive: SeedFormulas.exitSpotReceive(spotBid: c.spotBid[t.exitIndex], spotFee: spotFee),
+                exitFutCost: SeedFormulas.exitFutCost(futAsk: c.futAsk[t.exitIndex], futFee: futFee))
+            let hours = SeedFormulas.hours(fromNanoseconds: c.timestamps[t.exitIndex] - c.timestamps[t.entryIndex])
+            all.add(netPnlPct: pnl, hours: hours, reason: t.reason)
+            if t.exitIndex < split { early.add(netPnlPct: pnl, hours: hours, reason: t.reason) }
+        }
+        return (all, early)
+    }
+
+    /// First row in `from..<to` at which `held` reaches the profit target
+    /// (checked first) or the hold limit.
+    @inlinable
+    func nextExit(_ held: OpenPosition, exitThresholdPct x: Double, from: Int, to: Int) -> (Int, ExitReason)? {
+        let cost = SeedFormulas.entrySpotCost(spotAsk: held.entrySpotAsk, spotFee: spotFee)
+        let receive = SeedFormulas.entryFutReceive(futBid: held.entryFutBid, futFee: futFee)
+        let level = cost * x / 100 + (cost - receive)
+        let margin = 1e-12 * (2 * priceScale + abs(cost) + abs(receive) + (level.isFinite ? abs(level) : 0))
+        let time = columns.timestamps
+        var j = from
+        while let k = exitSeries.firstIndex(atLeast: level - margin, from: j, to: to) {
+            if time[k] - held.entryTime >= cutoff {
+                // The hold limit falls at or before the first candidate.
+                let timeout = firstRow(heldSince: held.entryTime, from: j, to: k + 1) ?? k
+                if timeout == k && reachesTarget(held, cost: cost, receive: receive, x: x, row: k) {
+                    return (k, .profitTarget)
+                }
+                return (timeout, .timeout)
+            }
+            if reachesTarget(held, cost: cost, receive: receive, x: x, row: k) { return (k, .profitTarget) }
+            j = k + 1
+        }
+        return firstRow(heldSince: held.entryTime, from: j, to: to).map { ($0, .timeout) }
+    }
+
+    /// The seed's exact test `net_pnl_pct ≥ X` at `row`.
+    @inlinable @inline(__always)
+    func reachesTarget(_ held: OpenPosition, cost: Double, receive: Double, x: Double, row: Int) -> Bool {
+        SeedFormulas.netPnlPct(
+            entrySpotCost: cost, entryFutReceive: receive,
+            exitSpotReceive: SeedFormulas.exitSpotReceive(spotBid: columns.spotBid[row], spotFee: spotFee),
+            exitFutCost: SeedFormulas.exitFutCost(futAsk: columns.futAsk[row], futFee: futFee)) >= x
+    }
+
+    /// First row in `from..<to` held at least the hold limit since `entryTime`
+    /// (binary search: elapsed time is non-decreasing in the row).
+    @inlinable
+    func firstRow(heldSince entryTime: Int64, from: Int, to: Int) -> Int? {
+        let time = columns.timestamps
+        var lo = from, hi = to
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if time[mid] - entryTime >= cutoff { hi = mid } else { lo = mid + 1 }
+        }
+        return lo < to ? lo : nil
+    }
+}

@@ -1,0 +1,128 @@
+/// A series with a max-pyramid over it, answering "first index at or after
+/// `i` whose value is ≥ `level`" in `O(F · log_F n)` instead of a scan.
+///
+/// Level 0 is the series; every node of level `L + 1` holds the maximum of
+/// `F = 16` consecutive nodes of level `L`. A query walks up from `i` while
+/// the rest of the current group holds nothing ≥ `level`, then down through
+/// the first node that does. Because the stored maxima are values of the
+/// series (no arithmetic), the comparisons at every level agree with the
+/// comparison at level 0 and the answer is exact.
+///
+/// This is the structure that lets a threshold grid search cost far less than
+/// one pass per grid point: the spread columns do not change between grid
+/// points, and both of the backtest's decisions are first-passage events of a
+/// fixed series over a level set by the grid point (see `FirstPassageBacktest`).
+///
+/// Memory: the series plus `n / (F − 1)` maxima.
+public struct FirstPassageIndex: Sendable {
+    /// Nodes per group.
+    public static let fanOut = 16
+
+    /// All levels, level 0 first, back to back.
+    @usableFromInline let storage: [Double]
+    /// Offset of each level in `storage`, plus one past the end.
+    @usableFromInline let offsets: [Int]
+
+    /// Builds the pyramid over `count` values written by `fill` into level 0.
+    ///
+    /// NaN values never satisfy `≥` and never win a maximum, so they are never
+    /// found, exactly as a plain scan would skip them.
+    public init(count n: Int, fill: (UnsafeMutableBufferPointer<Double>) -> Void) {
+        var sizes = [n]
+        while sizes[sizes.count - 1] > Self.fanOut {
+            sizes.append((sizes[sizes.count - 1] + Self.fanOut - 1) / Self.fanOut)
+        }
+        var offsets = [0]
+        for size in sizes { offsets.append(offsets[offsets.count - 1] + size) }
+        let total = offsets[offsets.count - 1]
+        self.storage = [Double](unsafeUninitializedCapacity: total) { out, initialized in
+            fill(UnsafeMutableBufferPointer(rebasing: out[0..<n]))
+            for level in 1..<sizes.count {
+                let below = offsets[level - 1], here = offsets[level]
+                let belowCount = sizes[level - 1]
+                for node in 0..<sizes[level] {
+                    let start = node * Self.fanOut, end = min(start + Self.fanOut, belowCount)
+                    var m = -Double.infinity
+                    for child in start..<end {
+                        let v = out[below + child]
+                        if v > m { m = v }
+                    }
+                    out[here + node] = m
+                }
+            }
+            initialized = total
+        }
+        self.offsets = offsets
+    }
+
+    /// Builds the pyramid over a copy of `values`.
+    public init(_ values: [Double]) {
+        self.init(count: values.count) { out in
+            values.withUnsafeBufferPointer { v in
+                for i in v.indices { out[i] = v[i] }
+            }
+        }
+    }
+
+    /// Number of values at level 0.
+    @inlinable public var count: Int { offsets[1] - offsets[0] }
+
+    /// The value at `index`.
+    @inlinable public subscript(index: Int) -> Double { storage[index] }
+
+    /// Runs `body` over the level-0 values.
+    @inlinable
+    public func withValues<R>(_ body: (UnsafeBufferPointer<Double>) throws -> R) rethrows -> R {
+        try storage.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[0..<count])) }
+    }
+
+    /// The first index `j` in `from..<to` with `value[j] >= level`, or nil.
+    @inlinable
+    public func firstIndex(atLeast level: Double, from: Int, to: Int) -> Int? {
+        guard from < to else { return nil }
+        return storage.withUnsafeBufferPointer { s -> Int? in
+            offsets.withUnsafeBufferPointer { o -> Int? in
+                let f = Self.fanOut
+                let levels = o.count - 1
+                var depth = 0
+                var i = from
+                // Up: finish the current group at each level.
+                while true {
+                    let base = o[depth], size = o[depth + 1] - base
+                    let groupEnd = depth == levels - 1 ? size : min((i / f + 1) * f, size)
+                    var hit = -1
+                    var k = i
+                    while k < groupEnd {
+                        if s[base + k] >= level { hit = k; break }
+                        k += 1
+                    }
+                    if hit >= 0 {
+                        // Down: the first child ≥ level at each level below.
+                        var node = hit
+                        while depth > 0 {
+                            depth -= 1
+                            let b = o[depth], sz = o[depth + 1] - b
+                            var child = node * f
+                            let end = min(child + f, sz)
+                            while child < end && !(s[b + child] >= level) { child += 1 }
+                            node = child
+                        }
+                        return node < to ? node : nil
+                    }
+                    // Nothing left, or everything left starts at or past `to`.
+                    if groupEnd >= size || groupEnd * Self.span(depth) >= to { return nil }
+                    i = groupEnd / f
+                    depth += 1
+                }
+            }
+        }
+    }
+
+    /// Level-0 values covered by one node of `depth`.
+    @inlinable @inline(__always)
+    static func span(_ depth: Int) -> Int {
+        var s = 1
+        for _ in 0..<depth { s *= fanOut }
+        return s
+    }
+}

@@ -1,0 +1,61 @@
+/// Running totals of a trade list, in trade order — everything the summary
+/// statistics and the optimizer's objective and targets need, without keeping
+/// the trades.
+///
+/// `maxDrawdown` is the largest peak-to-trough fall of the running sum of
+/// `net_pnl_pct / 100`, starting from 0 (DESIGN.md, "Summary statistics").
+public struct TradeTally: Sendable, Hashable {
+    public var trades = 0
+    /// Trades with `net_pnl_pct > 0`.
+    public var wins = 0
+    public var profitTargetExits = 0
+    public var timeoutExits = 0
+    /// Σ `net_pnl_pct`.
+    public var totalPnlPct = 0.0
+    /// Σ `hours`.
+    public var totalHours = 0.0
+    public var bestPnlPct = -Double.infinity
+    public var worstPnlPct = Double.infinity
+    /// Running Σ `net_pnl_pct / 100` and its peak so far.
+    public var cumulative = 0.0
+    public var peak = 0.0
+    public var maxDrawdown = 0.0
+
+    public init() {}
+
+    /// Adds the next trade.
+    @inlinable
+    public mutating func add(netPnlPct p: Double, hours: Double, reason: ExitReason) {
+        trades += 1
+        if p > 0 { wins += 1 }
+        switch reason {
+        case .profitTarget: profitTargetExits += 1
+        case .timeout: timeoutExits += 1
+        }
+        totalPnlPct += p
+        totalHours += hours
+        bestPnlPct = max(bestPnlPct, p)
+        worstPnlPct = min(worstPnlPct, p)
+        cumulative += p / 100
+        peak = max(peak, cumulative)
+        maxDrawdown = max(maxDrawdown, peak - cumulative)
+    }
+
+    /// Adds the trade closing at row `exit` a position opened at row `entry`,
+    /// with the seed's formulas.
+    @inlinable
+    public mutating func add(
+        entry: Int, exit: Int, reason: ExitReason, columns c: BookColumns, spotFee: Double, futFee: Double
+    ) {
+        let pnl = SeedFormulas.netPnlPct(
+            entrySpotCost: SeedFormulas.entrySpotCost(spotAsk: c.spotAsk[entry], spotFee: spotFee),
+            entryFutReceive: SeedFormulas.entryFutReceive(futBid: c.futBid[entry], futFee: futFee),
+            exitSpotReceive: SeedFormulas.exitSpotReceive(spotBid: c.spotBid[exit], spotFee: spotFee),
+            exitFutCost: SeedFormulas.exitFutCost(futAsk: c.futAsk[exit], futFee: futFee))
+        add(netPnlPct: pnl, hours: SeedFormulas.hours(fromNanoseconds: c.timestamps[exit] - c.timestamps[entry]),
+            reason: reason)
+    }
+
+    /// `wins / trades`, 0 without trades.
+    @inlinable public var hitRate: Double { trades > 0 ? Double(wins) / Double(trades) : 0 }
+}
