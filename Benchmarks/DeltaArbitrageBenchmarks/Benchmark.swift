@@ -78,6 +78,20 @@ struct Benchmark: ParsableCommand {
         let bytesRead = Double(16 * (rows - heldRows) + 24 * heldRows)
         log("   backtest kernel \(kernelSeconds) s (\(Double(rows) / kernelSeconds / 1e6) M rows/s), \(kernel.trades.count) trades")
 
+        // Threshold grid: the same 64 x 64 grid as the numba peer, from loaded columns,
+        // including building the first-passage index.
+        let grid = ThresholdAxes.peerGrid
+        let ((gridEvaluation, indexSeconds), gridSeconds) = data.withBookColumns { columns in
+            Stopwatch.best(of: min(repeats, 3)) { () -> (ThresholdGridSearch.Evaluation, Double) in
+                let (index, indexSeconds) = Stopwatch.time { FirstPassageBacktest(columns: columns, rule: rule) }
+                let evaluation = ThresholdGridSearch.evaluate(
+                    index, entries: grid.entries, exits: grid.exits, rows: 0..<rows, split: rows)
+                return (evaluation, indexSeconds)
+            }
+        }
+        let gridTrades = gridEvaluation.points.reduce(0) { $0 + ($1?.all.trades ?? 0) }
+        log("   grid \(grid.entries.count)x\(grid.exits.count) \(gridSeconds) s (index \(indexSeconds) s), \(gridTrades) trades over the grid")
+
         // Spread analysis on the 1 s as-of grid.
         let (report, analysisSeconds) = try Stopwatch.best(of: min(repeats, 3)) {
             try SpreadAnalyzer.analyze(data, options: SpreadAnalysisOptions())
@@ -97,6 +111,12 @@ struct Benchmark: ParsableCommand {
                                 "gb_per_second_of_needed_columns": bytesRead / kernelSeconds / 1e9,
                                 "rows_in_position": heldRows,
                                 "trades": kernel.trades.count],
+            "grid_search": ["seconds": gridSeconds, "index_build_seconds": indexSeconds,
+                            "points": grid.entries.count * grid.exits.count,
+                            "entry_range": [grid.entries.first!, grid.entries.last!],
+                            "exit_range": [grid.exits.first!, grid.exits.last!],
+                            "total_trades_over_grid": gridTrades,
+                            "threads": ProcessInfo.processInfo.activeProcessorCount],
             "backtest_with_trade_records": ["seconds": backtestSeconds, "rows_per_second": Double(rows) / backtestSeconds],
             "analysis": ["seconds": analysisSeconds, "grid_points": report.details.gridPoints,
                          "adf_statistic": report.meanReversion.adfStatistic,
@@ -131,6 +151,7 @@ struct Benchmark: ParsableCommand {
             }
             ratio("ingest_vs_pandas_read_csv", peer.number("ingest", "seconds"), ingestSeconds)
             ratio("backtest_vs_numba", peer.number("backtest_numba", "seconds"), kernelSeconds)
+            ratio("grid_vs_numba_grid", peer.number("grid_numba", "seconds_full_file"), gridSeconds)
             ratio("backtest_vs_pandas_vectorised", peer.number("backtest_vectorised", "seconds"), kernelSeconds)
             ratio("backtest_vs_pandas_row_loop_extrapolated",
                   peer.number("backtest_row_loop", "extrapolated_full_file_seconds"), kernelSeconds)
@@ -163,6 +184,9 @@ struct Benchmark: ParsableCommand {
                 if let changes = peer.number("analysis_statsmodels", "results", "regime_changes") {
                     checks["regime_changes_equal"] = Int(changes) == report.spreadAnalysis.regimeChanges
                 }
+            }
+            if let trades = peer.number("grid_numba", "total_trades_over_grid"), peer.number("grid_numba", "extrapolated") == 0 {
+                checks["numba_grid_trades_equal_engine"] = Int(trades) == gridTrades
             }
             if let trades = peer.number("backtest_numba", "trades") {
                 checks["numba_trades_equal_engine"] = Int(trades) == kernel.trades.count

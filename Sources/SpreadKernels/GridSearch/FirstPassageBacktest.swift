@@ -1,3 +1,5 @@
+import Dispatch
+
 /// The seed backtest re-expressed as two first-passage searches over series
 /// that do not depend on the thresholds, so that one prepared index serves
 /// every point of a threshold grid and every window of a walk-forward.
@@ -49,19 +51,35 @@ public struct FirstPassageBacktest: @unchecked Sendable {
         self.futFee = futFee
         self.cutoff = SeedFormulas.timeoutCutoffNanoseconds(maxHours: maxHours)
         let n = columns.count
+        // Both series in parallel chunks; the price scale is reduced per chunk.
+        let chunk = 1 << 16
+        let chunks = (n + chunk - 1) / chunk
         entrySeries = FirstPassageIndex(count: n) { out in
-            for i in 0..<n { out[i] = -SeedFormulas.entryCostPct(spotAsk: columns.spotAsk[i], futBid: columns.futBid[i]) }
-        }
-        var scale = 0.0
-        exitSeries = FirstPassageIndex(count: n) { out in
-            for i in 0..<n {
-                let bid = columns.spotBid[i], ask = columns.futAsk[i]
-                out[i] = SeedFormulas.exitSpotReceive(spotBid: bid, spotFee: spotFee)
-                    - SeedFormulas.exitFutCost(futAsk: ask, futFee: futFee)
-                scale = max(scale, abs(bid), abs(ask))
+            let sink = UncheckedSendable(out)
+            DispatchQueue.concurrentPerform(iterations: chunks) { k in
+                for i in k * chunk..<min((k + 1) * chunk, n) {
+                    sink.value[i] = -SeedFormulas.entryCostPct(spotAsk: columns.spotAsk[i], futBid: columns.futBid[i])
+                }
             }
         }
-        priceScale = scale
+        var scales = [Double](repeating: 0, count: chunks)
+        exitSeries = FirstPassageIndex(count: n) { out in
+            let sink = UncheckedSendable(out)
+            scales.withUnsafeMutableBufferPointer { scales in
+                let scaleSink = UncheckedSendable(scales)
+                DispatchQueue.concurrentPerform(iterations: chunks) { k in
+                    var scale = 0.0
+                    for i in k * chunk..<min((k + 1) * chunk, n) {
+                        let bid = columns.spotBid[i], ask = columns.futAsk[i]
+                        sink.value[i] = SeedFormulas.exitSpotReceive(spotBid: bid, spotFee: spotFee)
+                            - SeedFormulas.exitFutCost(futAsk: ask, futFee: futFee)
+                        scale = max(scale, abs(bid), abs(ask))
+                    }
+                    scaleSink.value[k] = scale
+                }
+            }
+        }
+        priceScale = scales.max() ?? 0
     }
 
     /// Prepares the index for `rule`'s fees and hold limit (its thresholds are ignored).

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// A series with a max-pyramid over it, answering "first index at or after
 /// `i` whose value is ≥ `level`" in `O(F · log_F n)` instead of a scan.
 ///
@@ -38,21 +40,35 @@ public struct FirstPassageIndex: Sendable {
         self.storage = [Double](unsafeUninitializedCapacity: total) { out, initialized in
             fill(UnsafeMutableBufferPointer(rebasing: out[0..<n]))
             for level in 1..<sizes.count {
-                let below = offsets[level - 1], here = offsets[level]
-                let belowCount = sizes[level - 1]
-                for node in 0..<sizes[level] {
-                    let start = node * Self.fanOut, end = min(start + Self.fanOut, belowCount)
-                    var m = -Double.infinity
-                    for child in start..<end {
-                        let v = out[below + child]
-                        if v > m { m = v }
-                    }
-                    out[here + node] = m
-                }
+                let below = UnsafeMutableBufferPointer(rebasing: out[offsets[level - 1]..<offsets[level]])
+                let here = UnsafeMutableBufferPointer(rebasing: out[offsets[level]..<offsets[level + 1]])
+                Self.reduce(below, into: here)
             }
             initialized = total
         }
         self.offsets = offsets
+    }
+
+    /// `here[k] = max(below[k·F ..< (k+1)·F])`, in parallel for large levels.
+    private static func reduce(_ below: UnsafeMutableBufferPointer<Double>, into here: UnsafeMutableBufferPointer<Double>) {
+        let nodes = here.count
+        let chunkNodes = 4096
+        let chunks = (nodes + chunkNodes - 1) / chunkNodes
+        let source = UncheckedSendable(UnsafeBufferPointer(below)), target = UncheckedSendable(here)
+        let work = { @Sendable (chunk: Int) in
+            let b = source.value, h = target.value
+            for node in chunk * chunkNodes..<min((chunk + 1) * chunkNodes, nodes) {
+                let start = node * fanOut, end = min(start + fanOut, b.count)
+                var m = -Double.infinity
+                for child in start..<end where b[child] > m { m = b[child] }  // NaN never wins
+                h[node] = m
+            }
+        }
+        if chunks > 1 {
+            DispatchQueue.concurrentPerform(iterations: chunks, execute: work)
+        } else if chunks == 1 {
+            work(0)
+        }
     }
 
     /// Builds the pyramid over a copy of `values`.
