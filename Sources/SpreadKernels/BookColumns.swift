@@ -31,3 +31,25 @@ public struct BookColumns: @unchecked Sendable {
     /// Number of rows.
     @inlinable public var count: Int { timestamps.count }
 }
+
+extension BookColumns {
+    /// The same columns restricted to `range` (row `range.lowerBound` becomes row 0).
+    public func rows(_ range: Range<Int>) -> BookColumns {
+        precondition(range.lowerBound >= 0 && range.upperBound <= count, "rows out of range")
+        return BookColumns(
+            timestamps: UnsafeBufferPointer(rebasing: timestamps[range]),
+            spotAsk: UnsafeBufferPointer(rebasing: spotAsk[range]), spotBid: UnsafeBufferPointer(rebasing: spotBid[range]),
+            futAsk: UnsafeBufferPointer(rebasing: futAsk[range]), futBid: UnsafeBufferPointer(rebasing: futBid[range]))
+    }
+
+    /// First row in `range` with a timestamp at or after `time` (binary search;
+    /// timestamps are non-decreasing), or `range.upperBound`.
+    public func firstRow(atOrAfter time: Int64, in range: Range<Int>) -> Int {
+        var lo = range.lowerBound, hi = range.upperBound
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if timestamps[mid] < time { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+}

@@ -42,27 +42,10 @@ public struct SpreadGrid: Sendable, Equatable {
             throw ParameterValidationError(parameter: "grid_step_seconds", value: stepSeconds,
                                            rule: "must be at least 1 ns")
         }
-        guard let first = data.timestamps.first, let last = data.timestamps.last else {
+        guard let first = data.timestamps.first else {
             throw InsufficientDataError(operation: "spreadGrid", required: 1, available: 0, detail: "no market data rows")
         }
-        let points = Int((last - first) / step) + 1
-        let values = data.timestamps.withUnsafeBufferPointer { t in
-            data.spotAskPrice.withUnsafeBufferPointer { ask in
-                data.futBidPrice.withUnsafeBufferPointer { bid in
-                    [Double](unsafeUninitializedCapacity: points) { out, count in
-                        var row = 0
-                        let lastRow = t.count - 1
-                        var time = first
-                        for k in 0..<points {
-                            while row < lastRow && t[row + 1] <= time { row += 1 }
-                            out[k] = SeedFormulas.entryCostPct(spotAsk: ask[row], futBid: bid[row])
-                            time += step
-                        }
-                        count = points
-                    }
-                }
-            }
-        }
+        let values = data.withBookColumns { AsOfSampling.entryCost($0, rows: 0..<data.count, stepNanoseconds: step) }
         return SpreadGrid(startNanoseconds: first, stepNanoseconds: step, values: values)
     }
 }

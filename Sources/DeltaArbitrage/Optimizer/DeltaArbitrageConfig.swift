@@ -1,0 +1,155 @@
+/// A traded pair: the base asset quoted in the quote asset (`BTC/USDT`).
+///
+/// JSON: the string `"BASE/QUOTE"`.
+public struct Symbol: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var base: String
+    public var quote: String
+
+    public init(base: String, quote: String) {
+        self.base = base
+        self.quote = quote
+    }
+
+    /// Parses `"BTC/USDT"`; nil unless there is exactly one `/` between two non-empty names.
+    public init?(_ text: String) {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
+        self.init(base: String(parts[0]), quote: String(parts[1]))
+    }
+
+    public var description: String { "\(base)/\(quote)" }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let symbol = Symbol(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "symbol must read BASE/QUOTE, got '\(text)'"))
+        }
+        self = symbol
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(description)
+    }
+}
+
+/// Configuration of the strategy and of the optimiser's safety rules and
+/// performance targets (the seed's `DeltaArbitrageConfig`).
+///
+/// Thresholds are in percent, like the backtest's: `max_entry_threshold = 1.0`
+/// means "never enter when the entry cost is 1 % or more".
+///
+/// Beyond the seed: the fees the backtest charges (`spot_fee`, `fut_fee`,
+/// fractions) and `max_threshold_ratio`, the bound on `entry / exit` that the
+/// seed's validation calls "bounded ratio".
+public struct DeltaArbitrageConfig: Sendable, Hashable, Codable {
+    public var symbol = Symbol(base: "BTC", quote: "USDT")
+
+    /// Position size in quote currency.
+    public var basePositionSize = 100.0
+    /// Largest position as a multiple of `basePositionSize`.
+    public var maxPositionMultiplier = 2.0
+
+    /// Hours of trailing data each optimisation sees.
+    public var optimizationLookbackHours = 24
+    /// Minutes between scheduled re-optimisations.
+    public var parameterUpdateIntervalMinutes = 5
+    /// Fewest rows an optimisation accepts.
+    public var minSpreadDataPoints = 100
+
+    /// Largest entry threshold ever used, percent.
+    public var maxEntryThreshold = 1.0
+    /// Smallest exit threshold ever used, percent.
+    public var minExitThreshold = 0.05
+    /// Hold limit: a position is closed after this long (the backtest's `max_hours · 60`).
+    public var maxPositionHoldMinutes = 360
+
+    /// Performance target: fraction of winning trades.
+    public var targetHitRate = 0.7
+    /// Performance target: trades per day.
+    public var minDailyTrades = 5
+    /// Performance target: largest drawdown of cumulative net P&L, a fraction.
+    public var maxDrawdownTolerance = 0.02
+
+    /// Spot taker fee, a fraction.
+    public var spotFee = 0.0005
+    /// Futures taker fee, a fraction.
+    public var futFee = 0.0005
+    /// Largest `entry / exit` threshold ratio the safety rules allow.
+    public var maxThresholdRatio = 10.0
+
+    public init() {}
+
+    /// The hold limit in hours, as the backtest takes it.
+    public var maxHoldHours: Double { Double(maxPositionHoldMinutes) / 60 }
+
+    /// The backtest rule for a pair of thresholds under this configuration.
+    public func rule(entryThresholdPct: Double, exitThresholdPct: Double) -> BacktestRule {
+        BacktestRule(entryThresholdPct: entryThresholdPct, exitThresholdPct: exitThresholdPct,
+                     maxHours: maxHoldHours, spotFee: spotFee, futFee: futFee)
+    }
+
+    /// Checks every field, naming the first one out of range.
+    public func validate() throws(ParameterValidationError) {
+        func require(_ ok: Bool, _ name: String, _ value: Double, _ rule: String) throws(ParameterValidationError) {
+            if !ok { throw ParameterValidationError(parameter: name, value: value, rule: rule) }
+        }
+        try require(basePositionSize > 0 && basePositionSize.isFinite, "base_position_size", basePositionSize, "must be positive and finite")
+        try require(maxPositionMultiplier >= 1 && maxPositionMultiplier.isFinite, "max_position_multiplier", maxPositionMultiplier, "must be at least 1")
+        try require(optimizationLookbackHours > 0, "optimization_lookback_hours", Double(optimizationLookbackHours), "must be positive")
+        try require(parameterUpdateIntervalMinutes > 0, "parameter_update_interval_minutes", Double(parameterUpdateIntervalMinutes), "must be positive")
+        try require(minSpreadDataPoints >= 4, "min_spread_data_points", Double(minSpreadDataPoints), "must be at least 4 (an AR(1) fit needs them)")
+        try require(minExitThreshold > 0 && minExitThreshold.isFinite, "min_exit_threshold", minExitThreshold, "must be positive and finite")
+        try require(maxEntryThreshold > minExitThreshold && maxEntryThreshold.isFinite, "max_entry_threshold", maxEntryThreshold, "must be finite and above min_exit_threshold (\(minExitThreshold))")
+        try require(maxPositionHoldMinutes > 0, "max_position_hold_minutes", Double(maxPositionHoldMinutes), "must be positive")
+        try require(targetHitRate >= 0 && targetHitRate <= 1, "target_hit_rate", targetHitRate, "must be in [0, 1]")
+        try require(minDailyTrades >= 0, "min_daily_trades", Double(minDailyTrades), "must not be negative")
+        try require(maxDrawdownTolerance >= 0 && maxDrawdownTolerance.isFinite, "max_drawdown_tolerance", maxDrawdownTolerance, "must be a non-negative fraction")
+        try require(spotFee >= 0 && spotFee < 1, "spot_fee", spotFee, "must be a fraction in [0, 1)")
+        try require(futFee >= 0 && futFee < 1, "fut_fee", futFee, "must be a fraction in [0, 1)")
+        try require(maxThresholdRatio > 1 && !maxThresholdRatio.isNaN, "max_threshold_ratio", maxThresholdRatio, "must be above 1 (exit < entry)")
+    }
+
+    /// The first safety rule `(entry, exit)` breaks, or nil when it is safe:
+    /// both positive and finite, `entry ≤ max_entry_threshold`,
+    /// `exit ≥ min_exit_threshold`, `exit < entry`, `entry / exit ≤ max_threshold_ratio`.
+    public func safetyViolation(entryThreshold entry: Double, exitThreshold exit: Double) -> ParameterValidationError? {
+        if !(entry.isFinite && entry > 0) {
+            return ParameterValidationError(parameter: "entry_threshold_pct", value: entry, rule: "must be positive and finite")
+        }
+        if !(exit.isFinite && exit > 0) {
+            return ParameterValidationError(parameter: "exit_threshold_pct", value: exit, rule: "must be positive and finite")
+        }
+        if entry > maxEntryThreshold {
+            return ParameterValidationError(parameter: "entry_threshold_pct", value: entry,
+                                            rule: "must not exceed max_entry_threshold \(maxEntryThreshold)")
+        }
+        if exit < minExitThreshold {
+            return ParameterValidationError(parameter: "exit_threshold_pct", value: exit,
+                                            rule: "must be at least min_exit_threshold \(minExitThreshold)")
+        }
+        if !(exit < entry) {
+            return ParameterValidationError(parameter: "exit_threshold_pct", value: exit,
+                                            rule: "must be below the entry threshold \(entry)")
+        }
+        if entry / exit > maxThresholdRatio {
+            return ParameterValidationError(parameter: "entry_threshold_pct", value: entry,
+                                            rule: "entry/exit ratio \(entry / exit) exceeds max_threshold_ratio \(maxThresholdRatio)")
+        }
+        return nil
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case symbol
+        case basePositionSize = "base_position_size", maxPositionMultiplier = "max_position_multiplier"
+        case optimizationLookbackHours = "optimization_lookback_hours"
+        case parameterUpdateIntervalMinutes = "parameter_update_interval_minutes"
+        case minSpreadDataPoints = "min_spread_data_points"
+        case maxEntryThreshold = "max_entry_threshold", minExitThreshold = "min_exit_threshold"
+        case maxPositionHoldMinutes = "max_position_hold_minutes"
+        case targetHitRate = "target_hit_rate", minDailyTrades = "min_daily_trades"
+        case maxDrawdownTolerance = "max_drawdown_tolerance"
+        case spotFee = "spot_fee", futFee = "fut_fee", maxThresholdRatio = "max_threshold_ratio"
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+
+/// One scheduled re-optimisation of a walk-forward run.
+///
+/// JSON: `time` (ISO-8601 update time), `row` (first row traded after it),
+/// `status` (`optimized`, or `failed` when the thresholds in force were
+/// kept), `entry_threshold_pct` / `exit_threshold_pct` in force after the
+/// update (`null` before the first success), `confidence_score`, `error`.
+public struct WalkForwardUpdate: Sendable, Hashable, Codable {
+    public var timeNanoseconds: Int64
+    public var row: Int
+    public var optimized: Bool
+    public var thresholds: ThresholdPair?
+    public var confidenceScore: Double?
+    public var error: String?
+
+    enum CodingKeys: String, CodingKey {
+        case time, row, status, entryThresholdPct = "entry_threshold_pct", exitThresholdPct = "exit_threshold_pct"
+        case confidenceScore = "confidence_score", error
+    }
+
+    public init(timeNanoseconds: Int64, row: Int, optimized: Bool, thresholds: ThresholdPair?,
+                confidenceScore: Double?, error: String?) {
+        self.timeNanoseconds = timeNanoseconds
+        self.row = row
+        self.optimized = optimized
+        self.thresholds = thresholds
+        self.confidenceScore = confidenceScore
+        self.error = error
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(UTCTime.iso8601(nanoseconds: timeNanoseconds), forKey: .time)
+        try c.encode(row, forKey: .row)
+        try c.encode(optimized ? "optimized" : "failed", forKey: .status)
+        try c.encode(thresholds?.entryThresholdPct, forKey: .entryThresholdPct)
+        try c.encode(thresholds?.exitThresholdPct, forKey: .exitThresholdPct)
+        try c.encode(confidenceScore, forKey: .confidenceScore)
+        try c.encode(error, forKey: .error)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let time = try c.decode(String.self, forKey: .time)
+        guard let ns = parseBacktestJSONTime(time) else {
+            throw DecodingError.dataCorruptedError(forKey: .time, in: c, debugDescription: "not an ISO-8601 UTC time: \(time)")
+        }
+        timeNanoseconds = ns
+        row = try c.decode(Int.self, forKey: .row)
+        optimized = try c.decode(String.self, forKey: .status) == "optimized"
+        if let e = try c.decodeIfPresent(Double.self, forKey: .entryThresholdPct),
+           let x = try c.decodeIfPresent(Double.self, forKey: .exitThresholdPct) {
+            thresholds = ThresholdPair(entryThresholdPct: e, exitThresholdPct: x)
+        }
+        confidenceScore = try c.decodeIfPresent(Double.self, forKey: .confidenceScore)
+        error = try c.decodeIfPresent(String.self, forKey: .error)
+    }
+}
+
+/// Outcome of `optimizedDeltaNeutralBacktest`: the trades, the seed's
+/// optimisation history (one `OptimizationResult` per successful update) and
+/// every update with the thresholds it left in force.
+public struct WalkForwardResult: Sendable, Codable {
+    public var trades: [Trade]
+    public var optimizationHistory: [OptimizationResult]
+    public var updates: [WalkForwardUpdate]
+    public var summary: BacktestSummary
+    public var openPosition: OpenPositionReport?
+    public var windowHours: Int
+    public var updateIntervalSeconds: Double
+    public var staticParams: ThresholdPair?
+    /// Wall-clock seconds the run took.
+    public var elapsedSeconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case trades, optimizationHistory = "optimization_history", updates, summary, openPosition = "open_position"
+        case windowHours = "optimization_window_hours", updateIntervalSeconds = "update_interval_seconds"
+        case staticParams = "static_params", elapsedSeconds = "elapsed_seconds"
+    }
+}
+
+/// Walk-forward backtest with periodic re-optimisation (the seed's
+/// `optimized_delta_neutral_backtest`).
+///
+/// Update times are `t₀ + k·updateInterval` (k ≥ 1, `t₀` the first row's time)
+/// up to the last row. At each update time `T` the optimiser runs
+/// `optimizeParameters` on the rows before `T` — the trailing
+/// `optimizationWindowHours` before the newest of them, exactly the window a
+/// call with those rows would use — and the rows from `T` on trade with the
+/// thresholds it chose, until the next update. A failed optimisation
+/// (too little data, nothing safe, time budget) keeps the thresholds in
+/// force; before the first success nothing opens. One position state runs
+/// through the whole series: a position opened under one pair of thresholds
+/// closes under the exit threshold in force at each later row, with the
+/// configuration's hold limit and fees.
+///
+/// Every window shares one first-passage index built once over the whole
+/// series — consecutive windows overlap almost entirely — so a step costs
+/// its grid search, not a rebuild (`cache_hit_ratio` 1 in each step's
+/// performance record).
+///
+/// With `staticParams` no optimisation runs: the whole series trades with
+/// those thresholds (the plain backtest) and the history is empty.
+///
+/// - Parameter progress: called with the fraction of rows done.
+public func optimizedDeltaNeutralBacktest(
+    _ data: MarketData, optimizer: DeltaArbitrageOptimizer, optimizationWindowHours: Int = 24,
+    updateInterval: Duration = .seconds(300), staticParams: ThresholdPair? = nil,
+    progress: (@Sendable (Double) -> Void)? = nil
+) async throws -> WalkForwardResult {
+    let stop = StopSignal()
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async {
+                continuation.resume(with: Result {
+                    try walkForward(data, optimizer: optimizer, windowHours: optimizationWindowHours,
+                                    updateInterval: updateInterval, staticParams: staticParams, progress: progress, stop: stop)
+                })
+            }
+        }
+    } onCancel: {
+        stop.cancel()
+    }
+}
+
+func walkForward(
+    _ data: MarketData, optimizer: DeltaArbitrageOptimizer, windowHours: Int, updateInterval: Duration,
+    staticParams: ThresholdPair?, progress: (@Sendable (Double) -> Void)?, stop: StopSignal
+) throws -> WalkForwardResult {
+    let clock = ContinuousClock(), started = clock.now
+    let config = optimizer.config
+    try config.validate()
+    guard windowHours > 0 else {
+        throw ParameterValidationError(parameter: "optimization_window_hours", value: Double(windowHours), rule: "must be positive")
+    }
+    let (seconds, attoseconds) = updateInterval.components
+    let interval = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    guard interval > 0 else {
+        throw ParameterValidationError(parameter: "update_interval", value: Double(interval) / 1e9, rule: "must be at least 1 ns")
+    }
+    if let s = staticParams {
+        try config.rule(entryThresholdPct: s.entryThresholdPct, exitThresholdPct: s.exitThresholdPct).validate()
+    }
+
+    return try data.withBookColumns { columns in
+        let n = columns.count
+        var indices: [TradeIndices] = []
+        var history: [OptimizationResult] = []
+        var updates: [WalkForwardUpdate] = []
+        var position: OpenPosition?
+        var inForce = staticParams
+
+        func trade(_ range: Range<Int>) {
+            guard let pair = inForce, !range.isEmpty else { return }
+            let rule = config.rule(entryThresholdPct: pair.entryThresholdPct, exitThresholdPct: pair.exitThresholdPct)
+            position = BacktestKernel.run(columns, rule: rule, rows: range, from: position, trades: &indices)
+        }
+
+        if staticParams != nil {
+            trade(0..<n)
+        } else if n > 0 {
+            let index = FirstPassageBacktest(columns: columns, maxHours: config.maxHoldHours,
+                                             spotFee: config.spotFee, futFee: config.futFee)
+            var traded = 0
+            var time = columns.timestamps[0]
+            let last = columns.timestamps[n - 1]
+            while time <= last - interval {
+                time += interval
+                let end = columns.firstRow(atOrAfter: time, in: traded..<n)  // rows before `time`
+                trade(traded..<end)
+                traded = end
+                if stop.isCancelled { throw CancellationError() }
+                let window = optimizer.trailingWindow(columns, end: end, hours: windowHours)
+                do {
+                    let report = try optimizer.optimizeWindow(
+                        index, rows: window, rowOffset: 0, indexReused: true, started: clock.now, stop: stop)
+                    history.append(report.result)
+                    inForce = ThresholdPair(entryThresholdPct: report.result.entryThresholdPct,
+                                            exitThresholdPct: report.result.exitThresholdPct)
+                    updates.append(WalkForwardUpdate(timeNanoseconds: time, row: end, optimized: true, thresholds: inForce,
+                                                     confidenceScore: report.result.confidenceScore, error: nil))
+                } catch is CancellationError {
+                    throw CancellationError()
+                } catch {
+                    updates.append(WalkForwardUpdate(timeNanoseconds: time, row: end, optimized: false, thresholds: inForce,
+                                                     confidenceScore: nil, error: "\(error)"))
+                }
+                progress?(Double(end) / Double(n))
+            }
+            trade(traded..<n)
+        }
+        progress?(1)
+
+        let rule = config.rule(entryThresholdPct: 0, exitThresholdPct: 0)  // fees only: P&L does not depend on thresholds
+        let trades = indices.map { Trade($0, columns: columns, rule: rule) }
+        let elapsed = clock.now - started
+        return WalkForwardResult(
+            trades: trades, optimizationHistory: history, updates: updates,
+            summary: BacktestSummary(trades: trades, spanNanoseconds: data.spanNanoseconds),
+            openPosition: position.map { OpenPositionReport($0, columns: columns, rule: rule) },
+            windowHours: windowHours, updateIntervalSeconds: Double(interval) / 1e9, staticParams: staticParams,
+            elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
+}

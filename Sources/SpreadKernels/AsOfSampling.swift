@@ -1,0 +1,43 @@
+/// As-of sampling of the entry-cost spread on a uniform time grid
+/// (DESIGN.md, "Spread statistics").
+public enum AsOfSampling {
+    /// Number of grid points `⌊(t_end − t₀)/Δ⌋ + 1` of `rows`, 0 for no rows.
+    @inlinable
+    public static func pointCount(_ c: BookColumns, rows: Range<Int>, stepNanoseconds step: Int64) -> Int {
+        guard !rows.isEmpty else { return 0 }
+        return Int((c.timestamps[rows.upperBound - 1] - c.timestamps[rows.lowerBound]) / step) + 1
+    }
+
+    /// Writes `entry_cost_pct` at `t_k = t₀ + k·Δ`, `t₀` the first row's time,
+    /// into `out` (`pointCount` values), each from the last row of `rows` at
+    /// or before `t_k`.
+    ///
+    /// One forward pass: a row cursor advances while the next row's time is
+    /// at or before `t_k`, so among rows sharing a timestamp the last one
+    /// wins and across a gap the value is held from the last row before it.
+    public static func entryCost(
+        _ c: BookColumns, rows: Range<Int>, stepNanoseconds step: Int64, into out: UnsafeMutableBufferPointer<Double>
+    ) {
+        let points = pointCount(c, rows: rows, stepNanoseconds: step)
+        precondition(out.count >= points, "output too small for the grid")
+        guard points > 0 else { return }
+        let t = c.timestamps
+        var row = rows.lowerBound
+        let lastRow = rows.upperBound - 1
+        var time = t[row]
+        for k in 0..<points {
+            while row < lastRow && t[row + 1] <= time { row += 1 }
+            out[k] = SeedFormulas.entryCostPct(spotAsk: c.spotAsk[row], futBid: c.futBid[row])
+            time += step
+        }
+    }
+
+    /// `entryCost(_:rows:stepNanoseconds:into:)` into a new array.
+    public static func entryCost(_ c: BookColumns, rows: Range<Int>, stepNanoseconds step: Int64) -> [Double] {
+        let points = pointCount(c, rows: rows, stepNanoseconds: step)
+        return [Double](unsafeUninitializedCapacity: points) { out, count in
+            entryCost(c, rows: rows, stepNanoseconds: step, into: out)
+            count = points
+        }
+    }
+}
