@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+@testable import DeltaArbitrage
+
+@Suite("Walk-forward optimisation")
+struct WalkForwardTests {
+    /// The naive walk-forward: at every update time, a fresh optimisation of
+    /// a copy of the rows before it; then one plain row loop over the whole
+    /// series with the thresholds in force at each row.
+    func naiveWalkForward(_ data: MarketData, optimizer: DeltaArbitrageOptimizer, windowHours: Int,
+                          intervalNs: Int64) async throws -> (trades: [[Int]], history: [OptimizationResult]) {
+        let t = data.timestamps
+        var thresholdsFromRow: [(row: Int, pair: (Double, Double))] = []
+        var history: [OptimizationResult] = []
+        var time = t[0]
+        while time + intervalNs <= t[t.count - 1] {
+            time += intervalNs
+            let end = t.firstIndex { $0 >= time } ?? t.count
+            guard end > 0 else { continue }
+            if let result = try? await optimizer.optimizeParameters(data.rows(0..<end), lookbackHours: windowHours) {
+                history.append(result)
+                thresholdsFromRow.append((end, (result.entryThresholdPct, result.exitThresholdPct)))
+            }
+        }
+        let c = optimizer.config
+        let sf = c.spotFee, ff = c.futFee, maxHours = Double(c.maxPositionHoldMinutes) / 60
+        var trades: [[Int]] = []
+        var inPosition = false
+        var entryRow = 0
+        var next = 0
+        var current: (Double, Double)?
+        for i in 0..<t.count {
+            while next < thresholdsFromRow.count && thresholdsFromRow[next].row <= i {
+                current = thresholdsFromRow[next].pair
+                next += 1
+            }
+            guard let (entry, exit) = current else { continue }
+            if !inPosition {
+                if (data.spotAskPrice[i] - data.futBidPrice[i]) / data.spotAskPrice[i] * 100 < entry {
+                    inPosition = true
+                    entryRow = i
+                }
+            } else {
+                let cost = data.spotAskPrice[entryRow] * (1 + sf)
+                let receive = data.futBidPrice[entryRow] * (1 - ff)
+                let net = ((data.spotBidPrice[i] * (1 - sf) - cost) + (receive - data.futAskPrice[i] * (1 + ff))) / cost * 100
+                let hours = Double(t[i] - t[entryRow]) / 1e9 / 3600
+                if net >= exit {
+                    trades.append([entryRow, i, 0])
+                    inPosition = false
+                } else if hours >= maxHours {
+                    trades.append([entryRow, i, 1])
+                    inPosition = false
+                }
+            }
+        }
+        return (trades, history)
+    }
+
+    @Test(arguments: [(5, 1800), (9, 600)] as [(UInt64, Int64)])
+    func equalsNaiveReference(seed: UInt64, intervalSeconds: Int64) async throws {
+        let data = try mock(hours: 10, seed: seed, tick: 2)
+        var optimizer = DeltaArbitrageOptimizer(config: testConfig(holdMinutes: 45))
+        optimizer.config.targetHitRate = 0.6
+        optimizer.config.minDailyTrades = 3
+        optimizer.defaultGridSteps = 8
+        let fast = try await optimizedDeltaNeutralBacktest(
+            data, optimizer: optimizer, optimizationWindowHours: 2, updateInterval: .seconds(intervalSeconds))
+        let naive = try await naiveWalkForward(data, optimizer: optimizer, windowHours: 2,
+                                               intervalNs: intervalSeconds * 1_000_000_000)
+        #expect(fast.optimizationHistory == naive.history)
+        #expect(fast.trades.map { [$0.entryIndex, $0.exitIndex, $0.exitReason == .profitTarget ? 0 : 1] } == naive.trades)
+        #expect(naive.trades.count > 5, "the comparison should cover trades")
+        #expect(naive.history.count > 5)
+        // Updates before a full hold period of data fail and keep nothing in force.
+        let failed = fast.updates.filter { !$0.optimized }
+        #expect(!failed.isEmpty)
+        #expect(failed.allSatisfy { $0.error?.contains("insufficient data") == true })
+        #expect(fast.updates.count == Int((data.spanNanoseconds) / (intervalSeconds * 1_000_000_000)))
+        #expect(fast.summary == BacktestSummary(trades: fast.trades, spanNanoseconds: data.spanNanoseconds))
+    }
+
+    /// A trade opened under one set of thresholds and closed after an update
+    /// uses the exit threshold in force at its exit: covered by the naive
+    /// reference; here, static thresholds reduce to the plain backtest.
+    @Test func staticParamsEqualPlainBacktest() async throws {
+        let data = try mock(hours: 6, seed: 3)
+        let optimizer = DeltaArbitrageOptimizer(config: testConfig())
+        let pair = ThresholdPair(entryThresholdPct: 0.45, exitThresholdPct: 0.08)
+        let walk = try await optimizedDeltaNeutralBacktest(data, optimizer: optimizer, staticParams: pair)
+        let plain = try deltaNeutralBacktest(data, rule: optimizer.config.rule(entryThresholdPct: 0.45, exitThresholdPct: 0.08))
+        #expect(walk.trades == plain.trades)
+        #expect(walk.optimizationHistory.isEmpty && walk.updates.isEmpty)
+        #expect(!plain.trades.isEmpty)
+    }
+
+    @Test func badArgumentsAreTypedErrors() async throws {
+        let data = try mock(hours: 1, seed: 3)
+        let optimizer = DeltaArbitrageOptimizer(config: testConfig())
+        await #expect(throws: ParameterValidationError.self) {
+            try await optimizedDeltaNeutralBacktest(data, optimizer: optimizer, optimizationWindowHours: 0)
+        }
+        await #expect(throws: ParameterValidationError.self) {
+            try await optimizedDeltaNeutralBacktest(data, optimizer: optimizer, updateInterval: .zero)
+        }
+        await #expect(throws: ParameterValidationError.self) {
+            try await optimizedDeltaNeutralBacktest(data, optimizer: optimizer,
+                                                    staticParams: ThresholdPair(entryThresholdPct: .nan, exitThresholdPct: 0.1))
+        }
+    }
+
+    @Test func cancellationStopsTheWalk() async throws {
+        let data = try mock(hours: 12, seed: 3)
+        let optimizer = DeltaArbitrageOptimizer(config: testConfig())
+        let task = Task { try await optimizedDeltaNeutralBacktest(data, optimizer: optimizer, optimizationWindowHours: 2) }
+        task.cancel()
+        await #expect(throws: CancellationError.self) { try await task.value }
+    }
+}
