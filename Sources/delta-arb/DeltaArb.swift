@@ -1,9 +1,9 @@
 import ArgumentParser
 import DeltaArbitrage
 
-/// `delta-arb`: generate, analyse and backtest spot/futures book-ticker data.
+/// `delta-arb`: generate, analyse, backtest and optimise spot/futures book-ticker data.
 @main
-struct DeltaArb: ParsableCommand {
+struct DeltaArb: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "delta-arb",
         abstract: "Measure and backtest delta-neutral spot/futures spread arbitrage.",
@@ -23,6 +23,6 @@ struct DeltaArb: ParsableCommand {
             and diagnostics go to stderr. Exit status: 0 on success, 1 for bad input data, \
             64 for bad arguments.
             """,
-        subcommands: [Generate.self, Analyze.self, Backtest.self]
+        subcommands: [Generate.self, Analyze.self, Backtest.self, Optimize.self, WalkForward.self]
     )
 }

@@ -19,6 +19,7 @@ final class ProgressIndicator: @unchecked Sendable {
     private var finished = false
     private var shown = false
     private let start = Date()
+    private var detail = ""
 
     /// Starts tracking `label`; call `finish()` when the work is done.
     init(_ label: String, enabled: Bool = StandardError.isTerminal) {
@@ -37,11 +38,18 @@ final class ProgressIndicator: @unchecked Sendable {
             if finished { lock.unlock(); return }
             shown = true
             let elapsed = Date().timeIntervalSince(start)
-            StandardError.write("\r\(frames[frame % frames.count]) \(label) \(String(format: "%.1f", elapsed)) s ")
+            StandardError.write("\r\(frames[frame % frames.count]) \(label) \(detail) \(String(format: "%.1f", elapsed)) s ")
             lock.unlock()
             frame += 1
             Thread.sleep(forTimeInterval: 0.1)
         }
+    }
+
+    /// Shows `text` (e.g. "42 %") beside the label from the next frame on.
+    func update(_ text: String) {
+        lock.lock()
+        detail = text
+        lock.unlock()
     }
 
     /// Stops the spinner and clears its line.

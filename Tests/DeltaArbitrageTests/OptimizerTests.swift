@@ -165,15 +165,17 @@ struct OptimizerTests {
         let data = try mock(hours: 0.02, seed: 1)  // 73 rows
         let optimizer = DeltaArbitrageOptimizer(config: testConfig())
         await #expect(throws: InsufficientDataError.self) { try await optimizer.optimizeParameters(data, lookbackHours: 1) }
-        // Enough rows, but the window is shorter than one hold period.
-        let short = try mock(hours: 0.5, seed: 1)
+        // Enough rows, but they span less than half the lookback.
+        let short = try mock(hours: 0.9, seed: 1)
         do {
-            _ = try await optimizer.optimizeParameters(short, lookbackHours: 1)
+            _ = try await optimizer.optimizeParameters(short, lookbackHours: 2)
             Issue.record("expected InsufficientDataError")
         } catch let error as InsufficientDataError {
             #expect(error.required == 60)
-            #expect(error.description.contains("max_position_hold_minutes"))
+            #expect(error.available == 54)
+            #expect(error.description.contains("half the 2 h lookback"))
         }
+        _ = try await optimizer.optimizeParameters(short, lookbackHours: 1)
         await #expect(throws: ParameterValidationError.self) {
             try await optimizer.optimizeParameters(short, lookbackHours: 0)
         }

@@ -71,7 +71,7 @@ public struct DeltaArbitrageOptimizer: Sendable {
     /// Optimises the thresholds on the trailing `lookbackHours` of `data`.
     ///
     /// - Throws: `InsufficientDataError` (fewer rows than `min_spread_data_points`,
-    ///   or a window shorter than one `max_position_hold_minutes`),
+    ///   or a window spanning less than half of `lookbackHours`),
     ///   `ParameterValidationError` (invalid configuration or lookback, or no
     ///   grid point passes the safety rules), `OptimizationTimeoutError`
     ///   (`timeBudget` exceeded), `CancellationError`.
@@ -108,7 +108,7 @@ public struct DeltaArbitrageOptimizer: Sendable {
             let columns = all.rows(window)
             let index = FirstPassageBacktest(columns: columns, maxHours: config.maxHoldHours,
                                              spotFee: config.spotFee, futFee: config.futFee)
-            return try optimizeWindow(index, rows: 0..<columns.count, rowOffset: window.lowerBound,
+            return try optimizeWindow(index, rows: 0..<columns.count, lookbackHours: lookbackHours, rowOffset: window.lowerBound,
                                       indexReused: false, started: started, stop: stop)
         }
     }
@@ -125,7 +125,7 @@ public struct DeltaArbitrageOptimizer: Sendable {
     /// Optimises over `rows` of a prepared index. `rowOffset` maps the index's
     /// rows to the caller's data rows (for the report).
     func optimizeWindow(
-        _ index: FirstPassageBacktest, rows: Range<Int>, rowOffset: Int, indexReused: Bool,
+        _ index: FirstPassageBacktest, rows: Range<Int>, lookbackHours: Int, rowOffset: Int, indexReused: Bool,
         started: ContinuousClock.Instant, stop: StopSignal
     ) throws -> OptimizationReport {
         let clock = ContinuousClock()
@@ -140,7 +140,7 @@ public struct DeltaArbitrageOptimizer: Sendable {
         }
         emit(OptimizationStatusEvent(timestamp: Date().timeIntervalSince1970, status: .started, dataPointsAnalyzed: rows.count))
         do {
-            var report = try search(index, rows: rows, rowOffset: rowOffset, stop: stop,
+            var report = try search(index, rows: rows, lookbackHours: lookbackHours, rowOffset: rowOffset, stop: stop,
                                     deadline: timeBudget.map { started + $0 })
             let duration = elapsedMs()
             report.performance = OptimizationPerformance(
@@ -158,7 +158,7 @@ public struct DeltaArbitrageOptimizer: Sendable {
     }
 
     private func search(
-        _ index: FirstPassageBacktest, rows: Range<Int>, rowOffset: Int, stop: StopSignal,
+        _ index: FirstPassageBacktest, rows: Range<Int>, lookbackHours: Int, rowOffset: Int, stop: StopSignal,
         deadline: ContinuousClock.Instant?
     ) throws -> OptimizationReport {
         let columns = index.columns
@@ -169,12 +169,11 @@ public struct DeltaArbitrageOptimizer: Sendable {
         }
         let firstTime = columns.timestamps[rows.lowerBound], lastTime = columns.timestamps[rows.upperBound - 1]
         let span = lastTime - firstTime
-        let holdNanoseconds = Int64(config.maxPositionHoldMinutes) * 60_000_000_000
-        guard span >= holdNanoseconds else {
+        let neededMinutes = lookbackHours * 30  // half the lookback
+        guard span >= Int64(neededMinutes) * 60_000_000_000 else {
             throw InsufficientDataError(
-                operation: "optimizeParameters", required: config.maxPositionHoldMinutes,
-                available: Int(span / 60_000_000_000),
-                detail: "minutes spanned by the window; it must cover one max_position_hold_minutes")
+                operation: "optimizeParameters", required: neededMinutes, available: Int(span / 60_000_000_000),
+                detail: "minutes spanned by the window; it must cover at least half the \(lookbackHours) h lookback")
         }
 
         let statistics = Self.windowStatistics(columns, rows: rows)

@@ -174,7 +174,7 @@ func walkForward(
                 let window = optimizer.trailingWindow(columns, end: end, hours: windowHours)
                 do {
                     let report = try optimizer.optimizeWindow(
-                        index, rows: window, rowOffset: 0, indexReused: true, started: clock.now, stop: stop)
+                        index, rows: window, lookbackHours: windowHours, rowOffset: 0, indexReused: true, started: clock.now, stop: stop)
                     history.append(report.result)
                     inForce = ThresholdPair(entryThresholdPct: report.result.entryThresholdPct,
                                             exitThresholdPct: report.result.exitThresholdPct)

@@ -1,0 +1,123 @@
+import ArgumentParser
+import DeltaArbitrage
+import Foundation
+
+struct WalkForward: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "walk-forward",
+        abstract: "Backtest with thresholds re-optimised on a trailing window at a fixed interval.",
+        discussion: """
+            Every --update-minutes the thresholds are re-optimised (as `optimize` does) on \
+            the --window-hours of data before that moment, and the rows until the next \
+            update trade with them; nothing is seen before it happens. A failed \
+            optimisation (too little data, nothing safe) keeps the thresholds in force; \
+            nothing opens before the first success. One position runs through the whole \
+            file, closing under the exit threshold in force at each row. \
+            With --entry and --exit the thresholds stay fixed (no optimisation).
+            """
+    )
+
+    @OptionGroup var input: InputOptions
+
+    @Option(help: ArgumentHelp("Hours of trailing data each re-optimisation sees.", valueName: "hours"))
+    var windowHours: Int = 24
+
+    @Option(help: ArgumentHelp("Minutes between re-optimisations.", valueName: "minutes"))
+    var updateMinutes: Double = 5
+
+    @Option(help: ArgumentHelp("Fixed entry threshold (with --exit): no optimisation.", valueName: "pct"))
+    var entry: Double?
+
+    @Option(name: .customLong("exit"), help: ArgumentHelp("Fixed exit threshold (with --entry).", valueName: "pct"))
+    var exitThreshold: Double?
+
+    @OptionGroup var settings: OptimizerOptions
+
+    @Option(help: ArgumentHelp("Updates listed in the human output (the JSON has all).", valueName: "n"))
+    var show: Int = 10
+
+    @Flag(help: "Print one JSON document {\"trades\", \"optimization_history\", \"updates\", \"summary\", …} instead of text.")
+    var json = false
+
+    func validate() throws {
+        guard windowHours > 0 else { throw ValidationError("--window-hours must be a positive number of hours") }
+        guard updateMinutes > 0, updateMinutes.isFinite, updateMinutes * 60e9 >= 1 else {
+            throw ValidationError("--update-minutes must be a positive number of minutes")
+        }
+        guard (entry == nil) == (exitThreshold == nil) else { throw ValidationError("--entry and --exit go together") }
+        guard show >= 0 else { throw ValidationError("--show must be 0 or more") }
+        _ = try settings.optimizer()
+    }
+
+    func run() async throws {
+        try await reportingFailures {
+            let data = try input.load()
+            let optimizer = try settings.optimizer()
+            let fixed = entry.flatMap { e in exitThreshold.map { ThresholdPair(entryThresholdPct: e, exitThresholdPct: $0) } }
+            let progress = ProgressIndicator("walk-forward")
+            let result: WalkForwardResult
+            do {
+                result = try await optimizedDeltaNeutralBacktest(
+                    data, optimizer: optimizer, optimizationWindowHours: windowHours,
+                    updateInterval: .nanoseconds(Int64((updateMinutes * 60e9).rounded())), staticParams: fixed,
+                    progress: { progress.update(String(format: "%.0f %%", $0 * 100)) })
+                progress.finish()
+            } catch {
+                progress.finish()
+                throw error
+            }
+            if json {
+                print(String(decoding: try makeJSONEncoder().encode(result), as: UTF8.self))
+            } else {
+                print(text(result, data: data))
+            }
+        }
+    }
+
+    func text(_ r: WalkForwardResult, data: MarketData) -> String {
+        let s = r.summary
+        var lines: [String] = []
+        lines.append("Walk-forward of \(input.file): \(Format.count(data.count)) rows, \(DataSpan(data).text)")
+        if let fixed = r.staticParams {
+            lines.append("Fixed thresholds: entry \(Format.percent(fixed.entryThresholdPct, 4)), exit \(Format.percent(fixed.exitThresholdPct, 4))")
+        } else {
+            let failed = r.updates.filter { !$0.optimized }.count
+            lines.append("Re-optimised every \(Format.fixed(r.updateIntervalSeconds / 60, 2)) min on the last \(r.windowHours) h: "
+                + "\(Format.count(r.updates.count)) updates, \(Format.count(r.optimizationHistory.count)) succeeded, "
+                + "\(Format.count(failed)) kept the thresholds in force")
+        }
+        lines.append("Took \(Format.fixed(r.elapsedSeconds, 2)) s")
+        lines.append("")
+        var summary = TextTable(headers: ["summary", "value"])
+        summary.add(["trades", Format.count(s.trades)])
+        summary.add(["hit rate", Format.percent(s.hitRate * 100, 1)])
+        summary.add(["total net P&L", Format.percent(s.totalPnlPct, 4)])
+        summary.add(["trades per day", Format.fixed(s.tradesPerDay, 2)])
+        summary.add(["max drawdown", Format.percent(s.maxDrawdown * 100, 4)])
+        for reason in ExitReason.allCases { summary.add(["exits: \(reason.seedName)", Format.count(s.exits(reason))]) }
+        lines.append(summary.render())
+        let history = r.optimizationHistory
+        if !history.isEmpty {
+            let entries = history.map(\.entryThresholdPct), exits = history.map(\.exitThresholdPct)
+            let confidence = history.map(\.confidenceScore)
+            lines.append("")
+            var ranges = TextTable(headers: ["chosen over time", "min", "mean", "max"])
+            for (name, v) in [("entry %", entries), ("exit %", exits), ("confidence", confidence)] {
+                ranges.add([name, Format.fixed(v.min()!, 4), Format.fixed(v.reduce(0, +) / Double(v.count), 4), Format.fixed(v.max()!, 4)])
+            }
+            lines.append(ranges.render())
+        }
+        if show > 0 && !r.updates.isEmpty {
+            lines.append("")
+            lines.append("Last \(min(show, r.updates.count)) updates")
+            var table = TextTable(headers: ["time (UTC)", "status", "entry %", "exit %", "confidence"], leftAligned: [0, 1])
+            for u in r.updates.suffix(show) {
+                table.add([UTCTime.iso8601(nanoseconds: u.timeNanoseconds), u.optimized ? "optimized" : "kept",
+                           Format.fixed(u.thresholds?.entryThresholdPct ?? .nan, 4),
+                           Format.fixed(u.thresholds?.exitThresholdPct ?? .nan, 4), Format.fixed(u.confidenceScore ?? .nan, 3)])
+            }
+            lines.append(table.render())
+        }
+        return lines.joined(separator: "\n")
+    }
+}
