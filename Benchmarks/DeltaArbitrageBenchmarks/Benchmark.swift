@@ -39,7 +39,12 @@ struct Benchmark: ParsableCommand {
             guard let workload = Workload.named(name) else {
                 throw ValidationError("unknown workload '\(name)'; choose from \(Workload.all.map(\.name))")
             }
-            let result = try measure(workload)
+            let result: [String: Any]
+            switch workload.job {
+            case .engine: result = try measure(workload)
+            case .optimize: result = try measureOptimize(workload)
+            case .walkForward: result = try measureWalkForward(workload)
+            }
             let path = "\(out)/\(workload.name).json"
             let json = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])
             try json.write(to: URL(fileURLWithPath: path))

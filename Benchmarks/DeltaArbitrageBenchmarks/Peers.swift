@@ -4,7 +4,7 @@ import Foundation
 /// the benchmark's CSV file and returns its JSON for the same file.
 enum Peers {
     static func run(csv: String, rule: (entry: Double, exit: Double, maxHours: Double, spotFee: Double, futFee: Double),
-                    only: [String], rowLoopLimit: Int, workDirectory: String) -> [String: Any] {
+                    only: [String], rowLoopLimit: Int, workDirectory: String, extra: [String] = []) -> [String: Any] {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("peers/peers.py").path
         let output = workDirectory + "/peers.json"
@@ -16,7 +16,7 @@ enum Peers {
             "--spot-fee", "\(rule.spotFee)", "--fut-fee", "\(rule.futFee)",
             "--row-loop-limit", "\(rowLoopLimit)",
             "--only", only.joined(separator: ","), "--out", output,
-        ]
+        ] + extra
         process.standardOutput = FileHandle.standardError
         process.standardError = FileHandle.standardError
         do {

@@ -8,10 +8,24 @@ struct Workload: Sendable {
     /// Mean tick interval in milliseconds.
     let tickMs: Double
 
+    /// What the benchmark does with the data.
+    enum Job: Sendable {
+        /// Ingest, backtest kernel, 64 x 64 grid and spread analysis, beside the peers.
+        case engine
+        /// `optimizeParameters` with the default grid, beside the numba grid on the same points.
+        case optimize
+        /// The 5-minute, 24 h-window walk-forward with a 32 x 32 grid.
+        case walkForward
+    }
+    var job: Job = .engine
+
     static let all: [Workload] = [
         Workload(name: "1d-100ms", hours: 24, tickMs: 100),
         Workload(name: "10m-rows-100ms", hours: 10_000_000 * 0.1 / 3600, tickMs: 100),
         Workload(name: "1mo-100ms", hours: 30 * 24, tickMs: 100),
+        Workload(name: "optimize-1d-1s", hours: 24, tickMs: 1000, job: .optimize),
+        Workload(name: "walk-forward-90d-1s", hours: 90 * 24, tickMs: 1000, job: .walkForward),
+        Workload(name: "walk-forward-3d-1s", hours: 3 * 24, tickMs: 1000, job: .walkForward),
     ]
 
     static func named(_ name: String) -> Workload? { all.first { $0.name == name } }

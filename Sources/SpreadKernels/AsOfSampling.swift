@@ -18,16 +18,29 @@ public enum AsOfSampling {
     public static func entryCost(
         _ c: BookColumns, rows: Range<Int>, stepNanoseconds step: Int64, into out: UnsafeMutableBufferPointer<Double>
     ) {
+        precondition(out.count >= pointCount(c, rows: rows, stepNanoseconds: step), "output too small for the grid")
+        var k = 0
+        forEachEntryCost(c, rows: rows, stepNanoseconds: step) { value in
+            out[k] = value
+            k += 1
+        }
+    }
+
+    /// Calls `body` with `entry_cost_pct` at every grid time in order, without
+    /// storing the grid (see `entryCost(_:rows:stepNanoseconds:into:)`).
+    @inlinable
+    public static func forEachEntryCost(
+        _ c: BookColumns, rows: Range<Int>, stepNanoseconds step: Int64, _ body: (Double) -> Void
+    ) {
         let points = pointCount(c, rows: rows, stepNanoseconds: step)
-        precondition(out.count >= points, "output too small for the grid")
         guard points > 0 else { return }
         let t = c.timestamps
         var row = rows.lowerBound
         let lastRow = rows.upperBound - 1
         var time = t[row]
-        for k in 0..<points {
+        for _ in 0..<points {
             while row < lastRow && t[row + 1] <= time { row += 1 }
-            out[k] = SeedFormulas.entryCostPct(spotAsk: c.spotAsk[row], futBid: c.futBid[row])
+            body(SeedFormulas.entryCostPct(spotAsk: c.spotAsk[row], futBid: c.futBid[row]))
             time += step
         }
     }

@@ -350,22 +350,19 @@ public struct DeltaArbitrageOptimizer: Sendable {
         (try? ThresholdAxis(from: low, to: max(low, high), steps: low < high ? steps : 1).values) ?? [low]
     }
 
-    /// Mean, deviation and Dickey–Fuller test of the spread on the 1 s grid of `rows`.
+    /// Mean, deviation and Dickey–Fuller test of the spread on the 1 s grid of
+    /// `rows`, streamed (no grid array: this runs at every walk-forward step).
     static func windowStatistics(_ columns: BookColumns, rows: Range<Int>) -> WindowStatistics {
-        let grid = AsOfSampling.entryCost(columns, rows: rows, stepNanoseconds: 1_000_000_000)
-        return grid.withUnsafeBufferPointer { g in
-            let mean = (try? Descriptive.mean(g)) ?? .nan
-            let std = (try? Descriptive.sampleStandardDeviation(g)) ?? .nan
-            guard let fit = try? AutoRegression.ar1(g) else {
-                // Constant or too short: no evidence of reversion.
-                return WindowStatistics(gridPoints: g.count, meanSpread: mean, stdSpread: std,
-                                        dickeyFullerStatistic: .nan, dickeyFullerPValue: .nan, halfLifeHours: .infinity)
-            }
-            let tau = fit.beta / fit.standardErrors[1]
-            return WindowStatistics(gridPoints: g.count, meanSpread: mean, stdSpread: std, dickeyFullerStatistic: tau,
-                                    dickeyFullerPValue: tau.isFinite ? MacKinnon.pValue(tau: tau) : .nan,
-                                    halfLifeHours: fit.meanReversion(gridStepSeconds: 1).halfLifeHours)
-        }
+        var moments = AR1Moments()
+        AsOfSampling.forEachEntryCost(columns, rows: rows, stepNanoseconds: 1_000_000_000) { moments.add($0) }
+        let tau = moments.dickeyFullerStatistic
+        let halfLife = moments.fit.map {
+            MeanReversionParameters(alpha: $0.alpha, beta: $0.beta, gridStepSeconds: 1).halfLifeHours
+        } ?? .infinity  // constant or too short: no evidence of reversion
+        return WindowStatistics(gridPoints: moments.count, meanSpread: moments.mean,
+                                stdSpread: moments.sampleStandardDeviation, dickeyFullerStatistic: tau,
+                                dickeyFullerPValue: tau.isFinite ? MacKinnon.pValue(tau: tau) : .nan,
+                                halfLifeHours: halfLife)
     }
 
     static func format(_ x: Double) -> String { String(format: "%.4g", x) }

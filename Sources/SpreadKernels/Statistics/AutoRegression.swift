@@ -33,16 +33,7 @@ public struct AR1Fit: Sendable, Equatable {
     /// the half-life is `+∞` and the speed 0. `ln φ` is evaluated as
     /// `log1p(β)` so that the small β of a 1-second grid keeps full precision.
     public func meanReversion(gridStepSeconds: Double) -> MeanReversionParameters {
-        let stepHours = gridStepSeconds / 3600
-        let longTermMean = beta == 0 ? Double.nan : -alpha / beta
-        guard beta < 0, 1 + beta > 0 else {
-            return MeanReversionParameters(halfLifeHours: .infinity, reversionSpeedPerHour: 0,
-                                           longTermMean: longTermMean, isMeanReverting: false)
-        }
-        let logPhi = log1p(beta)
-        return MeanReversionParameters(halfLifeHours: -M_LN2 / logPhi * stepHours,
-                                       reversionSpeedPerHour: -logPhi / stepHours,
-                                       longTermMean: longTermMean, isMeanReverting: true)
+        MeanReversionParameters(alpha: alpha, beta: beta, gridStepSeconds: gridStepSeconds)
     }
 }
 
@@ -56,6 +47,23 @@ public struct MeanReversionParameters: Sendable, Equatable {
     public var longTermMean: Double
     /// `−1 < β < 0`.
     public var isMeanReverting: Bool
+
+    /// The parameters of `Δs_t = α + β s_{t−1} + ε_t` on a grid of `gridStepSeconds`
+    /// (see `AR1Fit.meanReversion(gridStepSeconds:)`).
+    public init(alpha: Double, beta: Double, gridStepSeconds: Double) {
+        let stepHours = gridStepSeconds / 3600
+        longTermMean = beta == 0 ? Double.nan : -alpha / beta
+        guard beta < 0, 1 + beta > 0 else {
+            halfLifeHours = .infinity
+            reversionSpeedPerHour = 0
+            isMeanReverting = false
+            return
+        }
+        let logPhi = log1p(beta)
+        halfLifeHours = -M_LN2 / logPhi * stepHours
+        reversionSpeedPerHour = -logPhi / stepHours
+        isMeanReverting = true
+    }
 }
 
 /// Autoregressive fits.
