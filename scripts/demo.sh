@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on generated data: builds delta-arb in release mode, generates
-# 48 h of mock book ticks, analyses the spread and backtests the seed's
-# default thresholds. Output lands in ./demo-output/.
+# 48 h of mock book ticks, analyses the spread, backtests the seed's default
+# thresholds, optimises the thresholds on the last 24 h (with an HTML report)
+# and runs the 5-minute walk-forward. Output lands in ./demo-output/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
@@ -14,4 +15,8 @@ mkdir -p demo-output
 "$bin" backtest demo-output/ticks.csv --entry 0.5 --exit 0.1 --max-hours 6 --spot-fee 0.0005 --fut-fee 0.0005
 "$bin" analyze demo-output/ticks.csv --json > demo-output/analysis.json
 "$bin" backtest demo-output/ticks.csv --json > demo-output/backtest.json
-echo "JSON results written to demo-output/" >&2
+"$bin" optimize demo-output/ticks.csv --lookback-hours 24 --report demo-output/report
+"$bin" optimize demo-output/ticks.csv --lookback-hours 24 --json > demo-output/optimize.json
+"$bin" walk-forward demo-output/ticks.csv --window-hours 24 --update-minutes 5
+"$bin" walk-forward demo-output/ticks.csv --window-hours 24 --update-minutes 5 --json > demo-output/walk-forward.json
+echo "JSON results and report/index.html written to demo-output/" >&2
