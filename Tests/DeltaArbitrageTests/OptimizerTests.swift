@@ -253,6 +253,13 @@ struct OptimizerTests {
         #expect(back.entryThresholdPct == 0.5 && back.meanReversionSpeed.isNaN)
     }
 
+    @Test func analyzeSpreadDistributionIsTheEnginesAnalysis() throws {
+        let data = try mock(hours: 3, seed: 8)
+        let analysis = try DeltaArbitrageOptimizer().analyzeSpreadDistribution(data)
+        #expect(analysis == (try SpreadAnalyzer.analyze(data, options: SpreadAnalysisOptions())).spreadAnalysis)
+        #expect(analysis.autocorrelation.count == 51)
+    }
+
     @Test func thresholdAxisParsing() throws {
         #expect(try ThresholdAxis(parsing: "0.1:0.5:5").values == [0.1, 0.2, 0.30000000000000004, 0.4, 0.5])
         #expect(try ThresholdAxis(parsing: "0.3:0.3:1").values == [0.3])
