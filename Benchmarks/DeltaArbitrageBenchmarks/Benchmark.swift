@@ -21,7 +21,7 @@ struct Benchmark: ParsableCommand {
     var workDirectory: String = NSTemporaryDirectory() + "delta-arb-bench"
 
     @Option(help: "Peers to run (comma-separated, as peers.py --only); 'none' to skip the peers.")
-    var peers: String = "ingest,backtest_row_loop,backtest_vectorised,backtest_numba,analysis_statsmodels"
+    var peers: String = "ingest,backtest_row_loop,backtest_vectorised,backtest_numba,grid_numba,analysis_statsmodels"
 
     @Option(help: "Rows of the seed's pandas row loop actually run (the rest is extrapolated per row).")
     var rowLoopLimit: Int = 200_000
