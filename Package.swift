@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "SpreadKernels", targets: ["SpreadKernels"]),
         .library(name: "DeltaArbitrage", targets: ["DeltaArbitrage"]),
+        .library(name: "DeltaArbitrageLive", targets: ["DeltaArbitrageLive"]),
         .executable(name: "delta-arb", targets: ["delta-arb"]),
     ],
     dependencies: [
@@ -27,10 +28,20 @@ let package = Package(
             name: "DeltaArbitrage",
             dependencies: ["SpreadKernels"]
         ),
+        .systemLibrary(
+            name: "CSQLite",
+            path: "Sources/CSQLite",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(
+            name: "DeltaArbitrageLive",
+            dependencies: ["DeltaArbitrage", "CSQLite"]
+        ),
         .executableTarget(
             name: "delta-arb",
             dependencies: [
                 "DeltaArbitrage",
+                "DeltaArbitrageLive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -38,6 +49,7 @@ let package = Package(
             name: "DeltaArbitrageBenchmarks",
             dependencies: [
                 "DeltaArbitrage",
+                "DeltaArbitrageLive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/DeltaArbitrageBenchmarks"
@@ -53,6 +65,10 @@ let package = Package(
         .testTarget(
             name: "DeltaArbitrageTests",
             dependencies: ["DeltaArbitrage", "SpreadKernels"]
+        ),
+        .testTarget(
+            name: "DeltaArbitrageLiveTests",
+            dependencies: ["DeltaArbitrageLive", "DeltaArbitrage"]
         ),
     ],
     swiftLanguageModes: [.v6]

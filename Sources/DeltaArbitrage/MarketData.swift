@@ -55,6 +55,13 @@ public struct MarketData: Sendable, Equatable {
         self.futBidQuantity = try filled(futBidQuantity, "fut_bid_quantity")
     }
 
+    /// No rows.
+    public init() {
+        timestamps = []
+        spotAskPrice = []; spotBidPrice = []; spotAskQuantity = []; spotBidQuantity = []
+        futAskPrice = []; futBidPrice = []; futAskQuantity = []; futBidQuantity = []
+    }
+
     /// Number of rows.
     public var count: Int { timestamps.count }
 

@@ -23,6 +23,6 @@ struct DeltaArb: AsyncParsableCommand {
             and diagnostics go to stderr. Exit status: 0 on success, 1 for bad input data, \
             64 for bad arguments.
             """,
-        subcommands: [Generate.self, Analyze.self, Backtest.self, Optimize.self, WalkForward.self]
+        subcommands: [Generate.self, Analyze.self, Backtest.self, Optimize.self, WalkForward.self, Paper.self]
     )
 }

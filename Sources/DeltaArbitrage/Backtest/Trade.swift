@@ -67,19 +67,27 @@ public struct Trade: Sendable, Hashable, Codable {
     public init(_ indices: TradeIndices, columns: BookColumns, rule: BacktestRule) {
         let entry = indices.entryIndex, exit = indices.exitIndex
         precondition(entry >= 0 && exit < columns.count && entry <= exit, "trade indices out of range")
-        let spotAsk = columns.spotAsk[entry], futBid = columns.futBid[entry]
-        let spotBid = columns.spotBid[exit], futAsk = columns.futAsk[exit]
+        self.init(indices, entryTimeNanoseconds: columns.timestamps[entry], exitTimeNanoseconds: columns.timestamps[exit],
+                  entrySpotAsk: columns.spotAsk[entry], entryFutBid: columns.futBid[entry],
+                  exitSpotBid: columns.spotBid[exit], exitFutAsk: columns.futAsk[exit], rule: rule)
+    }
+
+    /// Builds a trade from the quotes of its entry and exit (the live
+    /// strategy's journal: the tops it decided on), with the seed's formulas.
+    public init(_ indices: TradeIndices, entryTimeNanoseconds: Int64, exitTimeNanoseconds: Int64,
+                entrySpotAsk spotAsk: Double, entryFutBid futBid: Double, exitSpotBid spotBid: Double,
+                exitFutAsk futAsk: Double, rule: BacktestRule) {
         let entrySpotCost = SeedFormulas.entrySpotCost(spotAsk: spotAsk, spotFee: rule.spotFee)
         let entryFutReceive = SeedFormulas.entryFutReceive(futBid: futBid, futFee: rule.futFee)
         let exitSpotReceive = SeedFormulas.exitSpotReceive(spotBid: spotBid, spotFee: rule.spotFee)
         let exitFutCost = SeedFormulas.exitFutCost(futAsk: futAsk, futFee: rule.futFee)
         let entrySpread = SeedFormulas.entryCostPct(spotAsk: spotAsk, futBid: futBid)
         let exitSpread = SeedFormulas.exitSpreadPct(spotBid: spotBid, futAsk: futAsk)
-        self.entryIndex = entry
-        self.exitIndex = exit
-        self.entryTimeNanoseconds = columns.timestamps[entry]
-        self.exitTimeNanoseconds = columns.timestamps[exit]
-        self.hours = SeedFormulas.hours(fromNanoseconds: columns.timestamps[exit] - columns.timestamps[entry])
+        self.entryIndex = indices.entryIndex
+        self.exitIndex = indices.exitIndex
+        self.entryTimeNanoseconds = entryTimeNanoseconds
+        self.exitTimeNanoseconds = exitTimeNanoseconds
+        self.hours = SeedFormulas.hours(fromNanoseconds: exitTimeNanoseconds - entryTimeNanoseconds)
         self.entrySpotAsk = spotAsk
         self.entryFutBid = futBid
         self.exitSpotBid = spotBid

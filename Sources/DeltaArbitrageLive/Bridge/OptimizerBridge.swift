@@ -1,0 +1,136 @@
+import DeltaArbitrage
+
+/// Connects the optimiser to a running strategy (the seed's `OptimizerBridge`).
+///
+/// It keeps the recent market data in a bounded columnar ring
+/// (`getRecentMarketData(hours:)`), decides when an update is due
+/// (`shouldUpdateParameters(at:)`: on the schedule and with enough data),
+/// runs the optimiser off the tick path, and hands the result to the
+/// strategy, which checks the safety rules and swaps the thresholds
+/// atomically; a failed or unsafe optimisation keeps the last good ones.
+///
+/// Two ways to drive it:
+/// - **data clock** (`observe(_:)` with `scheduleOnDataClock`): updates fall
+///   due at `t₀ + k·interval` of the feed's own timestamps and run before the
+///   first tick at or after that time is traded — the walk-forward's
+///   schedule exactly, which makes a replay reproducible;
+/// - **wall clock**: a `ParameterUpdateScheduler` calls
+///   `updateStrategyParameters()` every interval on an injected clock.
+public actor OptimizerBridge {
+    public let optimizer: DeltaArbitrageOptimizer
+    public let strategy: SimpleDeltaArbitrageStrategy
+    public let scheduleOnDataClock: Bool
+    private let events: EventHub
+    private let interval: Int64
+    private let lookbackHours: Int
+    private var ring: TickRing
+    private var lastResult: OptimizationResult?
+    private var origin: Int64?
+    private var next: Int64?
+    private var lastCommittedSequence: Int
+
+    /// - Parameter ringCapacity: rows of recent data kept (must cover the
+    ///   lookback for the optimiser to see all of it).
+    public init(optimizer: DeltaArbitrageOptimizer, strategy: SimpleDeltaArbitrageStrategy, events: EventHub,
+                ringCapacity: Int = 1_000_000, scheduleOnDataClock: Bool = true) async {
+        var optimizer = optimizer
+        optimizer.statusHandler = { events.publish(.optimizationStatus($0)) }
+        self.optimizer = optimizer
+        self.strategy = strategy
+        self.events = events
+        self.scheduleOnDataClock = scheduleOnDataClock
+        let config = strategy.config
+        interval = Int64(config.parameterUpdateIntervalMinutes) * 60_000_000_000
+        lookbackHours = config.optimizationLookbackHours
+        ring = TickRing(capacity: ringCapacity)
+        let context = await strategy.currentContext
+        origin = context.scheduleOriginNanoseconds
+        next = context.nextUpdateNanoseconds
+        lastCommittedSequence = context.lastSequence
+    }
+
+    /// Takes an update before the strategy trades it: runs the updates that
+    /// fell due on the data clock (on the rows before it), then records it.
+    /// Updates the strategy has already committed (a replay after a
+    /// restart) only refill the ring.
+    public func observe(_ update: BookUpdate) async {
+        let time = update.timestampNanoseconds
+        if scheduleOnDataClock && update.sequence > lastCommittedSequence {
+            if origin == nil {
+                origin = time
+                next = time + interval
+            }
+            while let due = next, time >= due {
+                next = due + interval
+                _ = await runUpdate(at: due)
+            }
+        }
+        ring.append(update)
+    }
+
+    /// True when an update is due at `time` on the schedule and the ring
+    /// holds at least `min_spread_data_points` rows.
+    public func shouldUpdateParameters(at time: Int64) -> Bool {
+        guard ring.count >= strategy.config.minSpreadDataPoints else { return false }
+        guard let next else { return true }
+        return time >= next
+    }
+
+    /// Optimises on the recent data now and updates the strategy (the seed's
+    /// `update_strategy_parameters()`); false when the thresholds stay.
+    public func updateStrategyParameters() async -> Bool {
+        let time = ring.newestTime ?? 0
+        if origin == nil { origin = time }
+        next = time + interval
+        return await runUpdate(at: time)
+    }
+
+    /// The rows within `hours` of the newest (the seed's `get_recent_market_data`).
+    public func getRecentMarketData(hours: Int = 24) -> MarketData { ring.recent(hours: Double(hours)) }
+
+    /// The result of the most recent successful optimisation.
+    public func getLastOptimizationResult() -> OptimizationResult? { lastResult }
+
+    private func runUpdate(at time: Int64) async -> Bool {
+        let data = ring.recent(hours: Double(lookbackHours))
+        let schedule = (origin: origin ?? time, next: next ?? time + interval)
+        do {
+            let report = try await optimizer.optimize(data, lookbackHours: lookbackHours)
+            lastResult = report.result
+            try await strategy.updateParameters(
+                ThresholdPair(entryThresholdPct: report.result.entryThresholdPct, exitThresholdPct: report.result.exitThresholdPct),
+                confidence: report.result.confidenceScore, durationMs: report.performance.optimizationDurationMs,
+                atNanoseconds: time, schedule: schedule)
+            return true
+        } catch is ParameterUpdateError {
+            return false  // the strategy recorded it and kept its thresholds
+        } catch {
+            try? await strategy.recordFailedUpdate("\(error)", schedule: schedule)
+            return false
+        }
+    }
+}
+
+/// Calls `updateStrategyParameters()` every `interval` on `clock` while the
+/// bridge says an update is due; tests drive it with a manual clock.
+public struct ParameterUpdateScheduler<C: Clock>: Sendable where C.Duration == Duration {
+    public let bridge: OptimizerBridge
+    public let clock: C
+    public let interval: Duration
+
+    public init(bridge: OptimizerBridge, clock: C, interval: Duration) {
+        self.bridge = bridge
+        self.clock = clock
+        self.interval = interval
+    }
+
+    /// Runs until cancelled; `now` maps the clock to the data time the bridge schedules on.
+    public func run(now: @escaping @Sendable () async -> Int64) async {
+        while !Task.isCancelled {
+            do { try await clock.sleep(for: interval) } catch { return }
+            if await bridge.shouldUpdateParameters(at: await now()) {
+                _ = await bridge.updateStrategyParameters()
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import DeltaArbitrage
+
+/// A bounded columnar ring buffer of merged book ticks: the newest
+/// `capacity` rows, each with both markets' tops as of that update (a side
+/// an update does not carry keeps its last value, as the CSV loader does).
+public struct TickRing: Sendable {
+    public let capacity: Int
+    private var timestamps: [Int64]
+    private var columns: [[Double]]  // spot ask, spot bid, fut ask, fut bid, then the four quantities
+    private var head = 0  // next slot to write
+    public private(set) var count = 0
+    private var spot: BookTop?
+    private var futures: BookTop?
+
+    public init(capacity: Int) {
+        precondition(capacity > 0, "capacity must be positive")
+        self.capacity = capacity
+        timestamps = [Int64](repeating: 0, count: capacity)
+        columns = [[Double]](repeating: [Double](repeating: 0, count: capacity), count: 8)
+    }
+
+    /// Records `update`; rows start once both markets have been seen.
+    public mutating func append(_ update: BookUpdate) {
+        if let s = update.spot { spot = s }
+        if let f = update.futures { futures = f }
+        guard let s = spot, let f = futures else { return }
+        timestamps[head] = update.timestampNanoseconds
+        let values = [s.ask, s.bid, f.ask, f.bid, s.askQuantity, s.bidQuantity, f.askQuantity, f.bidQuantity]
+        for (c, v) in values.enumerated() { columns[c][head] = v }
+        head = (head + 1) % capacity
+        count = min(count + 1, capacity)
+    }
+
+    /// Time of the newest row.
+    public var newestTime: Int64? { count > 0 ? timestamps[(head - 1 + capacity) % capacity] : nil }
+
+    /// The rows within `hours` of the newest (all rows held when the ring is
+    /// shorter), oldest first, as `MarketData`.
+    public func recent(hours: Double) -> MarketData {
+        guard let newest = newestTime else { return MarketData() }
+        let reach = Int64(hours * 3_600e9)
+        // Walk back from the newest row while inside the window.
+        var n = 0
+        while n < count {
+            let slot = (head - 1 - n + 2 * capacity) % capacity
+            if newest - timestamps[slot] > reach { break }
+            n += 1
+        }
+        let start = (head - n + capacity) % capacity
+        func take<T>(_ column: [T]) -> [T] {
+            if start + n <= capacity { return Array(column[start..<start + n]) }
+            return Array(column[start..<capacity]) + Array(column[0..<(start + n - capacity)])
+        }
+        var data = MarketData()  // columns of equal length by construction
+        data.timestamps = take(timestamps)
+        data.spotAskPrice = take(columns[0])
+        data.spotBidPrice = take(columns[1])
+        data.futAskPrice = take(columns[2])
+        data.futBidPrice = take(columns[3])
+        data.spotAskQuantity = take(columns[4])
+        data.spotBidQuantity = take(columns[5])
+        data.futAskQuantity = take(columns[6])
+        data.futBidQuantity = take(columns[7])
+        return data
+    }
+}

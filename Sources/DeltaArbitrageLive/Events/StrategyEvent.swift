@@ -1,0 +1,196 @@
+import DeltaArbitrage
+import Foundation
+
+/// Thresholds changed (the seed's `ParameterUpdateEvent`). Times are Unix
+/// seconds of the data clock (the tick that triggered the update).
+public struct ParameterUpdateEvent: Sendable, Hashable, Codable {
+    public var timestamp: Double
+    public var oldEntryThreshold: Double?
+    public var newEntryThreshold: Double
+    public var oldExitThreshold: Double?
+    public var newExitThreshold: Double
+    public var confidenceScore: Double
+    public var optimizationDurationMs: Double
+
+    public init(timestamp: Double, oldEntryThreshold: Double?, newEntryThreshold: Double, oldExitThreshold: Double?,
+                newExitThreshold: Double, confidenceScore: Double, optimizationDurationMs: Double) {
+        self.timestamp = timestamp
+        self.oldEntryThreshold = oldEntryThreshold
+        self.newEntryThreshold = newEntryThreshold
+        self.oldExitThreshold = oldExitThreshold
+        self.newExitThreshold = newExitThreshold
+        self.confidenceScore = confidenceScore
+        self.optimizationDurationMs = optimizationDurationMs
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case timestamp, oldEntryThreshold = "old_entry_threshold", newEntryThreshold = "new_entry_threshold"
+        case oldExitThreshold = "old_exit_threshold", newExitThreshold = "new_exit_threshold"
+        case confidenceScore = "confidence_score", optimizationDurationMs = "optimization_duration_ms"
+    }
+}
+
+/// An order the strategy sent, and what came of it.
+public struct OrderEvent: Sendable, Hashable, Codable {
+    /// Why the order was sent.
+    public enum Purpose: String, Sendable, Hashable, Codable {
+        case open, close, unwind
+    }
+
+    public var timestamp: Double
+    public var purpose: Purpose
+    public var order: MarketOrder
+    public var fill: OrderFill?
+    public var error: String?
+}
+
+/// A closed round trip, in the backtest's trade format, with the thresholds in force.
+public struct TradeEvent: Sendable, Hashable, Codable {
+    public var timestamp: Double
+    public var trade: Trade
+    public var entryThresholdPct: Double
+    public var exitThresholdPct: Double
+    public var quantity: Double
+
+    enum CodingKeys: String, CodingKey {
+        case timestamp, trade, entryThresholdPct = "entry_threshold_pct", exitThresholdPct = "exit_threshold_pct"
+        case quantity
+    }
+}
+
+/// Something needs a person: a leg could not be hedged, the feed is stale, …
+public struct AlertEvent: Sendable, Hashable, Codable {
+    public var timestamp: Double
+    public var message: String
+}
+
+/// Everything the live side reports.
+///
+/// JSON (one line per event in the event log): `{"type": "parameter_update" |
+/// "optimization_status" | "order" | "trade" | "alert", "event": {…}}`.
+public enum StrategyEvent: Sendable, Hashable {
+    case parameterUpdate(ParameterUpdateEvent)
+    case optimizationStatus(OptimizationStatusEvent)
+    case order(OrderEvent)
+    case trade(TradeEvent)
+    case alert(AlertEvent)
+
+    public var type: String {
+        switch self {
+        case .parameterUpdate: "parameter_update"
+        case .optimizationStatus: "optimization_status"
+        case .order: "order"
+        case .trade: "trade"
+        case .alert: "alert"
+        }
+    }
+}
+
+extension StrategyEvent: Codable {
+    enum CodingKeys: String, CodingKey { case type, event }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(type, forKey: .type)
+        switch self {
+        case .parameterUpdate(let e): try c.encode(e, forKey: .event)
+        case .optimizationStatus(let e): try c.encode(e, forKey: .event)
+        case .order(let e): try c.encode(e, forKey: .event)
+        case .trade(let e): try c.encode(e, forKey: .event)
+        case .alert(let e): try c.encode(e, forKey: .event)
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        switch try c.decode(String.self, forKey: .type) {
+        case "parameter_update": self = .parameterUpdate(try c.decode(ParameterUpdateEvent.self, forKey: .event))
+        case "optimization_status": self = .optimizationStatus(try c.decode(OptimizationStatusEvent.self, forKey: .event))
+        case "order": self = .order(try c.decode(OrderEvent.self, forKey: .event))
+        case "trade": self = .trade(try c.decode(TradeEvent.self, forKey: .event))
+        case "alert": self = .alert(try c.decode(AlertEvent.self, forKey: .event))
+        case let other:
+            throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown event type '\(other)'")
+        }
+    }
+}
+
+/// Fans events out to any number of `AsyncStream` subscribers and
+/// synchronous sinks (the JSON-lines log). Publishing never blocks.
+public final class EventHub: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuations: [UUID: AsyncStream<StrategyEvent>.Continuation] = [:]
+    private var sinks: [@Sendable (StrategyEvent) -> Void] = []
+
+    public init() {}
+
+    /// A stream of every event published from now on; it finishes on `finish()`.
+    public func subscribe() -> AsyncStream<StrategyEvent> {
+        let (stream, continuation) = AsyncStream<StrategyEvent>.makeStream()
+        let id = UUID()
+        lock.lock()
+        continuations[id] = continuation
+        lock.unlock()
+        continuation.onTermination = { [weak self] _ in
+            guard let self else { return }
+            self.lock.lock()
+            self.continuations[id] = nil
+            self.lock.unlock()
+        }
+        return stream
+    }
+
+    /// Calls `sink` with every event, on the publishing thread.
+    public func addSink(_ sink: @escaping @Sendable (StrategyEvent) -> Void) {
+        lock.lock()
+        sinks.append(sink)
+        lock.unlock()
+    }
+
+    public func publish(_ event: StrategyEvent) {
+        lock.lock()
+        let targets = Array(continuations.values), sinks = self.sinks
+        lock.unlock()
+        for sink in sinks { sink(event) }
+        for c in targets { c.yield(event) }
+    }
+
+    /// Ends every subscription.
+    public func finish() {
+        lock.lock()
+        let targets = Array(continuations.values)
+        continuations.removeAll()
+        lock.unlock()
+        for c in targets { c.finish() }
+    }
+}
+
+/// Appends each event as one JSON line to a file (flushed per line, so a
+/// killed process loses at most the line being written).
+public final class JSONLinesEventLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private let handle: FileHandle
+    private let encoder: JSONEncoder
+
+    /// Opens (creating or appending to) `path`.
+    public init(path: String) throws {
+        if !FileManager.default.fileExists(atPath: path) {
+            guard FileManager.default.createFile(atPath: path, contents: nil) else {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+            }
+        }
+        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.seekToEnd()
+        encoder = makeJSONEncoder(pretty: false)
+    }
+
+    public func write(_ event: StrategyEvent) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard var line = try? encoder.encode(event) else { return }
+        line.append(0x0A)
+        handle.write(line)
+    }
+
+    deinit { try? handle.close() }
+}

@@ -1,0 +1,79 @@
+/// Buy or sell.
+public enum OrderSide: String, Sendable, Hashable, Codable {
+    case buy, sell
+
+    /// The side that undoes this one.
+    public var opposite: OrderSide { self == .buy ? .sell : .buy }
+}
+
+/// A market order on one leg.
+///
+/// `clientOrderId` is deterministic (derived from the tick that caused it and
+/// the leg), so a strategy that restarts after a crash and re-decides on
+/// the same tick sends the same id, which an exchange treats as a duplicate
+/// instead of a second order.
+public struct MarketOrder: Sendable, Hashable, Codable {
+    public var clientOrderId: String
+    public var market: Market
+    public var side: OrderSide
+    /// Quantity in base-asset units.
+    public var quantity: Double
+
+    public init(clientOrderId: String, market: Market, side: OrderSide, quantity: Double) {
+        self.clientOrderId = clientOrderId
+        self.market = market
+        self.side = side
+        self.quantity = quantity
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case clientOrderId = "client_order_id", market, side, quantity
+    }
+}
+
+/// An executed market order.
+public struct OrderFill: Sendable, Hashable, Codable {
+    public var clientOrderId: String
+    public var market: Market
+    public var side: OrderSide
+    public var price: Double
+    public var quantity: Double
+    /// Fee paid, in quote currency.
+    public var fee: Double
+    public var timestampNanoseconds: Int64
+
+    public init(clientOrderId: String, market: Market, side: OrderSide, price: Double, quantity: Double, fee: Double,
+                timestampNanoseconds: Int64) {
+        self.clientOrderId = clientOrderId
+        self.market = market
+        self.side = side
+        self.price = price
+        self.quantity = quantity
+        self.fee = fee
+        self.timestampNanoseconds = timestampNanoseconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case clientOrderId = "client_order_id", market, side, price, quantity, fee
+        case timestampNanoseconds = "timestamp_ns"
+    }
+}
+
+/// The exchange refused an order.
+public struct OrderRejected: Error, Sendable, Hashable, CustomStringConvertible {
+    public var clientOrderId: String
+    public var reason: String
+
+    public init(clientOrderId: String, reason: String) {
+        self.clientOrderId = clientOrderId
+        self.reason = reason
+    }
+
+    public var description: String { "order \(clientOrderId) rejected: \(reason)" }
+}
+
+/// Sends market orders to the exchange(s) of the two legs.
+public protocol OrderGateway: Sendable {
+    /// Executes `order` completely, or throws (`OrderRejected` for a refusal).
+    func submit(_ order: MarketOrder) async throws -> OrderFill
+}

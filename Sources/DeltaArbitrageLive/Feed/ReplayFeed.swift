@@ -1,0 +1,55 @@
+import DeltaArbitrage
+
+/// Plays recorded book ticks (a loaded CSV) as a feed: one update per row
+/// carrying both markets' tops, `sequence` = the row index.
+///
+/// `speed` paces the replay against the data's own timestamps: `.max` emits
+/// as fast as the consumer pulls; `.multiple(k)` sleeps `Δt / k` on `clock`
+/// between rows (k = 1 is real time).
+public struct ReplayFeed<C: Clock>: BookTickerFeed where C.Duration == Duration {
+    public enum Speed: Sendable, Hashable {
+        case max
+        case multiple(Double)
+    }
+
+    public typealias Element = BookUpdate
+    public typealias Failure = Never
+
+    public let data: MarketData
+    public let speed: Speed
+    public let clock: C
+    /// First row to play.
+    public let startRow: Int
+
+    public init(data: MarketData, speed: Speed = .max, clock: C, startRow: Int = 0) {
+        self.data = data
+        self.speed = speed
+        self.clock = clock
+        self.startRow = Swift.max(startRow, 0)
+    }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let feed: ReplayFeed
+        var row: Int
+        var previous: Int64?
+
+        public mutating func next() async -> BookUpdate? {
+            let data = feed.data
+            guard row < data.count, !Task.isCancelled else { return nil }
+            let time = data.timestamps[row]
+            if case .multiple(let k) = feed.speed, let previous, k > 0, time > previous {
+                try? await feed.clock.sleep(for: .nanoseconds(Int64(Double(time - previous) / k)))
+            }
+            previous = time
+            defer { row += 1 }
+            return BookUpdate(
+                sequence: row, timestampNanoseconds: time,
+                spot: BookTop(bid: data.spotBidPrice[row], ask: data.spotAskPrice[row],
+                              bidQuantity: data.spotBidQuantity[row], askQuantity: data.spotAskQuantity[row]),
+                futures: BookTop(bid: data.futBidPrice[row], ask: data.futAskPrice[row],
+                                 bidQuantity: data.futBidQuantity[row], askQuantity: data.futAskQuantity[row]))
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(feed: self, row: startRow) }
+}

@@ -1,0 +1,72 @@
+import DeltaArbitrage
+import Foundation
+
+/// What a paper-trading run produced.
+public struct PaperTradingSummary: Sendable, Codable {
+    /// Every trade in the journal, in the backtest's trade format.
+    public var trades: [Trade]
+    /// The thresholds in force at each trade.
+    public var tradeThresholds: [ThresholdPair]
+    public var parameterUpdates: [ParameterUpdateEvent]
+    public var summary: BacktestSummary
+    public var openPosition: LivePosition?
+    public var halted: String?
+    public var performance: StrategyPerformance
+    public var ticks: Int
+    public var elapsedSeconds: Double
+    public var ticksPerSecond: Double
+    public var decisionLatencyP50Ns: Int64
+    public var decisionLatencyP99Ns: Int64
+    public var decisionLatencyMaxNs: Int64
+    /// True when the feed ended; false when the run was stopped (Ctrl-C, SIGTERM).
+    public var completed: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case trades, tradeThresholds = "trade_thresholds", parameterUpdates = "parameter_updates", summary
+        case openPosition = "open_position", halted, performance = "strategy_performance", ticks
+        case elapsedSeconds = "elapsed_seconds", ticksPerSecond = "ticks_per_second"
+        case decisionLatencyP50Ns = "decision_latency_p50_ns", decisionLatencyP99Ns = "decision_latency_p99_ns"
+        case decisionLatencyMaxNs = "decision_latency_max_ns", completed
+    }
+}
+
+/// Runs the live stack over a feed: each update goes to the paper exchange's
+/// book, then to the bridge (scheduled re-optimisation), then to the strategy.
+/// Cancelling the task stops after the update in hand; everything the
+/// strategy did is already committed to its store.
+public func runPaperTrading<Feed: BookTickerFeed, C: Clock>(
+    feed: Feed, strategy: SimpleDeltaArbitrageStrategy, exchange: PaperExchange<C>, bridge: OptimizerBridge?,
+    store: StrategyStore?, spanNanoseconds: Int64? = nil
+) async throws -> PaperTradingSummary where C.Duration == Duration {
+    let clock = ContinuousClock(), started = clock.now
+    var ticks = 0
+    var first: Int64?, last: Int64?
+    var completed = true
+    var iterator = feed.makeAsyncIterator()
+    while true {
+        if Task.isCancelled { completed = false; break }
+        guard let update = try await iterator.next() else { break }
+        first = first ?? update.timestampNanoseconds
+        last = update.timestampNanoseconds
+        await exchange.update(update)
+        await bridge?.observe(update)
+        try await strategy.handle(update)
+        ticks += 1
+    }
+    let elapsed = clock.now - started
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    let journal = try await store?.trades() ?? []
+    let updates = try await store?.parameterUpdates() ?? []
+    let context = await strategy.currentContext
+    let latency = await strategy.decisionLatencyHistogram()
+    let trades = journal.map(\.trade)
+    return PaperTradingSummary(
+        trades: trades,
+        tradeThresholds: journal.map { ThresholdPair(entryThresholdPct: $0.entryThresholdPct, exitThresholdPct: $0.exitThresholdPct) },
+        parameterUpdates: updates,
+        summary: BacktestSummary(trades: trades, spanNanoseconds: spanNanoseconds ?? ((last ?? 0) - (first ?? 0))),
+        openPosition: context.position, halted: context.halted, performance: await strategy.performance(),
+        ticks: ticks, elapsedSeconds: seconds, ticksPerSecond: seconds > 0 ? Double(ticks) / seconds : 0,
+        decisionLatencyP50Ns: latency.value(atPercentile: 50), decisionLatencyP99Ns: latency.value(atPercentile: 99),
+        decisionLatencyMaxNs: latency.max, completed: completed)
+}

@@ -1,0 +1,118 @@
+import DeltaArbitrage
+import Foundation
+
+/// The hedged position the strategy holds, with both legs' fills.
+public struct LivePosition: Sendable, Hashable, Codable {
+    /// Sequence and exchange time of the tick the position opened on.
+    public var entrySequence: Int
+    public var entryTimeNanoseconds: Int64
+    /// Tops the entry decision saw (the backtest's `A` and `B`).
+    public var entrySpotAsk: Double
+    public var entryFutBid: Double
+    /// Base-asset quantity of each leg.
+    public var quantity: Double
+    public var spotFill: OrderFill?
+    public var futuresFill: OrderFill?
+    /// Legs still open (a failed close can leave one of them).
+    public var spotOpen: Bool
+    public var futuresOpen: Bool
+
+    /// The backtest state-machine view of the position.
+    public var openPosition: OpenPosition {
+        OpenPosition(entryIndex: entrySequence, entryTime: entryTimeNanoseconds,
+                     entrySpotAsk: entrySpotAsk, entryFutBid: entryFutBid)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case entrySequence = "entry_sequence", entryTimeNanoseconds = "entry_time_ns"
+        case entrySpotAsk = "entry_spot_ask", entryFutBid = "entry_fut_bid", quantity
+        case spotFill = "spot_fill", futuresFill = "futures_fill", spotOpen = "spot_open", futuresOpen = "futures_open"
+    }
+}
+
+/// Everything the strategy needs to resume exactly where it stopped.
+public struct StrategyContext: Sendable, Hashable, Codable {
+    /// Last tick whose effects are committed; later ticks are processed again after a restart.
+    public var lastSequence = -1
+    /// Thresholds in force (nil until the first successful optimisation or `--entry/--exit`).
+    public var thresholds: ThresholdPair?
+    public var confidenceScore: Double?
+    public var position: LivePosition?
+    /// Why trading stopped (a leg that could not be hedged), nil while trading.
+    public var halted: String?
+    /// Re-optimisation schedule on the data clock: origin and next due time.
+    public var scheduleOriginNanoseconds: Int64?
+    public var nextUpdateNanoseconds: Int64?
+    public var successfulUpdates = 0
+    public var failedUpdates = 0
+    public var lastUpdateError: String?
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case lastSequence = "last_sequence", thresholds, confidenceScore = "confidence_score", position, halted
+        case scheduleOriginNanoseconds = "schedule_origin_ns", nextUpdateNanoseconds = "next_update_ns"
+        case successfulUpdates = "successful_updates", failedUpdates = "failed_updates"
+        case lastUpdateError = "last_update_error"
+    }
+}
+
+/// Durable strategy state in an embedded SQLite database: the context, the
+/// trade journal and the parameter-update history. Every change is one
+/// transaction, so a process killed at any point restarts from the last
+/// committed state with no trade lost or written twice.
+public actor StrategyStore {
+    private let db: SQLiteDatabase
+    private let encoder = makeJSONEncoder(pretty: false)
+    private let decoder = JSONDecoder()
+
+    /// Opens or creates the store at `path`.
+    public init(path: String) throws {
+        db = try SQLiteDatabase(path: path)
+        try db.execute("CREATE TABLE IF NOT EXISTS context (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)")
+        try db.execute("CREATE TABLE IF NOT EXISTS trades (id INTEGER PRIMARY KEY AUTOINCREMENT, entry_sequence INTEGER NOT NULL UNIQUE, json TEXT NOT NULL)")
+        try db.execute("CREATE TABLE IF NOT EXISTS parameter_updates (id INTEGER PRIMARY KEY AUTOINCREMENT, json TEXT NOT NULL)")
+    }
+
+    /// The committed context (a fresh one for a new store).
+    public func context() throws -> StrategyContext {
+        guard case .text(let json)? = try db.execute("SELECT json FROM context WHERE id = 1").first?.first else {
+            return StrategyContext()
+        }
+        return try decoder.decode(StrategyContext.self, from: Data(json.utf8))
+    }
+
+    /// The trade journal, in order.
+    public func trades() throws -> [TradeEvent] {
+        try db.execute("SELECT json FROM trades ORDER BY id").map { row in
+            guard case .text(let json) = row[0] else { throw SQLiteError(code: 0, message: "bad row", statement: "trades") }
+            return try decoder.decode(TradeEvent.self, from: Data(json.utf8))
+        }
+    }
+
+    /// The parameter updates, in order.
+    public func parameterUpdates() throws -> [ParameterUpdateEvent] {
+        try db.execute("SELECT json FROM parameter_updates ORDER BY id").map { row in
+            guard case .text(let json) = row[0] else { throw SQLiteError(code: 0, message: "bad row", statement: "updates") }
+            return try decoder.decode(ParameterUpdateEvent.self, from: Data(json.utf8))
+        }
+    }
+
+    /// Commits `context`, with the trade and/or parameter update that changed it, atomically.
+    public func commit(_ context: StrategyContext, trade: TradeEvent? = nil, update: ParameterUpdateEvent? = nil) throws {
+        let contextJSON = String(decoding: try encoder.encode(context), as: UTF8.self)
+        let tradeJSON = try trade.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        let updateJSON = try update.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        try db.transaction {
+            try db.execute("INSERT INTO context (id, json) VALUES (1, ?1) ON CONFLICT(id) DO UPDATE SET json = excluded.json",
+                           [.text(contextJSON)])
+            if let trade, let tradeJSON {
+                try db.execute("INSERT INTO trades (entry_sequence, json) VALUES (?1, ?2)",
+                               [.integer(Int64(trade.trade.entryIndex)), .text(tradeJSON)])
+            }
+            if let updateJSON {
+                try db.execute("INSERT INTO parameter_updates (json) VALUES (?1)", [.text(updateJSON)])
+            }
+        }
+    }
+}

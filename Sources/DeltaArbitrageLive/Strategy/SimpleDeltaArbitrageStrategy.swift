@@ -1,0 +1,349 @@
+import DeltaArbitrage
+import Foundation
+
+/// The optimiser status the strategy reports (the seed's `get_optimization_status()`).
+public struct StrategyOptimizationStatus: Sendable, Hashable, Codable {
+    public var thresholds: ThresholdPair?
+    public var confidenceScore: Double?
+    public var successfulUpdates: Int
+    public var failedUpdates: Int
+    public var lastUpdateError: String?
+    public var nextUpdateTime: String?
+    public var halted: String?
+
+    enum CodingKeys: String, CodingKey {
+        case thresholds, confidenceScore = "confidence_score", successfulUpdates = "successful_updates"
+        case failedUpdates = "failed_updates", lastUpdateError = "last_update_error"
+        case nextUpdateTime = "next_update_time", halted
+    }
+}
+
+/// The live side of the seed's strategy: one hedged spot/futures position
+/// at a time, opened and closed by exactly the backtest's decisions
+/// (`SeedDecision`) on every book update, with thresholds an optimiser
+/// keeps fresh.
+///
+/// On each update the strategy moves its tops, then — like one row of the
+/// backtest — either opens (buy spot at the ask, sell futures at the bid,
+/// both legs at once) when flat and `entry_cost_pct < entry`, or closes on
+/// the profit target or the hold limit when in a position; the update that
+/// closes never opens. With the paper exchange and fixed thresholds, a
+/// replay produces exactly the backtest's trades.
+///
+/// Safety:
+/// - no position opens while either market's top is older than
+///   `staleAfter` (data time) or before thresholds exist;
+/// - if one leg of an open fills and the other is rejected, the filled leg
+///   is unwound at once; if that fails too, the position is kept with its
+///   open legs flagged and trading halts with an alert — never silently
+///   unhedged. A failed close retries the failed leg, then halts the same way;
+/// - every state change (position, trade, thresholds, schedule) is committed
+///   to the `StrategyStore` in one transaction before the next update.
+///
+/// Sizing: each leg trades `base_position_size · m / spot_ask` base units,
+/// `m = 1 + (max_position_multiplier − 1) · confidence` (1 with fixed thresholds).
+public actor SimpleDeltaArbitrageStrategy {
+    public let config: DeltaArbitrageConfig
+    public let staleAfter: Duration
+    private let gateway: any OrderGateway
+    private let store: StrategyStore?
+    private let events: EventHub
+    private let cutoff: Int64
+    private var context: StrategyContext
+    private var spot: BookTop?
+    private var futures: BookTop?
+    private var spotTime: Int64 = .min
+    private var futuresTime: Int64 = .min
+    private var staleAlerted = false
+    // Metrics.
+    private var decisionLatency = LatencyHistogram()
+    private var executionMs: [Double] = []
+    private var updateMs: [Double] = []
+    private var handled = 0
+    private var operational = 0
+
+    /// A strategy resuming from `store`'s committed context (fresh without a store).
+    public init(config: DeltaArbitrageConfig, gateway: any OrderGateway, store: StrategyStore? = nil,
+                events: EventHub = EventHub(), staleAfter: Duration = .seconds(30)) async throws {
+        try config.validate()
+        self.config = config
+        self.gateway = gateway
+        self.store = store
+        self.events = events
+        self.staleAfter = staleAfter
+        cutoff = SeedFormulas.timeoutCutoffNanoseconds(maxHours: config.maxHoldHours)
+        context = try await store?.context() ?? StrategyContext()
+    }
+
+    /// The committed context (for the bridge's schedule and for tests).
+    public var currentContext: StrategyContext { context }
+
+    /// Entry/exit thresholds in force (the seed's `get_current_parameters()`), nil before any.
+    public func currentParameters() -> ThresholdPair? { context.thresholds }
+
+    /// The seed's `get_optimization_status()`.
+    public func optimizationStatus() -> StrategyOptimizationStatus {
+        StrategyOptimizationStatus(
+            thresholds: context.thresholds, confidenceScore: context.confidenceScore,
+            successfulUpdates: context.successfulUpdates, failedUpdates: context.failedUpdates,
+            lastUpdateError: context.lastUpdateError,
+            nextUpdateTime: context.nextUpdateNanoseconds.map { UTCTime.iso8601(nanoseconds: $0) },
+            halted: context.halted)
+    }
+
+    /// Processes one book update: the backtest's row step. Updates at or
+    /// below the last committed sequence (a replay after a restart) are skipped.
+    public func handle(_ update: BookUpdate) async throws {
+        guard update.sequence > context.lastSequence else { return }
+        let started = ContinuousClock.now
+        if let s = update.spot { spot = s; spotTime = update.timestampNanoseconds }
+        if let f = update.futures { futures = f; futuresTime = update.timestampNanoseconds }
+        handled += 1
+        guard context.halted == nil, let thresholds = context.thresholds, let spot, let futures else {
+            record(latencySince: started)
+            return
+        }
+        let rule = config.rule(entryThresholdPct: thresholds.entryThresholdPct, exitThresholdPct: thresholds.exitThresholdPct)
+        let time = update.timestampNanoseconds
+        if let held = context.position {
+            operational += 1
+            let reason = SeedDecision.exit(held.openPosition, spotBid: spot.bid, futAsk: futures.ask, time: time,
+                                           rule: rule, cutoff: cutoff)
+            record(latencySince: started)
+            if let reason { try await close(held, reason: reason, update: update, spot: spot, futures: futures, rule: rule) }
+            return
+        }
+        let stale = isStale(at: time)
+        if !stale { operational += 1 }
+        let opens = !stale && SeedDecision.opens(spotAsk: spot.ask, futBid: futures.bid, rule: rule)
+        record(latencySince: started)
+        if opens { try await open(update: update, spot: spot, futures: futures, thresholds: thresholds) }
+    }
+
+    /// True when either market's top is older than `staleAfter` at `time` (data clock).
+    public func isStale(at time: Int64) -> Bool {
+        let limit = Int64(staleAfter.components.seconds) * 1_000_000_000 + staleAfter.components.attoseconds / 1_000_000_000
+        let stale = time &- spotTime > limit || time &- futuresTime > limit
+        if stale && !staleAlerted {
+            staleAlerted = true
+            events.publish(.alert(AlertEvent(timestamp: Double(time) / 1e9,
+                                             message: "market data stale (older than \(staleAfter)); not opening positions")))
+        } else if !stale {
+            staleAlerted = false
+        }
+        return stale
+    }
+
+    // MARK: Parameters
+
+    /// Replaces the thresholds after checking the safety rules; an unsafe pair
+    /// throws `ParameterUpdateError` and the thresholds in force stay.
+    /// `schedule` (origin, next due time) is committed with them.
+    @discardableResult
+    public func updateParameters(
+        _ pair: ThresholdPair, confidence: Double, durationMs: Double, atNanoseconds time: Int64,
+        schedule: (origin: Int64, next: Int64)? = nil
+    ) async throws -> ParameterUpdateEvent {
+        if let violation = config.safetyViolation(entryThreshold: pair.entryThresholdPct, exitThreshold: pair.exitThresholdPct) {
+            try await recordFailedUpdate("unsafe thresholds: \(violation)", schedule: schedule)
+            throw ParameterUpdateError(reason: "unsafe thresholds: \(violation)")
+        }
+        let old = context.thresholds
+        var next = context
+        next.thresholds = pair
+        next.confidenceScore = confidence
+        next.successfulUpdates += 1
+        next.lastUpdateError = nil
+        if let schedule { next.scheduleOriginNanoseconds = schedule.origin; next.nextUpdateNanoseconds = schedule.next }
+        let event = ParameterUpdateEvent(
+            timestamp: Double(time) / 1e9, oldEntryThreshold: old?.entryThresholdPct, newEntryThreshold: pair.entryThresholdPct,
+            oldExitThreshold: old?.exitThresholdPct, newExitThreshold: pair.exitThresholdPct, confidenceScore: confidence,
+            optimizationDurationMs: durationMs)
+        try await store?.commit(next, update: event)
+        context = next
+        updateMs.append(durationMs)
+        events.publish(.parameterUpdate(event))
+        return event
+    }
+
+    /// Fixes the thresholds (no optimiser): checked like any update, sized at
+    /// `base_position_size`; committed only when they differ from those in force.
+    public func useFixedParameters(_ pair: ThresholdPair) async throws {
+        guard context.thresholds != pair || context.confidenceScore != nil else { return }
+        try BacktestRule(entryThresholdPct: pair.entryThresholdPct, exitThresholdPct: pair.exitThresholdPct,
+                         maxHours: config.maxHoldHours, spotFee: config.spotFee, futFee: config.futFee).validate()
+        var next = context
+        next.thresholds = pair
+        next.confidenceScore = nil
+        try await store?.commit(next)
+        context = next
+    }
+
+    /// Records an optimisation that produced nothing usable: the thresholds in force stay.
+    public func recordFailedUpdate(_ reason: String, schedule: (origin: Int64, next: Int64)? = nil) async throws {
+        var next = context
+        next.failedUpdates += 1
+        next.lastUpdateError = reason
+        if let schedule { next.scheduleOriginNanoseconds = schedule.origin; next.nextUpdateNanoseconds = schedule.next }
+        try await store?.commit(next)
+        context = next
+    }
+
+    /// The seed's `update_parameters()`: optimises on `data` with `optimizer`
+    /// and applies the result if it is safe. False (thresholds unchanged)
+    /// when the optimisation fails or its result is unsafe.
+    public func updateParameters(using data: MarketData, optimizer: DeltaArbitrageOptimizer) async -> Bool {
+        let time = data.timestamps.last ?? 0
+        do {
+            let report = try await optimizer.optimize(data, lookbackHours: config.optimizationLookbackHours)
+            try await updateParameters(
+                ThresholdPair(entryThresholdPct: report.result.entryThresholdPct, exitThresholdPct: report.result.exitThresholdPct),
+                confidence: report.result.confidenceScore, durationMs: report.performance.optimizationDurationMs,
+                atNanoseconds: time)
+            return true
+        } catch {
+            if !(error is ParameterUpdateError) { try? await recordFailedUpdate("\(error)") }
+            return false
+        }
+    }
+
+    // MARK: Orders
+
+    private func quantity(spotAsk: Double) -> Double {
+        let m = context.confidenceScore.map { 1 + (config.maxPositionMultiplier - 1) * min(max($0, 0), 1) } ?? 1
+        return config.basePositionSize * m / spotAsk
+    }
+
+    private func open(update: BookUpdate, spot: BookTop, futures: BookTop, thresholds: ThresholdPair) async throws {
+        let q = quantity(spotAsk: spot.ask)
+        let id = "o\(update.sequence)"
+        let started = ContinuousClock.now
+        async let spotLeg = execute(MarketOrder(clientOrderId: id + "-spot", market: .spot, side: .buy, quantity: q), .open, update)
+        async let futuresLeg = execute(MarketOrder(clientOrderId: id + "-fut", market: .futures, side: .sell, quantity: q), .open, update)
+        let (spotFill, futuresFill) = await (spotLeg, futuresLeg)
+        executionMs.append(milliseconds(since: started))
+        var next = context
+        next.lastSequence = update.sequence
+        switch (spotFill, futuresFill) {
+        case (let s?, let f?):
+            next.position = LivePosition(entrySequence: update.sequence, entryTimeNanoseconds: update.timestampNanoseconds,
+                                         entrySpotAsk: spot.ask, entryFutBid: futures.bid, quantity: q,
+                                         spotFill: s, futuresFill: f, spotOpen: true, futuresOpen: true)
+        case (nil, nil):
+            alert(update, "both legs of the open at sequence \(update.sequence) were rejected; staying flat")
+        case (let filled?, nil), (nil, let filled?):
+            // One leg is on: take it off again, or flag it and stop.
+            let unwind = MarketOrder(clientOrderId: id + "-unwind", market: filled.market, side: filled.side.opposite,
+                                     quantity: filled.quantity)
+            if await execute(unwind, .unwind, update) != nil {
+                alert(update, "\(filled.market == .spot ? "futures" : "spot") leg rejected at sequence \(update.sequence); "
+                    + "\(filled.market.rawValue) leg unwound, staying flat")
+            } else {
+                next.position = LivePosition(
+                    entrySequence: update.sequence, entryTimeNanoseconds: update.timestampNanoseconds,
+                    entrySpotAsk: spot.ask, entryFutBid: futures.bid, quantity: q,
+                    spotFill: filled.market == .spot ? filled : nil, futuresFill: filled.market == .futures ? filled : nil,
+                    spotOpen: filled.market == .spot, futuresOpen: filled.market == .futures)
+                next.halted = "unhedged \(filled.market.rawValue) leg of \(q) after a rejected hedge and a failed unwind"
+                alert(update, next.halted!)
+            }
+        }
+        try await store?.commit(next)
+        context = next
+    }
+
+    private func close(_ held: LivePosition, reason: ExitReason, update: BookUpdate, spot: BookTop, futures: BookTop,
+                       rule: BacktestRule) async throws {
+        let id = "c\(update.sequence)"
+        let started = ContinuousClock.now
+        var position = held
+        // Each open leg; a rejected one is retried twice before giving up.
+        async let spotLeg = held.spotOpen
+            ? executeRetrying(MarketOrder(clientOrderId: id + "-spot", market: .spot, side: .sell, quantity: held.quantity), update)
+            : nil
+        async let futuresLeg = held.futuresOpen
+            ? executeRetrying(MarketOrder(clientOrderId: id + "-fut", market: .futures, side: .buy, quantity: held.quantity), update)
+            : nil
+        let (spotFill, futuresFill) = await (spotLeg, futuresLeg)
+        executionMs.append(milliseconds(since: started))
+        if spotFill != nil { position.spotOpen = false }
+        if futuresFill != nil { position.futuresOpen = false }
+        var next = context
+        next.lastSequence = update.sequence
+        if position.spotOpen || position.futuresOpen {
+            next.position = position
+            next.halted = "close at sequence \(update.sequence) failed: \(position.spotOpen ? "spot" : "futures") leg still open"
+            alert(update, next.halted!)
+            try await store?.commit(next)
+            context = next
+            return
+        }
+        next.position = nil
+        let thresholds = context.thresholds ?? ThresholdPair(entryThresholdPct: rule.entryThresholdPct, exitThresholdPct: rule.exitThresholdPct)
+        let trade = Trade(
+            TradeIndices(entryIndex: held.entrySequence, exitIndex: update.sequence, reason: reason),
+            entryTimeNanoseconds: held.entryTimeNanoseconds, exitTimeNanoseconds: update.timestampNanoseconds,
+            entrySpotAsk: held.entrySpotAsk, entryFutBid: held.entryFutBid, exitSpotBid: spot.bid, exitFutAsk: futures.ask,
+            rule: rule)
+        let event = TradeEvent(timestamp: Double(update.timestampNanoseconds) / 1e9, trade: trade,
+                               entryThresholdPct: thresholds.entryThresholdPct, exitThresholdPct: thresholds.exitThresholdPct,
+                               quantity: held.quantity)
+        try await store?.commit(next, trade: event)
+        context = next
+        events.publish(.trade(event))
+    }
+
+    private func executeRetrying(_ order: MarketOrder, _ update: BookUpdate) async -> OrderFill? {
+        for attempt in 0..<3 {
+            var o = order
+            if attempt > 0 { o.clientOrderId += "-r\(attempt)" }
+            if let fill = await execute(o, .close, update) { return fill }
+        }
+        return nil
+    }
+
+    /// Sends one order, publishing an order event; nil when it failed.
+    private func execute(_ order: MarketOrder, _ purpose: OrderEvent.Purpose, _ update: BookUpdate) async -> OrderFill? {
+        let time = Double(update.timestampNanoseconds) / 1e9
+        do {
+            let fill = try await gateway.submit(order)
+            events.publish(.order(OrderEvent(timestamp: time, purpose: purpose, order: order, fill: fill, error: nil)))
+            return fill
+        } catch {
+            events.publish(.order(OrderEvent(timestamp: time, purpose: purpose, order: order, fill: nil, error: "\(error)")))
+            return nil
+        }
+    }
+
+    private func alert(_ update: BookUpdate, _ message: String) {
+        events.publish(.alert(AlertEvent(timestamp: Double(update.timestampNanoseconds) / 1e9, message: message)))
+    }
+
+    // MARK: Metrics
+
+    private func record(latencySince start: ContinuousClock.Instant) {
+        let d = ContinuousClock.now - start
+        decisionLatency.record(d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000)
+    }
+
+    private func milliseconds(since start: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+    }
+
+    /// Tick-to-decision latency: the time from receiving an update to the
+    /// open/close/hold decision (order round trips excluded).
+    public func decisionLatencyHistogram() -> LatencyHistogram { decisionLatency }
+
+    /// The seed's `StrategyPerformance`: mean order round trip of an open or
+    /// close (both legs), mean parameter-update duration, resident memory, and
+    /// `uptime_percentage` = share of handled updates on which the strategy
+    /// could act (thresholds set, not halted, data fresh).
+    public func performance() -> StrategyPerformance {
+        StrategyPerformance(
+            avgTradeExecutionMs: executionMs.isEmpty ? 0 : executionMs.reduce(0, +) / Double(executionMs.count),
+            parameterUpdateDurationMs: updateMs.isEmpty ? 0 : updateMs.reduce(0, +) / Double(updateMs.count),
+            memoryUsageMb: ProcessMemory.residentMegabytes(),
+            uptimePercentage: handled > 0 ? Double(operational) / Double(handled) * 100 : 0)
+    }
+}

@@ -1,0 +1,29 @@
+/// The seed backtest's two decisions, one row at a time — the code the
+/// live strategy runs on every tick and the backtest kernel runs at the
+/// rows its SIMD scan stops at, so that a replay with fixed thresholds
+/// produces exactly the backtest's trades.
+public enum SeedDecision {
+    /// Flat: open at this row when `entry_cost_pct < entry threshold` (strict).
+    @inlinable @inline(__always)
+    public static func opens(spotAsk: Double, futBid: Double, rule: BacktestRule) -> Bool {
+        SeedFormulas.entryCostPct(spotAsk: spotAsk, futBid: futBid) < rule.entryThresholdPct
+    }
+
+    /// In a position: the exit this row triggers, if any — `profit_target`
+    /// when `net_pnl_pct ≥ exit threshold` (checked first), else `timeout`
+    /// when the position has been held `cutoff` nanoseconds
+    /// (`SeedFormulas.timeoutCutoffNanoseconds(maxHours:)`).
+    @inlinable @inline(__always)
+    public static func exit(
+        _ held: OpenPosition, spotBid: Double, futAsk: Double, time: Int64, rule: BacktestRule, cutoff: Int64
+    ) -> ExitReason? {
+        let net = SeedFormulas.netPnlPct(
+            entrySpotCost: SeedFormulas.entrySpotCost(spotAsk: held.entrySpotAsk, spotFee: rule.spotFee),
+            entryFutReceive: SeedFormulas.entryFutReceive(futBid: held.entryFutBid, futFee: rule.futFee),
+            exitSpotReceive: SeedFormulas.exitSpotReceive(spotBid: spotBid, spotFee: rule.spotFee),
+            exitFutCost: SeedFormulas.exitFutCost(futAsk: futAsk, futFee: rule.futFee))
+        if net >= rule.exitThresholdPct { return .profitTarget }
+        if time - held.entryTime >= cutoff { return .timeout }
+        return nil
+    }
+}

@@ -1,0 +1,208 @@
+import ArgumentParser
+import DeltaArbitrage
+import DeltaArbitrageLive
+import Foundation
+
+struct Paper: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Paper-trade a CSV replay through the live strategy stack.",
+        discussion: """
+            Replays FILE as a book-ticker feed into the live strategy, which trades against \
+            a paper exchange (fills at the top of book, taker fees). Unless --no-update, the \
+            optimizer bridge re-optimises the thresholds every --update-minutes of data time \
+            on the last --window-hours, exactly as `walk-forward` does; with --entry/--exit \
+            the thresholds are fixed and the trades equal `backtest`'s.
+
+            With --state PATH the strategy's context (open position with both legs, \
+            thresholds, schedule) and its trade journal live in an SQLite database: \
+            running the same command again after a crash or kill resumes where it \
+            stopped, with no trade lost or repeated. Ctrl-C or SIGTERM stops after the \
+            update in hand, with the state already committed, and prints the summary.
+
+            Events (orders, trades, parameter updates, optimisation status, alerts) print \
+            as they happen — on stdout, or on stderr with --json, whose stdout carries only \
+            the final JSON document (trades in the backtest's format, parameter updates, \
+            summary, strategy performance with tick-to-decision latency).
+            """
+    )
+
+    @OptionGroup var input: InputOptions
+
+    @Option(help: ArgumentHelp("Replay speed: 'max', or a multiple of real time (1 = real time).", valueName: "N|max"))
+    var speed: String = "max"
+
+    @Option(help: ArgumentHelp("Fixed entry threshold (with --exit).", valueName: "pct"))
+    var entry: Double?
+
+    @Option(name: .customLong("exit"), help: ArgumentHelp("Fixed exit threshold (with --entry).", valueName: "pct"))
+    var exitThreshold: Double?
+
+    @Flag(help: "Do not re-optimise (needs --entry and --exit).")
+    var noUpdate = false
+
+    @Option(help: ArgumentHelp("Hours of trailing data each re-optimisation sees.", valueName: "hours"))
+    var windowHours: Int = 24
+
+    @Option(help: ArgumentHelp("Minutes of data time between re-optimisations.", valueName: "minutes"))
+    var updateMinutes: Int = 5
+
+    @Option(help: ArgumentHelp("Position size per leg in quote currency.", valueName: "amount"))
+    var positionSize: Double = 100
+
+    @Option(help: ArgumentHelp("Do not open positions while a market's top is older than this.", valueName: "seconds"))
+    var staleSeconds: Double = 30
+
+    @Option(help: ArgumentHelp("SQLite file holding the strategy state (resumed if it exists).", valueName: "path"))
+    var state: String?
+
+    @Option(help: ArgumentHelp("Append every event as a JSON line to this file.", valueName: "path"))
+    var eventLog: String?
+
+    @OptionGroup var settings: OptimizerOptions
+
+    @Flag(help: "End with one JSON document on stdout; events go to stderr.")
+    var json = false
+
+    func validate() throws {
+        guard (entry == nil) == (exitThreshold == nil) else { throw ValidationError("--entry and --exit go together") }
+        if noUpdate && entry == nil { throw ValidationError("--no-update needs fixed thresholds: give --entry and --exit") }
+        guard windowHours > 0 else { throw ValidationError("--window-hours must be positive") }
+        guard updateMinutes > 0 else { throw ValidationError("--update-minutes must be positive") }
+        guard positionSize > 0, positionSize.isFinite else { throw ValidationError("--position-size must be positive") }
+        guard staleSeconds > 0, staleSeconds.isFinite else { throw ValidationError("--stale-seconds must be positive") }
+        _ = try replaySpeed()
+        _ = try settings.optimizer()
+    }
+
+    func replaySpeed() throws -> ReplayFeed<ContinuousClock>.Speed {
+        if speed == "max" { return .max }
+        guard let k = Double(speed), k > 0, k.isFinite else {
+            throw ValidationError("--speed must be 'max' or a positive multiple of real time, got '\(speed)'")
+        }
+        return .multiple(k)
+    }
+
+    func run() async throws {
+        try await reportingFailures {
+            let data = try input.load()
+            var optimizer = try settings.optimizer()
+            optimizer.config.optimizationLookbackHours = windowHours
+            optimizer.config.parameterUpdateIntervalMinutes = updateMinutes
+            optimizer.config.basePositionSize = positionSize
+            let config = optimizer.config
+            let events = EventHub()
+            let log = try eventLog.map { try JSONLinesEventLog(path: $0) }
+            let json = self.json
+            let printer = makeJSONEncoder(pretty: false)
+            events.addSink { event in
+                log?.write(event)
+                if json {
+                    if let line = try? printer.encode(event) { StandardError.write(String(decoding: line, as: UTF8.self) + "\n") }
+                } else {
+                    print(EventText.line(event))
+                }
+            }
+            let store = try state.map { try StrategyStore(path: $0) }
+            let exchange = PaperExchange(spotFee: config.spotFee, futFee: config.futFee, clock: ContinuousClock())
+            let strategy = try await SimpleDeltaArbitrageStrategy(
+                config: config, gateway: exchange, store: store, events: events,
+                staleAfter: .nanoseconds(Int64(staleSeconds * 1e9)))
+            if let entry, let exitThreshold {
+                try await strategy.useFixedParameters(ThresholdPair(entryThresholdPct: entry, exitThresholdPct: exitThreshold))
+            }
+            let bridge = noUpdate ? nil : await OptimizerBridge(
+                optimizer: optimizer, strategy: strategy, events: events,
+                ringCapacity: max(1024, Self.rowsCovering(hours: windowHours, of: data)))
+            let feed = ReplayFeed(data: data, speed: try replaySpeed(), clock: ContinuousClock())
+            let run = Task {
+                try await runPaperTrading(feed: feed, strategy: strategy, exchange: exchange, bridge: bridge, store: store,
+                                          spanNanoseconds: data.spanNanoseconds)
+            }
+            let signals = SignalWatcher { run.cancel() }
+            let summary = try await run.value
+            signals.stop()
+            if json {
+                print(String(decoding: try makeJSONEncoder().encode(summary), as: UTF8.self))
+            } else {
+                print(Self.text(summary, file: input.file))
+            }
+        }
+    }
+
+    /// Rows of the densest `hours` of `data` (so the ring holds a whole window), with headroom.
+    static func rowsCovering(hours: Int, of data: MarketData) -> Int {
+        guard data.count > 1, data.spanNanoseconds > 0 else { return data.count }
+        let perHour = Double(data.count) / (Double(data.spanNanoseconds) / 3_600e9)
+        return min(data.count, Int(perHour * Double(hours) * 1.5) + 1024)
+    }
+
+    static func text(_ s: PaperTradingSummary, file: String) -> String {
+        var lines = [""]
+        lines.append("Paper trading of \(file): \(Format.count(s.ticks)) ticks in \(Format.fixed(s.elapsedSeconds, 2)) s "
+            + "(\(Format.count(Int(s.ticksPerSecond))) ticks/s)" + (s.completed ? "" : " — stopped early, state saved"))
+        var table = TextTable(headers: ["summary", "value"])
+        table.add(["trades", Format.count(s.summary.trades)])
+        table.add(["hit rate", Format.percent(s.summary.hitRate * 100, 1)])
+        table.add(["total net P&L", Format.percent(s.summary.totalPnlPct, 4)])
+        table.add(["max drawdown", Format.percent(s.summary.maxDrawdown * 100, 4)])
+        table.add(["parameter updates", Format.count(s.parameterUpdates.count)])
+        table.add(["tick-to-decision p50 / p99", "\(s.decisionLatencyP50Ns) ns / \(s.decisionLatencyP99Ns) ns"])
+        table.add(["avg order round trip", "\(Format.fixed(s.performance.avgTradeExecutionMs, 3)) ms"])
+        table.add(["uptime (could act)", Format.percent(s.performance.uptimePercentage, 1)])
+        if let open = s.openPosition {
+            table.add(["open position", "entered at tick \(open.entrySequence), \(Format.fixed(open.quantity, 6)) per leg"])
+        }
+        if let halted = s.halted { table.add(["HALTED", halted]) }
+        lines.append(table.render())
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// One human line per event.
+enum EventText {
+    static func line(_ event: StrategyEvent) -> String {
+        switch event {
+        case .parameterUpdate(let e):
+            return "\(time(e.timestamp)) params  entry \(Format.fixed(e.oldEntryThreshold ?? .nan, 4)) → \(Format.fixed(e.newEntryThreshold, 4)), "
+                + "exit \(Format.fixed(e.oldExitThreshold ?? .nan, 4)) → \(Format.fixed(e.newExitThreshold, 4)), "
+                + "confidence \(Format.fixed(e.confidenceScore, 3)), \(Format.fixed(e.optimizationDurationMs, 1)) ms"
+        case .optimizationStatus(let e):
+            return "\(time(e.timestamp)) optimiser \(e.status.rawValue) (\(Format.count(e.dataPointsAnalyzed)) rows)"
+                + (e.errorMessage.map { ": \($0)" } ?? "")
+        case .order(let e):
+            let what = "\(e.purpose.rawValue) \(e.order.side.rawValue) \(Format.fixed(e.order.quantity, 6)) \(e.order.market.rawValue)"
+            if let fill = e.fill { return "\(time(e.timestamp)) order   \(what) @ \(Format.fixed(fill.price, 2)), fee \(Format.fixed(fill.fee, 6))" }
+            return "\(time(e.timestamp)) order   \(what) FAILED: \(e.error ?? "")"
+        case .trade(let e):
+            return "\(time(e.timestamp)) trade   \(e.trade.exitReason.seedName), net \(Format.percent(e.trade.netPnlPct, 4)) "
+                + "after \(Format.fixed(e.trade.hours, 3)) h (entry \(Format.fixed(e.entryThresholdPct, 4)), exit \(Format.fixed(e.exitThresholdPct, 4)))"
+        case .alert(let e):
+            return "\(time(e.timestamp)) ALERT   \(e.message)"
+        }
+    }
+
+    static func time(_ seconds: Double) -> String { UTCTime.iso8601(nanoseconds: Int64(seconds * 1e9)) }
+}
+
+/// Turns SIGINT and SIGTERM into a callback (a graceful stop) while installed.
+final class SignalWatcher: @unchecked Sendable {
+    private var sources: [any DispatchSourceSignal] = []
+
+    init(_ handler: @escaping @Sendable () -> Void) {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                StandardError.write("\nstopping (signal \(sig)); state is committed\n")
+                handler()
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    func stop() {
+        for source in sources { source.cancel() }
+        sources.removeAll()
+    }
+}

@@ -1,0 +1,181 @@
+import DeltaArbitrage
+import Foundation
+import Testing
+@testable import DeltaArbitrageLive
+
+/// A clock whose time moves only when a test advances it.
+final class ManualClock: Clock, @unchecked Sendable {
+    struct Instant: InstantProtocol {
+        var offset: Duration
+        func advanced(by d: Duration) -> Instant { Instant(offset: offset + d) }
+        func duration(to other: Instant) -> Duration { other.offset - offset }
+        static func < (a: Instant, b: Instant) -> Bool { a.offset < b.offset }
+    }
+
+    private let lock = NSLock()
+    private var current = Instant(offset: .zero)
+    private var sleepers: [(Instant, CheckedContinuation<Void, any Error>)] = []
+
+    var now: Instant { lock.lock(); defer { lock.unlock() }; return current }
+    var minimumResolution: Duration { .nanoseconds(1) }
+
+    func sleep(until deadline: Instant, tolerance: Duration?) async throws {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+            lock.lock()
+            if deadline <= current {
+                lock.unlock()
+                c.resume()
+            } else {
+                sleepers.append((deadline, c))
+                lock.unlock()
+            }
+        }
+    }
+
+    /// Number of tasks waiting in `sleep`.
+    var waiting: Int { lock.lock(); defer { lock.unlock() }; return sleepers.count }
+
+    func advance(by d: Duration) {
+        lock.lock()
+        current = current.advanced(by: d)
+        let due = sleepers.filter { $0.0 <= current }
+        sleepers.removeAll { $0.0 <= current }
+        lock.unlock()
+        for (_, c) in due { c.resume() }
+    }
+}
+
+@Suite("Live components")
+struct LiveComponentTests {
+    @Test func histogramPercentilesAreWithinPrecision() {
+        var h = LatencyHistogram()
+        var values: [Int64] = []
+        var state: UInt64 = 42
+        for _ in 0..<100_000 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let v = Int64(exp(Double(state >> 11) * 0x1p-53 * 16))  // 1 ns … ~9 ms, log-uniform
+            values.append(v)
+            h.record(v)
+        }
+        values.sort()
+        for p in [1.0, 50, 90, 99, 99.9, 100] {
+            let exact = values[max(Int((p / 100 * Double(values.count)).rounded(.up)) - 1, 0)]
+            let got = h.value(atPercentile: p)
+            #expect(got >= exact && Double(got - exact) <= Double(exact) / 1024 + 1, "p\(p): \(got) vs \(exact)")
+        }
+        #expect(h.count == 100_000 && h.max == values.last && h.min == values.first)
+        var empty = LatencyHistogram()
+        #expect(empty.value(atPercentile: 99) == 0)
+        empty.record(-5)
+        empty.record(Int64.max)
+        #expect(empty.min == 0 && empty.max == LatencyHistogram.highestTrackable)
+    }
+
+    @Test func ringKeepsTheNewestRowsInOrder() throws {
+        let data = try mockData(hours: 1, seed: 3)
+        var ring = TickRing(capacity: 1000)
+        for row in 0..<data.count {
+            ring.append(BookUpdate(sequence: row, timestampNanoseconds: data.timestamps[row],
+                                   spot: BookTop(bid: data.spotBidPrice[row], ask: data.spotAskPrice[row],
+                                                 bidQuantity: data.spotBidQuantity[row], askQuantity: data.spotAskQuantity[row]),
+                                   futures: BookTop(bid: data.futBidPrice[row], ask: data.futAskPrice[row],
+                                                    bidQuantity: data.futBidQuantity[row], askQuantity: data.futAskQuantity[row])))
+        }
+        #expect(ring.count == 1000)
+        #expect(ring.recent(hours: 100) == data.rows(data.count - 1000..<data.count))
+        let tenMinutes = ring.recent(hours: 1.0 / 6)
+        let start = data.firstRow(atOrAfter: data.timestamps.last! - 600_000_000_000)
+        #expect(tenMinutes == data.rows(start..<data.count))
+        // One-sided updates carry the other market forward; rows start once both are known.
+        var partial = TickRing(capacity: 4)
+        partial.append(BookUpdate(sequence: 0, timestampNanoseconds: 0, spot: BookTop(bid: 1, ask: 2), futures: nil))
+        #expect(partial.count == 0)
+        partial.append(BookUpdate(sequence: 1, timestampNanoseconds: 1, spot: nil, futures: BookTop(bid: 3, ask: 4)))
+        partial.append(BookUpdate(sequence: 2, timestampNanoseconds: 2, spot: BookTop(bid: 5, ask: 6), futures: nil))
+        let rows = partial.recent(hours: 1)
+        #expect(rows.spotAskPrice == [2, 6] && rows.futAskPrice == [4, 4])
+    }
+
+    @Test func storeCommitsAtomicallyAndRefusesDuplicateTrades() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let data = try mockData(hours: 6, seed: 1)
+        let trade = try #require(try deltaNeutralBacktest(data).trades.first)
+        let event = TradeEvent(timestamp: 1, trade: trade, entryThresholdPct: 0.5, exitThresholdPct: 0.1, quantity: 0.002)
+        var context = StrategyContext()
+        context.lastSequence = trade.exitIndex
+        context.thresholds = ThresholdPair(entryThresholdPct: 0.5, exitThresholdPct: 0.1)
+        do {
+            let store = try StrategyStore(path: path)
+            try await store.commit(context, trade: event)
+            // The same trade again fails as a whole: the context is not advanced either.
+            var later = context
+            later.lastSequence += 100
+            await #expect(throws: SQLiteError.self) { try await store.commit(later, trade: event) }
+        }
+        let reopened = try StrategyStore(path: path)
+        #expect(try await reopened.context() == context)
+        #expect(try await reopened.trades() == [event])
+    }
+
+    @Test func eventsRoundTripAsJSONLines() throws {
+        let events: [StrategyEvent] = [
+            .parameterUpdate(ParameterUpdateEvent(timestamp: 1, oldEntryThreshold: nil, newEntryThreshold: 0.5, oldExitThreshold: nil,
+                                                  newExitThreshold: 0.1, confidenceScore: 0.7, optimizationDurationMs: 2)),
+            .optimizationStatus(OptimizationStatusEvent(timestamp: 2, status: .failed, dataPointsAnalyzed: 10, errorMessage: "x")),
+            .alert(AlertEvent(timestamp: 3, message: "stale")),
+        ]
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("events-\(UUID().uuidString).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let log = try JSONLinesEventLog(path: path)
+        for e in events { log.write(e) }
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 3)
+        #expect(lines[0].contains("\"type\":\"parameter_update\""))
+        #expect(lines[0].contains("\"new_entry_threshold\":0.5"))
+        let decoded = try lines.map { try JSONDecoder().decode(StrategyEvent.self, from: Data($0.utf8)) }
+        #expect(decoded == events)
+    }
+
+    @Test func hubFansOutToStreams() async throws {
+        let hub = EventHub()
+        let a = hub.subscribe(), b = hub.subscribe()
+        hub.publish(.alert(AlertEvent(timestamp: 1, message: "m")))
+        hub.finish()
+        var countA = 0, countB = 0
+        for await _ in a { countA += 1 }
+        for await _ in b { countB += 1 }
+        #expect(countA == 1 && countB == 1)
+    }
+
+    /// The wall-clock scheduler updates the parameters each time the
+    /// injected clock passes an interval — no sleeping in the test.
+    @Test func schedulerUpdatesOnTheInjectedClock() async throws {
+        let data = try mockData(hours: 3, seed: 4)
+        var config = liveConfig(lookbackHours: 2, updateMinutes: 5)
+        config.minSpreadDataPoints = 100
+        let exchange = PaperExchange(spotFee: config.spotFee, futFee: config.futFee, clock: ContinuousClock())
+        let strategy = try await SimpleDeltaArbitrageStrategy(config: config, gateway: exchange)
+        var optimizer = DeltaArbitrageOptimizer(config: config)
+        optimizer.defaultGridSteps = 6
+        let bridge = await OptimizerBridge(optimizer: optimizer, strategy: strategy, events: EventHub(),
+                                           ringCapacity: data.count, scheduleOnDataClock: false)
+        for await update in ReplayFeed(data: data, clock: ContinuousClock()) { await bridge.observe(update) }
+        #expect(await strategy.currentParameters() == nil)
+        let clock = ManualClock()
+        let scheduler = ParameterUpdateScheduler(bridge: bridge, clock: clock, interval: .seconds(300))
+        let last = data.timestamps.last!
+        let task = Task { await scheduler.run(now: { last + 1_000_000_000_000 }) }
+        for round in 1...3 {
+            while clock.waiting == 0 { await Task.yield() }
+            clock.advance(by: .seconds(300))
+            while await strategy.optimizationStatus().successfulUpdates < round { await Task.yield() }
+        }
+        task.cancel()
+        clock.advance(by: .seconds(300))
+        #expect(await strategy.optimizationStatus().successfulUpdates == 3)
+        #expect(await strategy.currentParameters() != nil)
+        #expect(await bridge.getLastOptimizationResult() != nil)
+        #expect(await bridge.getRecentMarketData(hours: 1).count > 3000)
+    }
+}

@@ -1,0 +1,239 @@
+import DeltaArbitrage
+import Foundation
+import Testing
+@testable import DeltaArbitrageLive
+
+func liveConfig(holdMinutes: Int = 45, lookbackHours: Int = 2, updateMinutes: Int = 30) -> DeltaArbitrageConfig {
+    var c = DeltaArbitrageConfig()
+    c.maxPositionHoldMinutes = holdMinutes
+    c.optimizationLookbackHours = lookbackHours
+    c.parameterUpdateIntervalMinutes = updateMinutes
+    c.targetHitRate = 0.6
+    c.minDailyTrades = 3
+    return c
+}
+
+func mockData(hours: Double, seed: UInt64, tick: Double = 1) throws -> MarketData {
+    var c = MockMarketConfig()
+    c.hours = hours
+    c.meanTickInterval = tick
+    return try generateMockMarketData(c, seed: seed)
+}
+
+/// Runs the whole paper stack over `data`.
+func paper(_ data: MarketData, config: DeltaArbitrageConfig, fixed: ThresholdPair?, optimizer: DeltaArbitrageOptimizer? = nil,
+           store: StrategyStore? = nil, events: EventHub = EventHub(),
+           rejects: @escaping @Sendable (MarketOrder) -> Bool = { _ in false }) async throws -> PaperTradingSummary {
+    let store = try store ?? StrategyStore(path: ":memory:")
+    let exchange = PaperExchange(spotFee: config.spotFee, futFee: config.futFee, clock: ContinuousClock(), rejects: rejects)
+    let strategy = try await SimpleDeltaArbitrageStrategy(config: config, gateway: exchange, store: store, events: events)
+    if let fixed { try await strategy.useFixedParameters(fixed) }
+    let bridge: OptimizerBridge?
+    if let optimizer {
+        bridge = await OptimizerBridge(optimizer: optimizer, strategy: strategy, events: events, ringCapacity: data.count)
+    } else {
+        bridge = nil
+    }
+    return try await runPaperTrading(feed: ReplayFeed(data: data, clock: ContinuousClock()), strategy: strategy,
+                                     exchange: exchange, bridge: bridge, store: store,
+                                     spanNanoseconds: data.spanNanoseconds)
+}
+
+@Suite("Live strategy")
+struct LiveStrategyTests {
+    /// With fixed thresholds, a replay through strategy + paper exchange
+    /// trades exactly as the backtest.
+    @Test(arguments: [(1, 0.5, 0.1), (2, 0.4, 0.06), (3, 0.6, 0.2)] as [(UInt64, Double, Double)])
+    func replayEqualsBacktest(seed: UInt64, entry: Double, exit: Double) async throws {
+        let data = try mockData(hours: 12, seed: seed)
+        let config = liveConfig()
+        let store = try StrategyStore(path: ":memory:")
+        let summary = try await paper(data, config: config, fixed: ThresholdPair(entryThresholdPct: entry, exitThresholdPct: exit),
+                                      store: store)
+        let backtest = try deltaNeutralBacktest(data, rule: config.rule(entryThresholdPct: entry, exitThresholdPct: exit))
+        #expect(summary.trades == backtest.trades)
+        #expect(!backtest.trades.isEmpty)
+        #expect(summary.summary == backtest.summary)
+        #expect(summary.openPosition?.entrySequence == backtest.openPosition?.entryIndex)
+        #expect(summary.ticks == data.count)
+    }
+
+    /// With re-optimisation on, trades and the thresholds in force at each
+    /// trade equal the walk-forward's.
+    @Test func replayWithUpdatesEqualsWalkForward() async throws {
+        let data = try mockData(hours: 10, seed: 5, tick: 2)
+        let config = liveConfig()
+        var optimizer = DeltaArbitrageOptimizer(config: config)
+        optimizer.defaultGridSteps = 8
+        let summary = try await paper(data, config: config, fixed: nil, optimizer: optimizer,
+                                      store: try StrategyStore(path: ":memory:"))
+        let walk = try await optimizedDeltaNeutralBacktest(
+            data, optimizer: optimizer, optimizationWindowHours: config.optimizationLookbackHours,
+            updateInterval: .seconds(config.parameterUpdateIntervalMinutes * 60))
+        #expect(summary.trades == walk.trades)
+        #expect(walk.trades.count > 3)
+        // Thresholds in force at each exit: the walk-forward's last update at or before that row.
+        for (trade, pair) in zip(summary.trades, summary.tradeThresholds) {
+            let inForce = walk.updates.last { $0.row <= trade.exitIndex }?.thresholds
+            #expect(inForce == pair, "trade exiting at row \(trade.exitIndex)")
+        }
+        #expect(summary.parameterUpdates.count == walk.optimizationHistory.count)
+        #expect(summary.parameterUpdates.map(\.newEntryThreshold) == walk.optimizationHistory.map(\.entryThresholdPct))
+    }
+
+    @Test func unsafeParametersAreRefusedAndTheOldOnesKept() async throws {
+        let exchange = PaperExchange(spotFee: 0.0005, futFee: 0.0005, clock: ContinuousClock())
+        let strategy = try await SimpleDeltaArbitrageStrategy(config: liveConfig(), gateway: exchange)
+        let good = ThresholdPair(entryThresholdPct: 0.5, exitThresholdPct: 0.1)
+        try await strategy.updateParameters(good, confidence: 0.8, durationMs: 1, atNanoseconds: 0)
+        for bad in [ThresholdPair(entryThresholdPct: 1.5, exitThresholdPct: 0.1),  // above max entry
+                    ThresholdPair(entryThresholdPct: 0.5, exitThresholdPct: 0.6),  // exit above entry
+                    ThresholdPair(entryThresholdPct: .nan, exitThresholdPct: 0.1)] {
+            await #expect(throws: ParameterUpdateError.self) {
+                try await strategy.updateParameters(bad, confidence: 1, durationMs: 1, atNanoseconds: 1)
+            }
+            #expect(await strategy.currentParameters() == good)
+        }
+        let status = await strategy.optimizationStatus()
+        #expect(status.successfulUpdates == 1 && status.failedUpdates == 3)
+        #expect(status.lastUpdateError?.contains("unsafe") == true)
+    }
+
+    /// An optimiser that fails (no safe grid point) leaves the thresholds in force.
+    @Test func failedOptimisationKeepsTheLastGoodThresholds() async throws {
+        let data = try mockData(hours: 4, seed: 6)
+        let config = liveConfig(lookbackHours: 2, updateMinutes: 30)
+        var failing = DeltaArbitrageOptimizer(config: config)
+        failing.entryGrid = try ThresholdAxis(from: 2, to: 3, steps: 2)  // every point unsafe
+        let fixed = ThresholdPair(entryThresholdPct: 0.5, exitThresholdPct: 0.1)
+        let events = EventHub()
+        let statuses = Collected()
+        events.addSink { if case .optimizationStatus(let s) = $0 { statuses.add(s.status.rawValue) } }
+        let store = try StrategyStore(path: ":memory:")
+        let summary = try await paper(data, config: config, fixed: fixed, optimizer: failing, store: store, events: events)
+        #expect(summary.parameterUpdates.isEmpty)
+        #expect(summary.tradeThresholds.allSatisfy { $0 == fixed })
+        let context = try await store.context()
+        #expect(context.thresholds == fixed)
+        #expect(context.failedUpdates == 8)  // every 30 min over 4 h, the last at the final tick
+        #expect(context.lastUpdateError?.contains("safety rules") == true)
+        #expect(statuses.values.filter { $0 == "failed" }.count >= 3)
+        // And the trades are the fixed thresholds' backtest.
+        #expect(summary.trades == (try deltaNeutralBacktest(data, rule: config.rule(entryThresholdPct: 0.5, exitThresholdPct: 0.1))).trades)
+    }
+
+    /// A rejected futures leg: the spot leg is unwound, the strategy stays
+    /// flat and keeps trading; the backtest's first trade is skipped.
+    @Test func rejectedLegIsUnwound() async throws {
+        let data = try mockData(hours: 6, seed: 1)
+        let config = liveConfig()
+        let pair = ThresholdPair(entryThresholdPct: 0.5, exitThresholdPct: 0.1)
+        let backtest = try deltaNeutralBacktest(data, rule: config.rule(entryThresholdPct: 0.5, exitThresholdPct: 0.1))
+        let firstEntry = try #require(backtest.trades.first?.entryIndex)
+        let events = EventHub()
+        let orders = Collected()
+        events.addSink {
+            if case .order(let o) = $0 { orders.add("\(o.purpose.rawValue):\(o.order.market.rawValue):\(o.fill == nil ? "x" : "ok")") }
+            if case .alert(let a) = $0 { orders.add("alert:\(a.message)") }
+        }
+        let summary = try await paper(data, config: config, fixed: pair, events: events,
+                                      rejects: { $0.clientOrderId == "o\(firstEntry)-fut" })
+        #expect(summary.halted == nil)
+        #expect(!summary.trades.contains { $0.entryIndex == firstEntry })
+        #expect(orders.values.contains("unwind:spot:ok"))
+        #expect(orders.values.contains("open:futures:x"))
+        #expect(orders.values.contains { $0.hasPrefix("alert:") && $0.contains("unwound") })
+        #expect(!summary.trades.isEmpty, "trading continues after the unwind")
+    }
+
+    /// A rejected hedge whose unwind also fails halts trading with the open
+    /// leg flagged, never silently unhedged.
+    @Test func failedUnwindHaltsWithTheLegFlagged() async throws {
+        let data = try mockData(hours: 6, seed: 1)
+        let config = liveConfig()
+        let store = try StrategyStore(path: ":memory:")
+        let summary = try await paper(data, config: config, fixed: ThresholdPair(entryThresholdPct: 0.5, exitThresholdPct: 0.1),
+                                      store: store, rejects: { $0.market == .futures || $0.clientOrderId.hasSuffix("-unwind") })
+        let halted = try #require(summary.halted)
+        #expect(halted.contains("unhedged spot"))
+        let position = try #require(summary.openPosition)
+        #expect(position.spotOpen && !position.futuresOpen)
+        #expect(summary.trades.isEmpty)
+        #expect(try await store.context().halted == halted)
+    }
+
+    /// A close whose futures leg keeps failing halts with that leg flagged open.
+    @Test func failedCloseHalts() async throws {
+        let data = try mockData(hours: 6, seed: 1)
+        let config = liveConfig()
+        let summary = try await paper(data, config: config, fixed: ThresholdPair(entryThresholdPct: 0.5, exitThresholdPct: 0.1),
+                                      rejects: { $0.clientOrderId.hasPrefix("c") && $0.market == .futures })
+        #expect(summary.halted?.contains("futures leg still open") == true)
+        let position = try #require(summary.openPosition)
+        #expect(!position.spotOpen && position.futuresOpen)
+    }
+
+    /// Stale data: while one market's top is older than `staleAfter`, no
+    /// position opens; fresh data resumes trading.
+    @Test func staleDataStopsOpening() async throws {
+        let exchange = PaperExchange(spotFee: 0.0005, futFee: 0.0005, clock: ContinuousClock())
+        let events = EventHub()
+        let alerts = Collected()
+        events.addSink { if case .alert(let a) = $0 { alerts.add(a.message) } }
+        let strategy = try await SimpleDeltaArbitrageStrategy(config: liveConfig(), gateway: exchange, events: events,
+                                                              staleAfter: .seconds(5))
+        try await strategy.useFixedParameters(ThresholdPair(entryThresholdPct: 0.5, exitThresholdPct: 0.1))
+        let second: Int64 = 1_000_000_000
+        let cheap = BookTop(bid: 99.99, ask: 100)  // entry cost ≈ 0.2 % < 0.5 %
+        let fut = BookTop(bid: 99.8, ask: 99.81)
+        func feed(_ u: BookUpdate) async throws { await exchange.update(u); try await strategy.handle(u) }
+        // Both markets at t = 0, then spot-only updates: dear for 5 s, cheap once the futures top is stale.
+        let dear = BookTop(bid: 100, ask: 100.5)
+        try await feed(BookUpdate(sequence: 0, timestampNanoseconds: 0, spot: dear, futures: fut))
+        for k in 1...10 {
+            try await feed(BookUpdate(sequence: k, timestampNanoseconds: Int64(k) * second, spot: k <= 5 ? dear : cheap, futures: nil))
+        }
+        var context = await strategy.currentContext
+        #expect(context.position == nil, "opened on stale futures data")
+        #expect(alerts.values.contains { $0.contains("stale") })
+        // Fresh futures: opens at once.
+        try await feed(BookUpdate(sequence: 11, timestampNanoseconds: 11 * second, spot: cheap, futures: fut))
+        context = await strategy.currentContext
+        #expect(context.position?.entrySequence == 11)
+    }
+
+    /// A gap in the feed: after the gap both tops are fresh again, so the
+    /// strategy acts; `isStale(at:)` reports the gap to a watchdog meanwhile.
+    @Test func feedGapIsReportedByTheWatchdogCheck() async throws {
+        let exchange = PaperExchange(spotFee: 0.0005, futFee: 0.0005, clock: ContinuousClock())
+        let strategy = try await SimpleDeltaArbitrageStrategy(config: liveConfig(), gateway: exchange, staleAfter: .seconds(5))
+        try await strategy.handle(BookUpdate(sequence: 0, timestampNanoseconds: 0, spot: BookTop(bid: 100, ask: 100.5),
+                                             futures: BookTop(bid: 99.8, ask: 99.81)))
+        #expect(await strategy.isStale(at: 4_000_000_000) == false)
+        #expect(await strategy.isStale(at: 6_000_000_000) == true)
+    }
+
+    /// Updates at or below the committed sequence are ignored (replay after restart).
+    @Test func committedUpdatesAreSkipped() async throws {
+        let data = try mockData(hours: 6, seed: 2)
+        let config = liveConfig()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("state-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let pair = ThresholdPair(entryThresholdPct: 0.5, exitThresholdPct: 0.1)
+        // First run stops half-way (a prefix of the feed), second run replays everything.
+        let half = data.rows(0..<data.count / 2)
+        _ = try await paper(half, config: config, fixed: pair, store: try StrategyStore(path: path))
+        let resumed = try await paper(data, config: config, fixed: pair, store: try StrategyStore(path: path))
+        let backtest = try deltaNeutralBacktest(data, rule: config.rule(entryThresholdPct: 0.5, exitThresholdPct: 0.1))
+        #expect(resumed.trades == backtest.trades)
+        #expect(backtest.trades.count >= 2)
+    }
+}
+
+/// Thread-safe string collector for event sinks.
+final class Collected: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [String] = []
+    func add(_ s: String) { lock.lock(); items.append(s); lock.unlock() }
+    var values: [String] { lock.lock(); defer { lock.unlock() }; return items }
+}
