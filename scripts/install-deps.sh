@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs the system packages the build needs when they are missing:
-# OpenBLAS + LAPACKE (least squares in the statistics kernels) and
-# CMake + Ninja (the second build). Idempotent; silent when all is present.
+# OpenBLAS + LAPACKE (least squares in the statistics kernels), SQLite (the
+# live strategy's durable state) and CMake + Ninja (the second build). Idempotent; silent when all is present.
 set -euo pipefail
 export PATH="$PATH:/opt/swift/usr/bin"
-needed=(libopenblas-dev liblapacke-dev cmake ninja-build)
+needed=(libopenblas-dev liblapacke-dev libsqlite3-dev cmake ninja-build)
 missing=()
 for package in "${needed[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -44,6 +44,7 @@ struct Benchmark: ParsableCommand {
             case .engine: result = try measure(workload)
             case .optimize: result = try measureOptimize(workload)
             case .walkForward: result = try measureWalkForward(workload)
+            case .paper: result = try measurePaper(workload)
             }
             let path = "\(out)/\(workload.name).json"
             let json = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])

@@ -16,6 +16,8 @@ struct Workload: Sendable {
         case optimize
         /// The 5-minute, 24 h-window walk-forward with a 32 x 32 grid.
         case walkForward
+        /// The full paper-trading stack (replay → strategy → paper exchange), fixed and re-optimising.
+        case paper
     }
     var job: Job = .engine
 
@@ -25,7 +27,7 @@ struct Workload: Sendable {
         Workload(name: "1mo-100ms", hours: 30 * 24, tickMs: 100),
         Workload(name: "optimize-1d-1s", hours: 24, tickMs: 1000, job: .optimize),
         Workload(name: "walk-forward-90d-1s", hours: 90 * 24, tickMs: 1000, job: .walkForward),
-        Workload(name: "walk-forward-3d-1s", hours: 3 * 24, tickMs: 1000, job: .walkForward),
+        Workload(name: "paper-2d-1s", hours: 2 * 24, tickMs: 1000, job: .paper),
     ]
 
     static func named(_ name: String) -> Workload? { all.first { $0.name == name } }

@@ -23,7 +23,8 @@ public struct OpenPosition: Sendable, Hashable {
 /// first row whose entry cost is below the entry threshold; while in a
 /// position, the first later row that reaches the profit target or the hold
 /// limit. Both searches evaluate `SeedFormulas` eight rows at a time in SIMD
-/// registers and fall back to the scalar formula only to locate the first
+/// registers and fall back to `SeedDecision` (the code the live strategy runs
+/// on every tick) only to locate the first
 /// qualifying lane, so the decisions are those of the row-by-row loop.
 public enum BacktestKernel {
     /// Runs the backtest over `rows` of `columns`, starting in `position`
@@ -83,7 +84,7 @@ public enum BacktestKernel {
             i += 8
         }
         while i < to {
-            if SeedFormulas.entryCostPct(spotAsk: ask[i], futBid: bid[i]) < threshold { return i }
+            if SeedDecision.opens(spotAsk: ask[i], futBid: bid[i], entryThresholdPct: threshold) { return i }
             i += 1
         }
         return nil
@@ -118,12 +119,9 @@ public enum BacktestKernel {
             i += 8
         }
         while i < to {
-            let net = SeedFormulas.netPnlPct(
-                entrySpotCost: entrySpotCost, entryFutReceive: entryFutReceive,
-                exitSpotReceive: SeedFormulas.exitSpotReceive(spotBid: sbid[i], spotFee: rule.spotFee),
-                exitFutCost: SeedFormulas.exitFutCost(futAsk: fask[i], futFee: rule.futFee))
-            if net >= target { return (i, .profitTarget) }
-            if time[i] - held.entryTime >= cutoff { return (i, .timeout) }
+            if let reason = SeedDecision.exit(held, spotBid: sbid[i], futAsk: fask[i], time: time[i], rule: rule, cutoff: cutoff) {
+                return (i, reason)
+            }
             i += 1
         }
         return nil

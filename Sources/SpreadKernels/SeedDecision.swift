@@ -6,7 +6,13 @@ public enum SeedDecision {
     /// Flat: open at this row when `entry_cost_pct < entry threshold` (strict).
     @inlinable @inline(__always)
     public static func opens(spotAsk: Double, futBid: Double, rule: BacktestRule) -> Bool {
-        SeedFormulas.entryCostPct(spotAsk: spotAsk, futBid: futBid) < rule.entryThresholdPct
+        opens(spotAsk: spotAsk, futBid: futBid, entryThresholdPct: rule.entryThresholdPct)
+    }
+
+    /// `opens(spotAsk:futBid:rule:)` with the threshold alone.
+    @inlinable @inline(__always)
+    public static func opens(spotAsk: Double, futBid: Double, entryThresholdPct: Double) -> Bool {
+        SeedFormulas.entryCostPct(spotAsk: spotAsk, futBid: futBid) < entryThresholdPct
     }
 
     /// In a position: the exit this row triggers, if any — `profit_target`

@@ -102,7 +102,8 @@ struct Paper: AsyncParsableCommand {
                     print(EventText.line(event))
                 }
             }
-            let store = try state.map { try StrategyStore(path: $0) }
+            // Without --state the journal lives in memory for the run's summary.
+            let store = try StrategyStore(path: state ?? ":memory:")
             let exchange = PaperExchange(spotFee: config.spotFee, futFee: config.futFee, clock: ContinuousClock())
             let strategy = try await SimpleDeltaArbitrageStrategy(
                 config: config, gateway: exchange, store: store, events: events,

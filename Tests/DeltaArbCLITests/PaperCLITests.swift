@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+
+/// `delta-arb paper`: the live stack end to end, including crashes.
+@Suite("delta-arb paper")
+struct PaperCLITests {
+    /// Starts the CLI without waiting for it.
+    static func start(_ arguments: [String], stdout: URL) throws -> Process {
+        let process = Process()
+        process.executableURL = CLITests.executable
+        process.arguments = arguments
+        _ = FileManager.default.createFile(atPath: stdout.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: stdout)
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    static func trades(_ json: String) throws -> [[String: AnyHashable]] {
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let trades = try #require(object["trades"] as? [[String: Any]])
+        return trades.map { t in
+            ["entry": t["entry_index"] as? Int, "exit": t["exit_index"] as? Int, "reason": t["exit_reason"] as? String,
+             "net": t["net_pnl_pct"] as? Double] as [String: AnyHashable]
+        }
+    }
+
+    /// Fixed thresholds: the paper trades equal `backtest`'s.
+    @Test func paperEqualsBacktest() throws {
+        let (directory, csv) = try OptimizerCLITests.generated(hours: "12", seed: "4")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let paper = try CLITests.run(["paper", csv, "--entry", "0.45", "--exit", "0.08", "--no-update", "--json"])
+        #expect(paper.status == 0, "\(paper.stderr)")
+        let backtest = try CLITests.run(["backtest", csv, "--entry", "0.45", "--exit", "0.08", "--json"])
+        let expected = try Self.trades(backtest.stdout)
+        #expect(try Self.trades(paper.stdout) == expected)
+        #expect(expected.count >= 3)
+        // Events went to stderr as JSON lines.
+        #expect(paper.stderr.contains("\"type\":\"trade\""))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(paper.stdout.utf8)) as? [String: Any])
+        let performance = try #require(json["strategy_performance"] as? [String: Any])
+        #expect(performance["uptime_percentage"] is Double)
+        #expect((json["decision_latency_p99_ns"] as? Int ?? 0) > 0)
+    }
+
+    /// kill -9 in the middle of a run, then the same command again: the
+    /// journal ends with exactly the backtest's trades, none lost or repeated.
+    @Test(arguments: [0.6, 1.3])
+    func killNineAndRestartResumes(after seconds: Double) throws {
+        let (directory, csv) = try OptimizerCLITests.generated(hours: "12", seed: "4")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let state = directory.appendingPathComponent("state.sqlite").path
+        let arguments = ["paper", csv, "--entry", "0.45", "--exit", "0.08", "--no-update", "--state", state, "--json"]
+        let out = directory.appendingPathComponent("first.json")
+        let first = try Self.start(arguments + ["--speed", "20000"], stdout: out)  // 12 h in ≈ 2.2 s
+        Thread.sleep(forTimeInterval: seconds)
+        #expect(first.isRunning, "the run should still be going when killed")
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        #expect(first.terminationReason == .uncaughtSignal)
+        let resumed = try CLITests.run(arguments)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let backtest = try CLITests.run(["backtest", csv, "--entry", "0.45", "--exit", "0.08", "--json"])
+        #expect(try Self.trades(resumed.stdout) == (try Self.trades(backtest.stdout)))
+        // A third run has nothing left to do and changes nothing.
+        let again = try CLITests.run(arguments)
+        #expect(try Self.trades(again.stdout) == (try Self.trades(backtest.stdout)))
+    }
+
+    /// SIGTERM stops gracefully: exit 0, a summary marked incomplete, state kept.
+    @Test func sigtermStopsGracefully() throws {
+        let (directory, csv) = try OptimizerCLITests.generated(hours: "12", seed: "4")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let state = directory.appendingPathComponent("state.sqlite").path
+        let out = directory.appendingPathComponent("out.json")
+        let process = try Self.start(["paper", csv, "--entry", "0.45", "--exit", "0.08", "--no-update", "--state", state,
+                                      "--json", "--speed", "20000"], stdout: out)
+        Thread.sleep(forTimeInterval: 0.7)
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out)) as? [String: Any])
+        #expect(json["completed"] as? Bool == false)
+        #expect((json["ticks"] as? Int ?? 0) < 43_201)
+        #expect(FileManager.default.fileExists(atPath: state))
+    }
+
+    @Test func badArguments() throws {
+        let lonely = try CLITests.run(["paper", "/nonexistent.csv", "--no-update"])
+        #expect(lonely.status == 64)
+        #expect(lonely.stderr.contains("--no-update"))
+        let speed = try CLITests.run(["paper", "/nonexistent.csv", "--speed", "fast"])
+        #expect(speed.status == 64)
+        #expect(speed.stderr.contains("--speed"))
+    }
+}
