@@ -2,7 +2,8 @@
 # The main job on generated data: builds delta-arb in release mode, generates
 # 48 h of mock book ticks, analyses the spread, backtests the seed's default
 # thresholds, optimises the thresholds on the last 24 h (with an HTML report)
-# and runs the 5-minute walk-forward. Output lands in ./demo-output/.
+# runs the 5-minute walk-forward, and paper-trades the replay through the live
+# strategy stack. Output lands in ./demo-output/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
@@ -19,4 +20,7 @@ mkdir -p demo-output
 "$bin" optimize demo-output/ticks.csv --lookback-hours 24 --json > demo-output/optimize.json
 "$bin" walk-forward demo-output/ticks.csv --window-hours 24 --update-minutes 5
 "$bin" walk-forward demo-output/ticks.csv --window-hours 24 --update-minutes 5 --json > demo-output/walk-forward.json
-echo "JSON results and report/index.html written to demo-output/" >&2
+# The live stack on the same replay: re-optimising strategy, paper exchange, durable state.
+"$bin" paper demo-output/ticks.csv --state demo-output/state.sqlite --event-log demo-output/events.jsonl --json \
+  > demo-output/paper.json 2>/dev/null
+echo "JSON results, report/index.html, paper.json and events.jsonl written to demo-output/" >&2

@@ -118,6 +118,47 @@ struct LiveComponentTests {
         #expect(try await reopened.trades() == [event])
     }
 
+    /// Latency injection holds a fill until the (manual) clock passes it;
+    /// a repeated client order id returns the first fill (idempotent retries).
+    @Test func paperExchangeLatencyAndIdempotency() async throws {
+        let clock = ManualClock()
+        let exchange = PaperExchange(spotFee: 0.001, futFee: 0.0005, clock: clock, latency: .milliseconds(20))
+        await exchange.update(BookUpdate(sequence: 0, timestampNanoseconds: 5, spot: BookTop(bid: 99, ask: 101),
+                                         futures: BookTop(bid: 98, ask: 98.5)))
+        let order = MarketOrder(clientOrderId: "a", market: .spot, side: .buy, quantity: 2)
+        let pending = Task { try await exchange.submit(order) }
+        while clock.waiting == 0 { await Task.yield() }
+        clock.advance(by: .milliseconds(19))
+        #expect(clock.waiting == 1, "filled before its latency elapsed")
+        clock.advance(by: .milliseconds(1))
+        let fill = try await pending.value
+        #expect(fill.price == 101 && fill.quantity == 2 && abs(fill.fee - 0.202) < 1e-12)
+        await exchange.update(BookUpdate(sequence: 1, timestampNanoseconds: 6, spot: BookTop(bid: 50, ask: 51), futures: nil))
+        let again = Task { try await exchange.submit(order) }
+        while clock.waiting == 0 { await Task.yield() }
+        clock.advance(by: .milliseconds(20))
+        #expect(try await again.value == fill)
+    }
+
+    /// Position size: base size × (1 + (multiplier − 1) × confidence) in quote currency.
+    @Test func sizingScalesWithConfidence() async throws {
+        var config = liveConfig()
+        config.basePositionSize = 1000
+        config.maxPositionMultiplier = 3
+        let exchange = PaperExchange(spotFee: 0, futFee: 0, clock: ContinuousClock())
+        let strategy = try await SimpleDeltaArbitrageStrategy(config: config, gateway: exchange)
+        try await strategy.updateParameters(ThresholdPair(entryThresholdPct: 0.5, exitThresholdPct: 0.1), confidence: 0.5,
+                                            durationMs: 1, atNanoseconds: 0)
+        let update = BookUpdate(sequence: 0, timestampNanoseconds: 0, spot: BookTop(bid: 99.9, ask: 100),
+                                futures: BookTop(bid: 99.8, ask: 99.9))
+        await exchange.update(update)
+        try await strategy.handle(update)
+        let position = try #require(await strategy.currentContext.position)
+        #expect(abs(position.quantity - 1000 * 2 / 100) < 1e-12)
+        #expect(position.spotFill?.quantity == position.futuresFill?.quantity)
+        #expect(position.spotFill?.side == .buy && position.futuresFill?.side == .sell)
+    }
+
     @Test func eventsRoundTripAsJSONLines() throws {
         let events: [StrategyEvent] = [
             .parameterUpdate(ParameterUpdateEvent(timestamp: 1, oldEntryThreshold: nil, newEntryThreshold: 0.5, oldExitThreshold: nil,

@@ -13,9 +13,14 @@ import DeltaArbitrage
 /// - **data clock** (`observe(_:)` with `scheduleOnDataClock`): updates fall
 ///   due at `t₀ + k·interval` of the feed's own timestamps and run before the
 ///   first tick at or after that time is traded — the walk-forward's
-///   schedule exactly, which makes a replay reproducible;
+///   schedule exactly, which makes a replay reproducible (the tick loop
+///   waits for the optimisation, which runs on the global queue, so that no
+///   tick is traded on thresholds the walk-forward would not have had);
 /// - **wall clock**: a `ParameterUpdateScheduler` calls
-///   `updateStrategyParameters()` every interval on an injected clock.
+///   `updateStrategyParameters()` every interval on an injected clock; the
+///   optimisation runs off the tick path (the bridge actor is reentrant
+///   while it awaits the optimiser, so `observe(_:)` keeps recording ticks and
+///   the strategy keeps trading on the thresholds in force until the swap).
 public actor OptimizerBridge {
     public let optimizer: DeltaArbitrageOptimizer
     public let strategy: SimpleDeltaArbitrageStrategy
