@@ -54,7 +54,7 @@ public func runPaperTrading<Feed: BookTickerFeed, C: Clock>(
         ticks += 1
     }
     let elapsed = clock.now - started
-    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    let seconds = elapsed.seconds
     let journal = try await store?.trades() ?? []
     let updates = try await store?.parameterUpdates() ?? []
     let context = await strategy.currentContext

@@ -53,14 +53,8 @@ struct Optimize: AsyncParsableCommand {
         try await reportingFailures {
             let data = try input.load()
             let optimizer = try settings.optimizer()
-            let progress = ProgressIndicator("optimising")
-            let outcome: OptimizationReport
-            do {
-                outcome = try await optimizer.optimize(data, lookbackHours: lookbackHours)
-                progress.finish()
-            } catch {
-                progress.finish()
-                throw error
+            let outcome = try await ProgressIndicator.run("optimising") { _ in
+                try await optimizer.optimize(data, lookbackHours: lookbackHours)
             }
             if let report {
                 let path = try writeReport(outcome, data: data, optimizer: optimizer, directory: report)

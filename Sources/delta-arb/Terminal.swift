@@ -60,6 +60,14 @@ final class ProgressIndicator: @unchecked Sendable {
         if shown { StandardError.write("\r\u{1B}[2K") }
     }
 
+    /// Runs async `work` with a spinner labelled `label`, which `work` may
+    /// update (e.g. with a percentage).
+    static func run<T>(_ label: String, _ work: (ProgressIndicator) async throws -> T) async rethrows -> T {
+        let progress = ProgressIndicator(label)
+        defer { progress.finish() }
+        return try await work(progress)
+    }
+
     /// Runs `work` with a spinner labelled `label`.
     static func run<T>(_ label: String, _ work: () throws -> T) rethrows -> T {
         let progress = ProgressIndicator(label)

@@ -54,17 +54,11 @@ struct WalkForward: AsyncParsableCommand {
             let data = try input.load()
             let optimizer = try settings.optimizer()
             let fixed = entry.flatMap { e in exitThreshold.map { ThresholdPair(entryThresholdPct: e, exitThresholdPct: $0) } }
-            let progress = ProgressIndicator("walk-forward")
-            let result: WalkForwardResult
-            do {
-                result = try await optimizedDeltaNeutralBacktest(
+            let result = try await ProgressIndicator.run("walk-forward") { progress in
+                try await optimizedDeltaNeutralBacktest(
                     data, optimizer: optimizer, optimizationWindowHours: windowHours,
                     updateInterval: .nanoseconds(Int64((updateMinutes * 60e9).rounded())), staticParams: fixed,
                     progress: { progress.update(String(format: "%.0f %%", $0 * 100)) })
-                progress.finish()
-            } catch {
-                progress.finish()
-                throw error
             }
             if json {
                 print(String(decoding: try makeJSONEncoder().encode(result), as: UTF8.self))

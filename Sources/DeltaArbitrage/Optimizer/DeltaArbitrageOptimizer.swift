@@ -134,10 +134,7 @@ public struct DeltaArbitrageOptimizer: Sendable {
             events.append(event)
             statusHandler?(event)
         }
-        func elapsedMs() -> Double {
-            let d = clock.now - started
-            return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
-        }
+        func elapsedMs() -> Double { (clock.now - started).milliseconds }
         emit(OptimizationStatusEvent(timestamp: Date().timeIntervalSince1970, status: .started, dataPointsAnalyzed: rows.count))
         do {
             var report = try search(index, rows: rows, lookbackHours: lookbackHours, rowOffset: rowOffset, stop: stop,
@@ -202,7 +199,7 @@ public struct DeltaArbitrageOptimizer: Sendable {
             shouldStop: { stop.isStopped || deadline.map { ContinuousClock.now >= $0 } ?? false })
         if evaluation.stopped {
             if stop.isCancelled { throw CancellationError() }
-            let budget = timeBudget.map { Double($0.components.seconds) * 1000 + Double($0.components.attoseconds) / 1e15 } ?? 0
+            let budget = timeBudget?.milliseconds ?? 0
             throw OptimizationTimeoutError(budgetMilliseconds: budget, evaluatedPoints: evaluation.evaluated, totalPoints: safeCount)
         }
 

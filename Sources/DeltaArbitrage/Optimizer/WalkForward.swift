@@ -134,8 +134,7 @@ func walkForward(
     guard windowHours > 0 else {
         throw ParameterValidationError(parameter: "optimization_window_hours", value: Double(windowHours), rule: "must be positive")
     }
-    let (seconds, attoseconds) = updateInterval.components
-    let interval = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    let interval = updateInterval.nanoseconds
     guard interval > 0 else {
         throw ParameterValidationError(parameter: "update_interval", value: Double(interval) / 1e9, rule: "must be at least 1 ns")
     }
@@ -200,6 +199,6 @@ func walkForward(
             summary: BacktestSummary(trades: trades, spanNanoseconds: data.spanNanoseconds),
             openPosition: position.map { OpenPositionReport($0, columns: columns, rule: rule) },
             windowHours: windowHours, updateIntervalSeconds: Double(interval) / 1e9, staticParams: staticParams,
-            elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            elapsedSeconds: elapsed.seconds)
     }
 }

@@ -122,7 +122,7 @@ public actor SimpleDeltaArbitrageStrategy {
 
     /// True when either market's top is older than `staleAfter` at `time` (data clock).
     public func isStale(at time: Int64) -> Bool {
-        let limit = Int64(staleAfter.components.seconds) * 1_000_000_000 + staleAfter.components.attoseconds / 1_000_000_000
+        let limit = staleAfter.nanoseconds
         let stale = time &- spotTime > limit || time &- futuresTime > limit
         if stale && !staleAlerted {
             staleAlerted = true
@@ -323,12 +323,11 @@ public actor SimpleDeltaArbitrageStrategy {
 
     private func record(latencySince start: ContinuousClock.Instant) {
         let d = ContinuousClock.now - start
-        decisionLatency.record(d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000)
+        decisionLatency.record(d.nanoseconds)
     }
 
     private func milliseconds(since start: ContinuousClock.Instant) -> Double {
-        let d = ContinuousClock.now - start
-        return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        (ContinuousClock.now - start).milliseconds
     }
 
     /// Tick-to-decision latency: the time from receiving an update to the
