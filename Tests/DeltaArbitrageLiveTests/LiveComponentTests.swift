@@ -220,3 +220,28 @@ struct LiveComponentTests {
         #expect(await bridge.getRecentMarketData(hours: 1).count > 3000)
     }
 }
+
+@Suite("Seed interface of the live side")
+struct LiveSeedInterfaceTests {
+    /// `updateParameters()` (no arguments, as the seed's `update_parameters`)
+    /// uses the bridge's recent data; without data it fails and keeps nothing.
+    @Test func updateParametersThroughTheAttachedBridge() async throws {
+        let config = liveConfig(lookbackHours: 2)
+        let exchange = PaperExchange(spotFee: config.spotFee, futFee: config.futFee, clock: ContinuousClock())
+        let strategy = try await SimpleDeltaArbitrageStrategy(config: config, gateway: exchange)
+        #expect(await strategy.updateParameters() == false, "no optimiser attached yet")
+        var optimizer = DeltaArbitrageOptimizer(config: config)
+        optimizer.defaultGridSteps = 6
+        let bridge = await OptimizerBridge(optimizer: optimizer, strategy: strategy, events: EventHub(),
+                                           ringCapacity: 20_000, scheduleOnDataClock: false)
+        #expect(await bridge.shouldUpdateParameters() == false)
+        #expect(await bridge.updateStrategyParameters() == false)
+        #expect(await strategy.optimizationStatus().lastUpdateError?.contains("market data fetch failed") == true)
+        for await update in ReplayFeed(data: try mockData(hours: 3, seed: 2), clock: ContinuousClock()) {
+            await bridge.observe(update)
+        }
+        #expect(await bridge.shouldUpdateParameters())
+        #expect(await strategy.updateParameters())
+        #expect(await strategy.currentParameters() != nil)
+    }
+}

@@ -52,6 +52,11 @@ public actor OptimizerBridge {
         origin = context.scheduleOriginNanoseconds
         next = context.nextUpdateNanoseconds
         lastCommittedSequence = context.lastSequence
+        let hours = lookbackHours
+        await strategy.attach(optimizer: optimizer) { [weak self] in
+            guard let self else { throw DataFetchError(reason: "the optimizer bridge is gone") }
+            return await self.getRecentMarketData(hours: hours)
+        }
     }
 
     /// Takes an update before the strategy trades it: runs the updates that
@@ -81,6 +86,12 @@ public actor OptimizerBridge {
         return time >= next
     }
 
+    /// `shouldUpdateParameters(at:)` at the newest tick's time.
+    public func shouldUpdateParameters() -> Bool {
+        guard let newest = ring.newestTime else { return false }
+        return shouldUpdateParameters(at: newest)
+    }
+
     /// Optimises on the recent data now and updates the strategy (the seed's
     /// `update_strategy_parameters()`); false when the thresholds stay.
     public func updateStrategyParameters() async -> Bool {
@@ -99,6 +110,10 @@ public actor OptimizerBridge {
     private func runUpdate(at time: Int64) async -> Bool {
         let data = ring.recent(hours: Double(lookbackHours))
         let schedule = (origin: origin ?? time, next: next ?? time + interval)
+        guard !data.isEmpty else {
+            try? await strategy.recordFailedUpdate("\(DataFetchError(reason: "no market data received yet"))", schedule: schedule)
+            return false
+        }
         do {
             let report = try await optimizer.optimize(data, lookbackHours: lookbackHours)
             lastResult = report.result

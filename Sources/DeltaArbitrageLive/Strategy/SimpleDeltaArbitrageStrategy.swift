@@ -61,6 +61,9 @@ public actor SimpleDeltaArbitrageStrategy {
     private var updateMs: [Double] = []
     private var handled = 0
     private var operational = 0
+    // Where `updateParameters()` gets its optimiser and data (set by the bridge).
+    private var optimizer: DeltaArbitrageOptimizer?
+    private var recentData: (@Sendable () async throws -> MarketData)?
 
     /// A strategy resuming from `store`'s committed context (fresh without a store).
     public init(config: DeltaArbitrageConfig, gateway: any OrderGateway, store: StrategyStore? = nil,
@@ -189,7 +192,30 @@ public actor SimpleDeltaArbitrageStrategy {
         context = next
     }
 
-    /// The seed's `update_parameters()`: optimises on `data` with `optimizer`
+    /// Gives `updateParameters()` its optimiser and its source of recent data
+    /// (the `OptimizerBridge` attaches itself).
+    public func attach(optimizer: DeltaArbitrageOptimizer, recentData: @escaping @Sendable () async throws -> MarketData) {
+        self.optimizer = optimizer
+        self.recentData = recentData
+    }
+
+    /// The seed's `update_parameters()`: fetches the recent data from the
+    /// attached source, optimises and applies the result if it is safe.
+    /// False (thresholds unchanged) without an attached source, when the
+    /// fetch fails (`DataFetchError` recorded), or as `updateParameters(using:optimizer:)`.
+    public func updateParameters() async -> Bool {
+        guard let optimizer, let recentData else { return false }
+        let data: MarketData
+        do {
+            data = try await recentData()
+        } catch {
+            try? await recordFailedUpdate("\(DataFetchError(reason: "\(error)"))")
+            return false
+        }
+        return await updateParameters(using: data, optimizer: optimizer)
+    }
+
+    /// Optimises on `data` with `optimizer`
     /// and applies the result if it is safe. False (thresholds unchanged)
     /// when the optimisation fails or its result is unsafe.
     public func updateParameters(using data: MarketData, optimizer: DeltaArbitrageOptimizer) async -> Bool {
