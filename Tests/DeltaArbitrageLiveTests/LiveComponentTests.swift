@@ -245,3 +245,37 @@ struct LiveSeedInterfaceTests {
         #expect(await strategy.currentParameters() != nil)
     }
 }
+
+@Suite("Strategy under concurrent calls")
+struct StrategyConcurrencyTests {
+    /// Updates and a parameter swap arriving while orders are in flight queue
+    /// behind them: one position, and the swap is not lost.
+    @Test func stateChangesDoNotInterleave() async throws {
+        let clock = ManualClock()
+        let exchange = PaperExchange(spotFee: 0.0005, futFee: 0.0005, clock: clock, latency: .milliseconds(5))
+        let strategy = try await SimpleDeltaArbitrageStrategy(config: liveConfig(), gateway: exchange)
+        try await strategy.useFixedParameters(ThresholdPair(entryThresholdPct: 0.5, exitThresholdPct: 0.1))
+        let cheap = BookUpdate(sequence: 0, timestampNanoseconds: 0, spot: BookTop(bid: 99.9, ask: 100),
+                               futures: BookTop(bid: 99.8, ask: 99.9))
+        await exchange.update(cheap)
+        let first = Task { try await strategy.handle(cheap) }
+        while clock.waiting < 2 { await Task.yield() }  // both legs of the open are in flight
+        var second = cheap
+        second.sequence = 1
+        second.timestampNanoseconds = 1_000_000_000
+        let secondTask = Task { try await strategy.handle(second) }
+        let swap = Task {
+            try await strategy.updateParameters(ThresholdPair(entryThresholdPct: 0.6, exitThresholdPct: 0.2), confidence: 0.5,
+                                                durationMs: 1, atNanoseconds: 1)
+        }
+        for _ in 0..<50 { await Task.yield() }
+        clock.advance(by: .milliseconds(5))
+        try await first.value
+        try await secondTask.value
+        _ = try await swap.value
+        let context = await strategy.currentContext
+        #expect(context.position?.entrySequence == 0, "one position, opened by the first update")
+        #expect(context.thresholds == ThresholdPair(entryThresholdPct: 0.6, exitThresholdPct: 0.2), "the swap was lost")
+        #expect(context.lastSequence == 0)
+    }
+}

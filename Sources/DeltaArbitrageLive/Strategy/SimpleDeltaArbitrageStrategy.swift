@@ -61,6 +61,11 @@ public actor SimpleDeltaArbitrageStrategy {
     private var updateMs: [Double] = []
     private var handled = 0
     private var operational = 0
+    // One state change at a time: an actor method that awaits (orders, the
+    // store) lets other calls in, so updates and parameter swaps queue here
+    // in arrival order instead of interleaving.
+    private var gateHeld = false
+    private var gateWaiters: [CheckedContinuation<Void, Never>] = []
     // Where `updateParameters()` gets its optimiser and data (set by the bridge).
     private var optimizer: DeltaArbitrageOptimizer?
     private var recentData: (@Sendable () async throws -> MarketData)?
@@ -97,6 +102,8 @@ public actor SimpleDeltaArbitrageStrategy {
     /// Processes one book update: the backtest's row step. Updates at or
     /// below the last committed sequence (a replay after a restart) are skipped.
     public func handle(_ update: BookUpdate) async throws {
+        await acquire()
+        defer { release() }
         guard update.sequence > context.lastSequence else { return }
         let started = ContinuousClock.now
         if let s = update.spot { spot = s; spotTime = update.timestampNanoseconds }
@@ -147,8 +154,10 @@ public actor SimpleDeltaArbitrageStrategy {
         _ pair: ThresholdPair, confidence: Double, durationMs: Double, atNanoseconds time: Int64,
         schedule: (origin: Int64, next: Int64)? = nil
     ) async throws -> ParameterUpdateEvent {
+        await acquire()
+        defer { release() }
         if let violation = config.safetyViolation(entryThreshold: pair.entryThresholdPct, exitThreshold: pair.exitThresholdPct) {
-            try await recordFailedUpdate("unsafe thresholds: \(violation)", schedule: schedule)
+            try await commitFailedUpdate("unsafe thresholds: \(violation)", schedule: schedule)
             throw ParameterUpdateError(reason: "unsafe thresholds: \(violation)")
         }
         let old = context.thresholds
@@ -172,6 +181,8 @@ public actor SimpleDeltaArbitrageStrategy {
     /// Fixes the thresholds (no optimiser): checked like any update, sized at
     /// `base_position_size`; committed only when they differ from those in force.
     public func useFixedParameters(_ pair: ThresholdPair) async throws {
+        await acquire()
+        defer { release() }
         guard context.thresholds != pair || context.confidenceScore != nil else { return }
         try BacktestRule(entryThresholdPct: pair.entryThresholdPct, exitThresholdPct: pair.exitThresholdPct,
                          maxHours: config.maxHoldHours, spotFee: config.spotFee, futFee: config.futFee).validate()
@@ -184,6 +195,12 @@ public actor SimpleDeltaArbitrageStrategy {
 
     /// Records an optimisation that produced nothing usable: the thresholds in force stay.
     public func recordFailedUpdate(_ reason: String, schedule: (origin: Int64, next: Int64)? = nil) async throws {
+        await acquire()
+        defer { release() }
+        try await commitFailedUpdate(reason, schedule: schedule)
+    }
+
+    private func commitFailedUpdate(_ reason: String, schedule: (origin: Int64, next: Int64)?) async throws {
         var next = context
         next.failedUpdates += 1
         next.lastUpdateError = reason
@@ -343,6 +360,24 @@ public actor SimpleDeltaArbitrageStrategy {
 
     private func alert(_ update: BookUpdate, _ message: String) {
         events.publish(.alert(AlertEvent(timestamp: Double(update.timestampNanoseconds) / 1e9, message: message)))
+    }
+
+    // MARK: Serialisation
+
+    private func acquire() async {
+        guard gateHeld else {
+            gateHeld = true
+            return
+        }
+        await withCheckedContinuation { gateWaiters.append($0) }  // ownership is handed over in `release`
+    }
+
+    private func release() {
+        if gateWaiters.isEmpty {
+            gateHeld = false
+        } else {
+            gateWaiters.removeFirst().resume()
+        }
     }
 
     // MARK: Metrics
