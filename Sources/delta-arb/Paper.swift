@@ -109,7 +109,9 @@ struct Paper: AsyncParsableCommand {
                 config: config, gateway: exchange, store: store, events: events,
                 staleAfter: .nanoseconds(Int64(staleSeconds * 1e9)))
             if let entry, let exitThreshold {
-                try await strategy.useFixedParameters(ThresholdPair(entryThresholdPct: entry, exitThresholdPct: exitThreshold))
+                // Fixed with --no-update; otherwise starting values a resumed run does not reset.
+                try await strategy.useFixedParameters(ThresholdPair(entryThresholdPct: entry, exitThresholdPct: exitThreshold),
+                                                      initialOnly: !noUpdate)
             }
             let bridge = noUpdate ? nil : await OptimizerBridge(
                 optimizer: optimizer, strategy: strategy, events: events,

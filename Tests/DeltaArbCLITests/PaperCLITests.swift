@@ -67,6 +67,35 @@ struct PaperCLITests {
         #expect(try Self.trades(again.stdout) == (try Self.trades(backtest.stdout)))
     }
 
+    /// The same with re-optimisation on: the resumed run's trades and
+    /// parameter updates equal an uninterrupted run's.
+    @Test func killNineWithReoptimisationResumesExactly() throws {
+        let (directory, csv) = try OptimizerCLITests.generated(hours: "12", seed: "4")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let state = directory.appendingPathComponent("state.sqlite").path
+        let common = ["paper", csv, "--window-hours", "2", "--update-minutes", "30", "--max-hold-minutes", "60",
+                      "--grid-steps", "6", "--json"]
+        let uninterrupted = try CLITests.run(common)
+        #expect(uninterrupted.status == 0, "\(uninterrupted.stderr)")
+        let first = try Self.start(common + ["--state", state, "--speed", "20000"],
+                                   stdout: directory.appendingPathComponent("first.json"))
+        Thread.sleep(forTimeInterval: 1.0)
+        #expect(first.isRunning)
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        let resumed = try CLITests.run(common + ["--state", state])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let want = try Self.trades(uninterrupted.stdout)
+        #expect(try Self.trades(resumed.stdout) == want)
+        #expect(want.count >= 3)
+        func updates(_ json: String) throws -> [Double] {
+            let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+            return (object?["parameter_updates"] as? [[String: Any]] ?? []).compactMap { $0["new_entry_threshold"] as? Double }
+        }
+        #expect(try updates(resumed.stdout) == (try updates(uninterrupted.stdout)))
+        #expect(try updates(uninterrupted.stdout).count > 10)
+    }
+
     /// SIGTERM stops gracefully: exit 0, a summary marked incomplete, state kept.
     @Test func sigtermStopsGracefully() throws {
         let (directory, csv) = try OptimizerCLITests.generated(hours: "12", seed: "4")

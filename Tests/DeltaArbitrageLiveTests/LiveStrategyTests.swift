@@ -27,7 +27,7 @@ func paper(_ data: MarketData, config: DeltaArbitrageConfig, fixed: ThresholdPai
     let store = try store ?? StrategyStore(path: ":memory:")
     let exchange = PaperExchange(spotFee: config.spotFee, futFee: config.futFee, clock: ContinuousClock(), rejects: rejects)
     let strategy = try await SimpleDeltaArbitrageStrategy(config: config, gateway: exchange, store: store, events: events)
-    if let fixed { try await strategy.useFixedParameters(fixed) }
+    if let fixed { try await strategy.useFixedParameters(fixed, initialOnly: optimizer != nil) }
     let bridge: OptimizerBridge?
     if let optimizer {
         bridge = await OptimizerBridge(optimizer: optimizer, strategy: strategy, events: events, ringCapacity: data.count)
@@ -227,6 +227,33 @@ struct LiveStrategyTests {
         let backtest = try deltaNeutralBacktest(data, rule: config.rule(entryThresholdPct: 0.5, exitThresholdPct: 0.1))
         #expect(resumed.trades == backtest.trades)
         #expect(backtest.trades.count >= 2)
+    }
+}
+
+@Suite("Resume with re-optimisation")
+struct ResumeTests {
+    /// Fixed starting thresholds, re-optimised on schedule; the run stops
+    /// (as if killed) after a prefix and resumes on the whole feed: trades and
+    /// parameter updates equal one uninterrupted run's.
+    @Test func resumedRunEqualsUninterruptedRun() async throws {
+        let data = try mockData(hours: 8, seed: 3, tick: 2)
+        let config = liveConfig(lookbackHours: 2, updateMinutes: 30)
+        var optimizer = DeltaArbitrageOptimizer(config: config)
+        optimizer.defaultGridSteps = 6
+        let start = ThresholdPair(entryThresholdPct: 0.45, exitThresholdPct: 0.08)
+        let whole = try await paper(data, config: config, fixed: start, optimizer: optimizer)
+        for cut in [data.count / 10, data.count / 3, 2 * data.count / 3] {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("resume-\(UUID().uuidString).sqlite").path
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            _ = try await paper(data.rows(0..<cut), config: config, fixed: start, optimizer: optimizer,
+                                store: try StrategyStore(path: path))
+            let resumed = try await paper(data, config: config, fixed: start, optimizer: optimizer,
+                                          store: try StrategyStore(path: path))
+            #expect(resumed.trades.map(\.indices) == whole.trades.map(\.indices), "cut at \(cut)")
+            #expect(resumed.parameterUpdates.map(\.newEntryThreshold) == whole.parameterUpdates.map(\.newEntryThreshold),
+                    "cut at \(cut)")
+        }
+        #expect(whole.trades.count > 2 && whole.parameterUpdates.count > 5)
     }
 }
 

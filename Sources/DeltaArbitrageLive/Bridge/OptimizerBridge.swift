@@ -65,11 +65,14 @@ public actor OptimizerBridge {
     /// restart) only refill the ring.
     public func observe(_ update: BookUpdate) async {
         let time = update.timestampNanoseconds
+        // The schedule starts at the feed's first update, also when a restarted
+        // replay is only catching up (no update can have fallen due before the
+        // first committed schedule step, or it would have been committed).
+        if scheduleOnDataClock && origin == nil {
+            origin = time
+            next = time + interval
+        }
         if scheduleOnDataClock && update.sequence > lastCommittedSequence {
-            if origin == nil {
-                origin = time
-                next = time + interval
-            }
             while let due = next, time >= due {
                 next = due + interval
                 _ = await runUpdate(at: due)

@@ -61,6 +61,10 @@ public actor SimpleDeltaArbitrageStrategy {
     private var updateMs: [Double] = []
     private var handled = 0
     private var operational = 0
+    /// Last update fully handled (its effects, if any, committed). Commits of
+    /// thresholds or schedule advance the committed sequence to it, so that a
+    /// restart does not trade earlier ticks again under later thresholds.
+    private var lastHandled = -1
     // One state change at a time: an actor method that awaits (orders, the
     // store) lets other calls in, so updates and parameter swaps queue here
     // in arrival order instead of interleaving.
@@ -105,6 +109,7 @@ public actor SimpleDeltaArbitrageStrategy {
         await acquire()
         defer { release() }
         guard update.sequence > context.lastSequence else { return }
+        defer { lastHandled = max(lastHandled, update.sequence) }
         let started = ContinuousClock.now
         if let s = update.spot { spot = s; spotTime = update.timestampNanoseconds }
         if let f = update.futures { futures = f; futuresTime = update.timestampNanoseconds }
@@ -162,6 +167,7 @@ public actor SimpleDeltaArbitrageStrategy {
         }
         let old = context.thresholds
         var next = context
+        next.lastSequence = max(next.lastSequence, lastHandled)
         next.thresholds = pair
         next.confidenceScore = confidence
         next.successfulUpdates += 1
@@ -180,13 +186,17 @@ public actor SimpleDeltaArbitrageStrategy {
 
     /// Fixes the thresholds (no optimiser): checked like any update, sized at
     /// `base_position_size`; committed only when they differ from those in force.
-    public func useFixedParameters(_ pair: ThresholdPair) async throws {
+    /// With `initialOnly`, they apply only when no thresholds are in force yet
+    /// (starting values for a re-optimising run, kept on resume).
+    public func useFixedParameters(_ pair: ThresholdPair, initialOnly: Bool = false) async throws {
         await acquire()
         defer { release() }
+        if initialOnly && context.thresholds != nil { return }
         guard context.thresholds != pair || context.confidenceScore != nil else { return }
         try BacktestRule(entryThresholdPct: pair.entryThresholdPct, exitThresholdPct: pair.exitThresholdPct,
                          maxHours: config.maxHoldHours, spotFee: config.spotFee, futFee: config.futFee).validate()
         var next = context
+        next.lastSequence = max(next.lastSequence, lastHandled)
         next.thresholds = pair
         next.confidenceScore = nil
         try await store?.commit(next)
@@ -202,6 +212,7 @@ public actor SimpleDeltaArbitrageStrategy {
 
     private func commitFailedUpdate(_ reason: String, schedule: (origin: Int64, next: Int64)?) async throws {
         var next = context
+        next.lastSequence = max(next.lastSequence, lastHandled)
         next.failedUpdates += 1
         next.lastUpdateError = reason
         if let schedule { next.scheduleOriginNanoseconds = schedule.origin; next.nextUpdateNanoseconds = schedule.next }
