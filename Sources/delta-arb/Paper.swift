@@ -108,6 +108,10 @@ struct Paper: AsyncParsableCommand {
             let strategy = try await SimpleDeltaArbitrageStrategy(
                 config: config, gateway: exchange, store: store, events: events,
                 staleAfter: .nanoseconds(Int64(staleSeconds * 1e9)))
+            // Sequences are row numbers of this file: a state made from another file cannot resume here.
+            if let first = data.timestamps.first {
+                try await strategy.bindFeed("replay of \(data.count) rows from \(UTCTime.iso8601(nanoseconds: first))")
+            }
             if let entry, let exitThreshold {
                 // Fixed with --no-update; otherwise starting values a resumed run does not reset.
                 try await strategy.useFixedParameters(ThresholdPair(entryThresholdPct: entry, exitThresholdPct: exitThreshold),

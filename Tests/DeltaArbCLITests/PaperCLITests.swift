@@ -114,6 +114,21 @@ struct PaperCLITests {
         #expect(FileManager.default.fileExists(atPath: state))
     }
 
+    /// A state file made from one file is refused for another, naming why.
+    @Test func stateOfAnotherFeedIsRefused() throws {
+        let (directory, csv) = try OptimizerCLITests.generated(hours: "2", seed: "4")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let other = directory.appendingPathComponent("other.csv").path
+        #expect(try CLITests.run(["generate", "--hours", "3", "--seed", "5", "--out", other]).status == 0)
+        let state = directory.appendingPathComponent("state.sqlite").path
+        let first = try CLITests.run(["paper", csv, "--entry", "0.45", "--exit", "0.08", "--no-update", "--state", state, "--json"])
+        #expect(first.status == 0)
+        let second = try CLITests.run(["paper", other, "--entry", "0.45", "--exit", "0.08", "--no-update", "--state", state, "--json"])
+        #expect(second.status == 1)
+        #expect(second.stdout.isEmpty)
+        #expect(second.stderr.contains("another feed"))
+    }
+
     @Test func badArguments() throws {
         let lonely = try CLITests.run(["paper", "/nonexistent.csv", "--no-update"])
         #expect(lonely.status == 64)

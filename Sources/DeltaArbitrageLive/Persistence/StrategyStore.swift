@@ -46,6 +46,9 @@ public struct StrategyContext: Sendable, Hashable, Codable {
     public var successfulUpdates = 0
     public var failedUpdates = 0
     public var lastUpdateError: String?
+    /// What the sequences refer to (e.g. the replayed file's first tick), so a
+    /// state is never resumed against another feed.
+    public var feedIdentity: String?
 
     public init() {}
 
@@ -53,7 +56,7 @@ public struct StrategyContext: Sendable, Hashable, Codable {
         case lastSequence = "last_sequence", thresholds, confidenceScore = "confidence_score", position, halted
         case scheduleOriginNanoseconds = "schedule_origin_ns", nextUpdateNanoseconds = "next_update_ns"
         case successfulUpdates = "successful_updates", failedUpdates = "failed_updates"
-        case lastUpdateError = "last_update_error"
+        case lastUpdateError = "last_update_error", feedIdentity = "feed_identity"
     }
 }
 

@@ -1,6 +1,15 @@
 import DeltaArbitrage
 import Foundation
 
+/// A saved strategy state belongs to another feed than the one offered.
+public struct FeedMismatchError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var stored: String
+    public var offered: String
+    public var description: String {
+        "the saved state belongs to another feed (\(stored)), not \(offered); use a new state file"
+    }
+}
+
 /// The optimiser status the strategy reports (the seed's `get_optimization_status()`).
 public struct StrategyOptimizationStatus: Sendable, Hashable, Codable {
     public var thresholds: ThresholdPair?
@@ -199,6 +208,22 @@ public actor SimpleDeltaArbitrageStrategy {
         next.lastSequence = max(next.lastSequence, lastHandled)
         next.thresholds = pair
         next.confidenceScore = nil
+        try await store?.commit(next)
+        context = next
+    }
+
+    /// Ties the committed state to a feed: a fresh state records `identity`;
+    /// a resumed one must have been made with the same feed, or this throws
+    /// (sequences of another feed would skip or repeat its ticks).
+    public func bindFeed(_ identity: String) async throws {
+        await acquire()
+        defer { release() }
+        if let bound = context.feedIdentity {
+            guard bound == identity else { throw FeedMismatchError(stored: bound, offered: identity) }
+            return
+        }
+        var next = context
+        next.feedIdentity = identity
         try await store?.commit(next)
         context = next
     }
