@@ -44,7 +44,9 @@ struct Optimize: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        guard lookbackHours > 0 else { throw ValidationError("--lookback-hours must be a positive number of hours") }
+        guard (1...DeltaArbitrageConfig.maxLookbackHours).contains(lookbackHours) else {
+            throw ValidationError("--lookback-hours must be in 1...\(DeltaArbitrageConfig.maxLookbackHours)")
+        }
         guard show >= 0 else { throw ValidationError("--show must be 0 or more") }
         _ = try settings.optimizer()
     }

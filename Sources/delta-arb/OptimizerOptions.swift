@@ -63,13 +63,13 @@ struct OptimizerOptions: ParsableArguments {
             var optimizer = DeltaArbitrageOptimizer(config: config)
             optimizer.entryGrid = try entryGrid.map { try ThresholdAxis(parsing: $0, parameter: "--entry-grid") }
             optimizer.exitGrid = try exitGrid.map { try ThresholdAxis(parsing: $0, parameter: "--exit-grid") }
-            guard (1...4096).contains(gridSteps) else {
-                throw ParameterValidationError(parameter: "--grid-steps", value: Double(gridSteps), rule: "must be in 1...4096")
+            guard (1...512).contains(gridSteps) else {
+                throw ParameterValidationError(parameter: "--grid-steps", value: Double(gridSteps), rule: "must be in 1...512")
             }
             optimizer.defaultGridSteps = gridSteps
             if let timeBudgetMs {
-                guard timeBudgetMs > 0, timeBudgetMs.isFinite else {
-                    throw ParameterValidationError(parameter: "--time-budget-ms", value: timeBudgetMs, rule: "must be positive")
+                guard timeBudgetMs > 0, timeBudgetMs <= 1e9 else {
+                    throw ParameterValidationError(parameter: "--time-budget-ms", value: timeBudgetMs, rule: "must be in (0, 1e9]")
                 }
                 optimizer.timeBudget = .nanoseconds(Int64(timeBudgetMs * 1e6))
             }
@@ -86,6 +86,7 @@ struct OptimizerOptions: ParsableArguments {
             "max_position_hold_minutes": "--max-hold-minutes", "target_hit_rate": "--target-hit-rate",
             "min_daily_trades": "--min-daily-trades", "max_drawdown_tolerance": "--max-drawdown",
             "min_spread_data_points": "--min-points", "spot_fee": "--spot-fee", "fut_fee": "--fut-fee",
+            "optimization_lookback_hours": "--window-hours", "parameter_update_interval_minutes": "--update-minutes",
         ]
         var renamed = error
         renamed.parameter = options[error.parameter] ?? error.parameter

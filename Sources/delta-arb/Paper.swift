@@ -10,8 +10,10 @@ struct Paper: AsyncParsableCommand {
             Replays FILE as a book-ticker feed into the live strategy, which trades against \
             a paper exchange (fills at the top of book, taker fees). Unless --no-update, the \
             optimizer bridge re-optimises the thresholds every --update-minutes of data time \
-            on the last --window-hours, exactly as `walk-forward` does; with --entry/--exit \
-            the thresholds are fixed and the trades equal `backtest`'s.
+            on the last --window-hours, exactly as `walk-forward` does (--entry/--exit then \
+            only set the thresholds used until the first update). With --no-update and \
+            --entry/--exit the thresholds are fixed and the trades equal `backtest`'s. \
+            Thresholds must pass the safety rules (--max-entry, --min-exit, --max-ratio).
 
             With --state PATH the strategy's context (open position with both legs, \
             thresholds, schedule) and its trade journal live in an SQLite database: \
@@ -31,10 +33,10 @@ struct Paper: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Replay speed: 'max', or a multiple of real time (1 = real time).", valueName: "N|max"))
     var speed: String = "max"
 
-    @Option(help: ArgumentHelp("Fixed entry threshold (with --exit).", valueName: "pct"))
+    @Option(help: ArgumentHelp("Entry threshold (with --exit): fixed with --no-update, else the starting value.", valueName: "pct"))
     var entry: Double?
 
-    @Option(name: .customLong("exit"), help: ArgumentHelp("Fixed exit threshold (with --entry).", valueName: "pct"))
+    @Option(name: .customLong("exit"), help: ArgumentHelp("Exit threshold (with --entry), as --entry.", valueName: "pct"))
     var exitThreshold: Double?
 
     @Flag(help: "Do not re-optimise (needs --entry and --exit).")
@@ -66,18 +68,22 @@ struct Paper: AsyncParsableCommand {
     func validate() throws {
         guard (entry == nil) == (exitThreshold == nil) else { throw ValidationError("--entry and --exit go together") }
         if noUpdate && entry == nil { throw ValidationError("--no-update needs fixed thresholds: give --entry and --exit") }
-        guard windowHours > 0 else { throw ValidationError("--window-hours must be positive") }
-        guard updateMinutes > 0 else { throw ValidationError("--update-minutes must be positive") }
+        guard (1...DeltaArbitrageConfig.maxLookbackHours).contains(windowHours) else {
+            throw ValidationError("--window-hours must be in 1...\(DeltaArbitrageConfig.maxLookbackHours)")
+        }
+        guard (1...DeltaArbitrageConfig.maxUpdateIntervalMinutes).contains(updateMinutes) else {
+            throw ValidationError("--update-minutes must be in 1...\(DeltaArbitrageConfig.maxUpdateIntervalMinutes)")
+        }
         guard positionSize > 0, positionSize.isFinite else { throw ValidationError("--position-size must be positive") }
-        guard staleSeconds > 0, staleSeconds.isFinite else { throw ValidationError("--stale-seconds must be positive") }
+        guard staleSeconds > 0, staleSeconds <= 1e6 else { throw ValidationError("--stale-seconds must be in (0, 1e6]") }
         _ = try replaySpeed()
         _ = try settings.optimizer()
     }
 
     func replaySpeed() throws -> ReplayFeed<ContinuousClock>.Speed {
         if speed == "max" { return .max }
-        guard let k = Double(speed), k > 0, k.isFinite else {
-            throw ValidationError("--speed must be 'max' or a positive multiple of real time, got '\(speed)'")
+        guard let k = Double(speed), k >= 1e-6, k <= 1e12 else {
+            throw ValidationError("--speed must be 'max' or a multiple of real time in [1e-6, 1e12], got '\(speed)'")
         }
         return .multiple(k)
     }
@@ -108,9 +114,13 @@ struct Paper: AsyncParsableCommand {
             let strategy = try await SimpleDeltaArbitrageStrategy(
                 config: config, gateway: exchange, store: store, events: events,
                 staleAfter: .nanoseconds(Int64(staleSeconds * 1e9)))
-            // Sequences are row numbers of this file: a state made from another file cannot resume here.
-            if let first = data.timestamps.first {
-                try await strategy.bindFeed("replay of \(data.count) rows from \(UTCTime.iso8601(nanoseconds: first))")
+            // Sequences are row numbers of this file, and the journal's meaning depends on the
+            // settings: a state made from another file or other settings cannot resume here.
+            if let first = data.timestamps.first, let last = data.timestamps.last {
+                try await strategy.bindFeed(
+                    "replay of \(data.count) rows \(UTCTime.iso8601(nanoseconds: first))…\(UTCTime.iso8601(nanoseconds: last)); "
+                        + "fees \(config.spotFee)/\(config.futFee), hold \(config.maxPositionHoldMinutes) min, "
+                        + (noUpdate ? "fixed thresholds" : "window \(windowHours) h every \(updateMinutes) min"))
             }
             if let entry, let exitThreshold {
                 // Fixed with --no-update; otherwise starting values a resumed run does not reset.
@@ -119,7 +129,7 @@ struct Paper: AsyncParsableCommand {
             }
             let bridge = noUpdate ? nil : await OptimizerBridge(
                 optimizer: optimizer, strategy: strategy, events: events,
-                ringCapacity: max(1024, Self.rowsCovering(hours: windowHours, of: data)))
+                ringCapacity: max(1024, TickRing.rowsCovering(hours: Double(windowHours), of: data)))
             let feed = ReplayFeed(data: data, speed: try replaySpeed(), clock: ContinuousClock())
             let run = Task {
                 try await runPaperTrading(feed: feed, strategy: strategy, exchange: exchange, bridge: bridge, store: store,
@@ -134,13 +144,6 @@ struct Paper: AsyncParsableCommand {
                 print(Self.text(summary, file: input.file))
             }
         }
-    }
-
-    /// Rows of the densest `hours` of `data` (so the ring holds a whole window), with headroom.
-    static func rowsCovering(hours: Int, of data: MarketData) -> Int {
-        guard data.count > 1, data.spanNanoseconds > 0 else { return data.count }
-        let perHour = Double(data.count) / (Double(data.spanNanoseconds) / 3_600e9)
-        return min(data.count, Int(perHour * Double(hours) * 1.5) + 1024)
     }
 
     static func text(_ s: PaperTradingSummary, file: String) -> String {

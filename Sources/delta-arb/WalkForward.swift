@@ -40,9 +40,11 @@ struct WalkForward: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        guard windowHours > 0 else { throw ValidationError("--window-hours must be a positive number of hours") }
-        guard updateMinutes > 0, updateMinutes.isFinite, updateMinutes * 60e9 >= 1 else {
-            throw ValidationError("--update-minutes must be a positive number of minutes")
+        guard (1...DeltaArbitrageConfig.maxLookbackHours).contains(windowHours) else {
+            throw ValidationError("--window-hours must be in 1...\(DeltaArbitrageConfig.maxLookbackHours)")
+        }
+        guard updateMinutes * 60e9 >= 1, updateMinutes <= Double(DeltaArbitrageConfig.maxUpdateIntervalMinutes) else {
+            throw ValidationError("--update-minutes must be positive and at most \(DeltaArbitrageConfig.maxUpdateIntervalMinutes)")
         }
         guard (entry == nil) == (exitThreshold == nil) else { throw ValidationError("--entry and --exit go together") }
         guard show >= 0 else { throw ValidationError("--show must be 0 or more") }

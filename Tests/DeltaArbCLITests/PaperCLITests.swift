@@ -138,3 +138,33 @@ struct PaperCLITests {
         #expect(speed.stderr.contains("--speed"))
     }
 }
+
+@Suite("Out-of-range options")
+struct OutOfRangeOptionTests {
+    /// Huge or tiny numbers are usage errors (exit 64), never a trap.
+    @Test(arguments: [
+        ["walk-forward", "X", "--update-minutes", "1e9"],
+        ["walk-forward", "X", "--window-hours", "3000000"],
+        ["optimize", "X", "--lookback-hours", "3000000"],
+        ["optimize", "X", "--time-budget-ms", "1e13"],
+        ["optimize", "X", "--grid-steps", "4096"],
+        ["paper", "X", "--update-minutes", "200000000"],
+        ["paper", "X", "--window-hours", "3000000"],
+        ["paper", "X", "--stale-seconds", "1e10", "--entry", "0.5", "--exit", "0.1", "--no-update"],
+        ["paper", "X", "--speed", "1e-12", "--entry", "0.5", "--exit", "0.1", "--no-update"],
+        ["paper", "X", "--max-hold-minutes", "2000000000"],
+    ])
+    func rejected(arguments: [String]) throws {
+        let result = try CLITests.run(arguments)
+        #expect(result.status == 64, "\(arguments): \(result.status) \(result.stderr)")
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test func unsafeFixedThresholdsAreRefused() throws {
+        let (directory, csv) = try OptimizerCLITests.generated(hours: "2", seed: "4")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try CLITests.run(["paper", csv, "--entry", "5", "--exit", "0.01", "--no-update", "--json"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("unsafe thresholds"))
+    }
+}

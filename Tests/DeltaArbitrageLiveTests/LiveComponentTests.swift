@@ -278,3 +278,96 @@ struct StrategyConcurrencyTests {
         #expect(context.thresholds == ThresholdPair(entryThresholdPct: 0.6, exitThresholdPct: 0.2), "the swap was lost")
     }
 }
+
+@Suite("Review findings")
+struct ReviewFindingTests {
+    /// 36 h of 60 s ticks then 12 h of 1 s ticks: the densest window has far
+    /// more rows than the average; a ring sized by `rowsCovering` keeps paper
+    /// trading equal to the walk-forward.
+    @Test func unevenTickDensityKeepsPaperEqualToWalkForward() async throws {
+        var sparse = MockMarketConfig()
+        sparse.hours = 36
+        sparse.meanTickInterval = 60
+        var dense = MockMarketConfig()
+        dense.hours = 12
+        dense.meanTickInterval = 1
+        var data = try generateMockMarketData(sparse, seed: 1)
+        var tail = try generateMockMarketData(dense, seed: 2)
+        let shift = data.timestamps.last! + 1_000_000_000 - tail.timestamps[0]
+        tail.timestamps = tail.timestamps.map { $0 + shift }
+        data.timestamps += tail.timestamps
+        data.spotAskPrice += tail.spotAskPrice
+        data.spotBidPrice += tail.spotBidPrice
+        data.futAskPrice += tail.futAskPrice
+        data.futBidPrice += tail.futBidPrice
+        data.spotAskQuantity += tail.spotAskQuantity
+        data.spotBidQuantity += tail.spotBidQuantity
+        data.futAskQuantity += tail.futAskQuantity
+        data.futBidQuantity += tail.futBidQuantity
+        let capacity = TickRing.rowsCovering(hours: 24, of: data)
+        // Brute force: the most rows within 24 h before any row.
+        var most = 0
+        for end in stride(from: 0, to: data.count, by: 97) + [data.count - 1] {
+            let start = data.firstRow(atOrAfter: data.timestamps[end] - 86_400_000_000_000)
+            most = max(most, end - start + 1)
+        }
+        #expect(capacity >= most && capacity > 2 * data.count / 3)
+
+        var config = liveConfig(holdMinutes: 60, lookbackHours: 24, updateMinutes: 60)
+        config.minSpreadDataPoints = 100
+        var optimizer = DeltaArbitrageOptimizer(config: config)
+        optimizer.defaultGridSteps = 6
+        let store = try StrategyStore(path: ":memory:")
+        let exchange = PaperExchange(spotFee: config.spotFee, futFee: config.futFee, clock: ContinuousClock())
+        let strategy = try await SimpleDeltaArbitrageStrategy(config: config, gateway: exchange, store: store)
+        let bridge = await OptimizerBridge(optimizer: optimizer, strategy: strategy, events: EventHub(), ringCapacity: capacity)
+        let paper = try await runPaperTrading(feed: ReplayFeed(data: data, clock: ContinuousClock()), strategy: strategy,
+                                              exchange: exchange, bridge: bridge, store: store)
+        let walk = try await optimizedDeltaNeutralBacktest(data, optimizer: optimizer, optimizationWindowHours: 24,
+                                                           updateInterval: .seconds(3600))
+        #expect(paper.parameterUpdates.count == walk.optimizationHistory.count)
+        #expect(paper.parameterUpdates.map(\.newEntryThreshold) == walk.optimizationHistory.map(\.entryThresholdPct))
+        #expect(paper.trades.map(\.indices) == walk.trades.map(\.indices))
+    }
+
+    /// A month-long gap: every update inside it sees the same rows; the
+    /// walk-forward reuses the result instead of re-optimising thousands of times.
+    @Test func gapsReuseTheLastOptimisation() async throws {
+        var data = try mockData(hours: 6, seed: 3, tick: 2)
+        let firstAfterGap = data.count
+        let later = try mockData(hours: 2, seed: 4, tick: 2)
+        let shift = data.timestamps.last! + 30 * 86_400_000_000_000 - later.timestamps[0]
+        data.timestamps += later.timestamps.map { $0 + shift }
+        data.spotAskPrice += later.spotAskPrice
+        data.spotBidPrice += later.spotBidPrice
+        data.futAskPrice += later.futAskPrice
+        data.futBidPrice += later.futBidPrice
+        data.spotAskQuantity += later.spotAskQuantity
+        data.spotBidQuantity += later.spotBidQuantity
+        data.futAskQuantity += later.futAskQuantity
+        data.futBidQuantity += later.futBidQuantity
+        var optimizer = DeltaArbitrageOptimizer(config: liveConfig(lookbackHours: 2, updateMinutes: 30))
+        optimizer.defaultGridSteps = 6
+        let started = ContinuousClock.now
+        let walk = try await optimizedDeltaNeutralBacktest(data, optimizer: optimizer, optimizationWindowHours: 2,
+                                                           updateInterval: .seconds(1800))
+        #expect(walk.updates.count > 1440)
+        #expect(ContinuousClock.now - started < .seconds(20))
+        let inGap = walk.updates.filter { $0.row == firstAfterGap }
+        #expect(inGap.count > 1400)
+        #expect(Set(inGap.map(\.thresholds)).count == 1, "the same rows must give the same thresholds")
+    }
+
+    @Test func edgeCases() async throws {
+        var h = LatencyHistogram()
+        h.record(100)
+        #expect(h.value(atPercentile: .nan) == 0)
+        let exchange = PaperExchange(spotFee: 0.0005, futFee: 0.0005, clock: ContinuousClock())
+        let strategy = try await SimpleDeltaArbitrageStrategy(config: liveConfig(), gateway: exchange)
+        #expect(await strategy.isStale(at: 0), "no data at all is stale")
+        await #expect(throws: ParameterUpdateError.self) {
+            try await strategy.useFixedParameters(ThresholdPair(entryThresholdPct: 5, exitThresholdPct: 0.01))
+        }
+        #expect(await strategy.currentParameters() == nil)
+    }
+}

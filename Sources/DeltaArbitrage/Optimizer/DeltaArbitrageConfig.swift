@@ -81,6 +81,11 @@ public struct DeltaArbitrageConfig: Sendable, Hashable, Codable {
 
     public init() {}
 
+    /// Longest lookback accepted (about 11 years): keeps every window in nanoseconds far from `Int64` overflow.
+    public static let maxLookbackHours = 100_000
+    /// Longest update interval or hold limit accepted, in minutes (about 2 years).
+    public static let maxUpdateIntervalMinutes = 1_000_000
+
     /// The hold limit in hours, as the backtest takes it.
     public var maxHoldHours: Double { Double(maxPositionHoldMinutes) / 60 }
 
@@ -97,12 +102,15 @@ public struct DeltaArbitrageConfig: Sendable, Hashable, Codable {
         }
         try require(basePositionSize > 0 && basePositionSize.isFinite, "base_position_size", basePositionSize, "must be positive and finite")
         try require(maxPositionMultiplier >= 1 && maxPositionMultiplier.isFinite, "max_position_multiplier", maxPositionMultiplier, "must be at least 1")
-        try require(optimizationLookbackHours > 0, "optimization_lookback_hours", Double(optimizationLookbackHours), "must be positive")
-        try require(parameterUpdateIntervalMinutes > 0, "parameter_update_interval_minutes", Double(parameterUpdateIntervalMinutes), "must be positive")
+        try require((1...Self.maxLookbackHours).contains(optimizationLookbackHours), "optimization_lookback_hours",
+                    Double(optimizationLookbackHours), "must be in 1...\(Self.maxLookbackHours)")
+        try require((1...Self.maxUpdateIntervalMinutes).contains(parameterUpdateIntervalMinutes), "parameter_update_interval_minutes",
+                    Double(parameterUpdateIntervalMinutes), "must be in 1...\(Self.maxUpdateIntervalMinutes)")
         try require(minSpreadDataPoints >= 4, "min_spread_data_points", Double(minSpreadDataPoints), "must be at least 4 (an AR(1) fit needs them)")
         try require(minExitThreshold > 0 && minExitThreshold.isFinite, "min_exit_threshold", minExitThreshold, "must be positive and finite")
         try require(maxEntryThreshold > minExitThreshold && maxEntryThreshold.isFinite, "max_entry_threshold", maxEntryThreshold, "must be finite and above min_exit_threshold (\(minExitThreshold))")
-        try require(maxPositionHoldMinutes > 0, "max_position_hold_minutes", Double(maxPositionHoldMinutes), "must be positive")
+        try require((1...Self.maxUpdateIntervalMinutes).contains(maxPositionHoldMinutes), "max_position_hold_minutes",
+                    Double(maxPositionHoldMinutes), "must be in 1...\(Self.maxUpdateIntervalMinutes)")
         try require(targetHitRate >= 0 && targetHitRate <= 1, "target_hit_rate", targetHitRate, "must be in [0, 1]")
         try require(minDailyTrades >= 0, "min_daily_trades", Double(minDailyTrades), "must not be negative")
         try require(maxDrawdownTolerance >= 0 && maxDrawdownTolerance.isFinite, "max_drawdown_tolerance", maxDrawdownTolerance, "must be a non-negative fraction")

@@ -31,6 +31,9 @@ public struct DeltaArbitrageOptimizer: Sendable {
     public var entryGrid: ThresholdAxis?
     /// Exit-threshold axis; nil derives it from the data.
     public var exitGrid: ThresholdAxis?
+    /// Largest grid (entries × exits) one optimisation evaluates.
+    public static let maxGridPoints = 262_144
+
     /// Points per axis of the derived grid.
     public var defaultGridSteps = 32
     /// Wall-clock budget of one optimisation; past it the grid search stops and
@@ -100,8 +103,9 @@ public struct DeltaArbitrageOptimizer: Sendable {
     public func optimizeNow(_ data: MarketData, lookbackHours: Int, stop: StopSignal = StopSignal()) throws -> OptimizationReport {
         let clock = ContinuousClock(), started = clock.now
         try config.validate()
-        guard lookbackHours > 0 else {
-            throw ParameterValidationError(parameter: "lookback_hours", value: Double(lookbackHours), rule: "must be positive")
+        guard (1...DeltaArbitrageConfig.maxLookbackHours).contains(lookbackHours) else {
+            throw ParameterValidationError(parameter: "lookback_hours", value: Double(lookbackHours),
+                                           rule: "must be in 1...\(DeltaArbitrageConfig.maxLookbackHours)")
         }
         return try data.withBookColumns { all in
             let window = trailingWindow(all, end: all.count, hours: lookbackHours)
@@ -117,7 +121,8 @@ public struct DeltaArbitrageOptimizer: Sendable {
     func trailingWindow(_ columns: BookColumns, end: Int, hours: Int) -> Range<Int> {
         guard end > 0 else { return 0..<0 }
         let last = columns.timestamps[end - 1]
-        let reach = Int64(hours) * 3_600_000_000_000
+        let (product, overflow) = Int64(hours).multipliedReportingOverflow(by: 3_600_000_000_000)
+        let reach = overflow ? Int64.max : product
         let start = last >= Int64.min + reach ? last - reach : Int64.min
         return columns.firstRow(atOrAfter: start, in: 0..<end)..<end
     }
@@ -177,6 +182,10 @@ public struct DeltaArbitrageOptimizer: Sendable {
         let entries = entryGrid?.values ?? defaultEntryAxis(statistics)
         let exits = exitGrid?.values ?? defaultExitAxis(statistics, entryHigh: entries.last ?? config.maxEntryThreshold)
         let total = entries.count * exits.count
+        guard total <= Self.maxGridPoints else {
+            throw ParameterValidationError(parameter: "threshold_grid", value: Double(total),
+                                           rule: "at most \(Self.maxGridPoints) points (e.g. 512 x 512)")
+        }
         var mask = [Bool](repeating: false, count: total)
         var firstViolation: ParameterValidationError?
         for (e, entry) in entries.enumerated() {
@@ -365,8 +374,8 @@ public struct DeltaArbitrageOptimizer: Sendable {
     static func format(_ x: Double) -> String { String(format: "%.4g", x) }
 }
 
-/// Stops a running optimisation from another thread: `cancel()` (task
-/// cancellation) or `expire()`; the grid search polls it between points.
+/// Stops a running optimisation from another thread (`cancel()`, wired to
+/// task cancellation); the grid search polls it between points.
 public final class StopSignal: @unchecked Sendable {
     private let lock = NSLock()
     private var cancelled = false

@@ -163,6 +163,9 @@ func walkForward(
                                              spotFee: config.spotFee, futFee: config.futFee)
             var traded = 0
             var time = columns.timestamps[0]
+            // Across a gap several updates see the same rows: the result cannot
+            // change (the optimiser is deterministic), so the last one is reused.
+            var previous: (window: Range<Int>, result: OptimizationResult)?
             let last = columns.timestamps[n - 1]
             while time <= last - interval {
                 time += interval
@@ -172,13 +175,19 @@ func walkForward(
                 if stop.isCancelled { throw CancellationError() }
                 let window = optimizer.trailingWindow(columns, end: end, hours: windowHours)
                 do {
-                    let report = try optimizer.optimizeWindow(
-                        index, rows: window, lookbackHours: windowHours, rowOffset: 0, indexReused: true, started: clock.now, stop: stop)
-                    history.append(report.result)
-                    inForce = ThresholdPair(entryThresholdPct: report.result.entryThresholdPct,
-                                            exitThresholdPct: report.result.exitThresholdPct)
+                    let result: OptimizationResult
+                    if let previous, previous.window == window, optimizer.timeBudget == nil {
+                        result = previous.result
+                    } else {
+                        result = try optimizer.optimizeWindow(
+                            index, rows: window, lookbackHours: windowHours, rowOffset: 0, indexReused: true,
+                            started: clock.now, stop: stop).result
+                        previous = (window, result)
+                    }
+                    history.append(result)
+                    inForce = ThresholdPair(entryThresholdPct: result.entryThresholdPct, exitThresholdPct: result.exitThresholdPct)
                     updates.append(WalkForwardUpdate(timeNanoseconds: time, row: end, optimized: true, thresholds: inForce,
-                                                     confidenceScore: report.result.confidenceScore, error: nil))
+                                                     confidenceScore: result.confidenceScore, error: nil))
                 } catch is CancellationError {
                     throw CancellationError()
                 } catch {

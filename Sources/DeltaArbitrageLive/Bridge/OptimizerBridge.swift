@@ -33,6 +33,9 @@ public actor OptimizerBridge {
     private var origin: Int64?
     private var next: Int64?
     private var lastCommittedSequence: Int
+    /// The last successful optimisation and the ring version it saw: across a
+    /// gap in the feed the same rows are due again and give the same result.
+    private var lastReport: (version: Int, report: OptimizationReport)?
 
     /// - Parameter ringCapacity: rows of recent data kept (must cover the
     ///   lookback for the optimiser to see all of it).
@@ -118,7 +121,13 @@ public actor OptimizerBridge {
             return false
         }
         do {
-            let report = try await optimizer.optimize(data, lookbackHours: lookbackHours)
+            let report: OptimizationReport
+            if let last = lastReport, last.version == ring.appended, optimizer.timeBudget == nil {
+                report = last.report
+            } else {
+                report = try await optimizer.optimize(data, lookbackHours: lookbackHours)
+                lastReport = (ring.appended, report)
+            }
             lastResult = report.result
             try await strategy.updateParameters(
                 ThresholdPair(entryThresholdPct: report.result.entryThresholdPct, exitThresholdPct: report.result.exitThresholdPct),

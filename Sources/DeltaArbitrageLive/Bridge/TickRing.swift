@@ -19,6 +19,25 @@ public struct TickRing: Sendable {
         columns = [[Double]](repeating: [Double](repeating: 0, count: capacity), count: 8)
     }
 
+    /// The most rows any trailing `hours` window of `data` holds (one
+    /// two-pointer pass): the capacity at which a ring replaying `data` always
+    /// holds the whole window a walk-forward over it sees, however unevenly
+    /// the ticks are spread.
+    public static func rowsCovering(hours: Double, of data: MarketData) -> Int {
+        let t = data.timestamps
+        let nanoseconds = hours * 3_600e9
+        let reach = nanoseconds < 9.2e18 ? Int64(max(nanoseconds, 0)) : Int64.max
+        var most = 0, start = 0
+        for end in t.indices {
+            while t[end] &- t[start] > reach { start += 1 }
+            most = max(most, end - start + 1)
+        }
+        return most
+    }
+
+    /// Rows appended so far (also those since dropped), a version number for the contents.
+    public private(set) var appended = 0
+
     /// Records `update`; rows start once both markets have been seen.
     public mutating func append(_ update: BookUpdate) {
         if let s = update.spot { spot = s }
@@ -29,6 +48,7 @@ public struct TickRing: Sendable {
         for (c, v) in values.enumerated() { columns[c][head] = v }
         head = (head + 1) % capacity
         count = min(count + 1, capacity)
+        appended += 1
     }
 
     /// Time of the newest row.
@@ -38,7 +58,8 @@ public struct TickRing: Sendable {
     /// shorter), oldest first, as `MarketData`.
     public func recent(hours: Double) -> MarketData {
         guard let newest = newestTime else { return MarketData() }
-        let reach = Int64(hours * 3_600e9)
+        let nanoseconds = hours * 3_600e9
+        let reach = nanoseconds < 9.2e18 ? Int64(max(nanoseconds, 0)) : Int64.max
         // Walk back from the newest row while inside the window.
         var n = 0
         while n < count {

@@ -38,7 +38,8 @@ public struct ReplayFeed<C: Clock>: BookTickerFeed where C.Duration == Duration 
             guard row < data.count, !Task.isCancelled else { return nil }
             let time = data.timestamps[row]
             if case .multiple(let k) = feed.speed, let previous, k > 0, time > previous {
-                try? await feed.clock.sleep(for: .nanoseconds(Int64(Double(time - previous) / k)))
+                let wait = Double(time - previous) / k
+                try? await feed.clock.sleep(for: .nanoseconds(wait < 9e18 ? Int64(wait) : Int64(9e18)))
             }
             previous = time
             defer { row += 1 }

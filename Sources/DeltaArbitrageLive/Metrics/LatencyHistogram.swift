@@ -45,9 +45,9 @@ public struct LatencyHistogram: Sendable, Equatable {
 
     /// The value at or below which `percentile` % of the recorded values lie
     /// (to within the bucket precision; the bucket's highest value, capped at
-    /// the largest value recorded). 0 when empty.
+    /// the largest value recorded). 0 when empty or for a NaN percentile.
     public func value(atPercentile percentile: Double) -> Int64 {
-        guard count > 0 else { return 0 }
+        guard count > 0, !percentile.isNaN else { return 0 }
         let p = Swift.min(Swift.max(percentile, 0), 100)
         let rank = Swift.max(UInt64((p / 100 * Double(count)).rounded(.up)), 1)
         var seen: UInt64 = 0

@@ -117,11 +117,12 @@ public actor SimpleDeltaArbitrageStrategy {
     public func handle(_ update: BookUpdate) async throws {
         await acquire()
         defer { release() }
+        // The book moves even on updates already committed (a replay after a restart).
+        if let s = update.spot { spot = s; spotTime = update.timestampNanoseconds }
+        if let f = update.futures { futures = f; futuresTime = update.timestampNanoseconds }
         guard update.sequence > context.lastSequence else { return }
         defer { lastHandled = max(lastHandled, update.sequence) }
         let started = ContinuousClock.now
-        if let s = update.spot { spot = s; spotTime = update.timestampNanoseconds }
-        if let f = update.futures { futures = f; futuresTime = update.timestampNanoseconds }
         handled += 1
         guard context.halted == nil, let thresholds = context.thresholds, let spot, let futures else {
             record(latencySince: started)
@@ -147,7 +148,8 @@ public actor SimpleDeltaArbitrageStrategy {
     /// True when either market's top is older than `staleAfter` at `time` (data clock).
     public func isStale(at time: Int64) -> Bool {
         let limit = staleAfter.nanoseconds
-        let stale = time &- spotTime > limit || time &- futuresTime > limit
+        // No top yet counts as stale (the subtraction would wrap from `.min`).
+        let stale = spotTime == .min || futuresTime == .min || time &- spotTime > limit || time &- futuresTime > limit
         if stale && !staleAlerted {
             staleAlerted = true
             events.publish(.alert(AlertEvent(timestamp: Double(time) / 1e9,
@@ -193,7 +195,8 @@ public actor SimpleDeltaArbitrageStrategy {
         return event
     }
 
-    /// Fixes the thresholds (no optimiser): checked like any update, sized at
+    /// Fixes the thresholds (no optimiser): checked against the safety rules
+    /// like any update (`ParameterUpdateError` when unsafe), sized at
     /// `base_position_size`; committed only when they differ from those in force.
     /// With `initialOnly`, they apply only when no thresholds are in force yet
     /// (starting values for a re-optimising run, kept on resume).
@@ -202,8 +205,9 @@ public actor SimpleDeltaArbitrageStrategy {
         defer { release() }
         if initialOnly && context.thresholds != nil { return }
         guard context.thresholds != pair || context.confidenceScore != nil else { return }
-        try BacktestRule(entryThresholdPct: pair.entryThresholdPct, exitThresholdPct: pair.exitThresholdPct,
-                         maxHours: config.maxHoldHours, spotFee: config.spotFee, futFee: config.futFee).validate()
+        if let violation = config.safetyViolation(entryThreshold: pair.entryThresholdPct, exitThreshold: pair.exitThresholdPct) {
+            throw ParameterUpdateError(reason: "unsafe thresholds: \(violation)")
+        }
         var next = context
         next.lastSequence = max(next.lastSequence, lastHandled)
         next.thresholds = pair
@@ -372,11 +376,12 @@ public actor SimpleDeltaArbitrageStrategy {
         events.publish(.trade(event))
     }
 
+    /// Retries keep the client order id: if an earlier attempt did execute
+    /// (its reply lost), the exchange answers with that fill instead of
+    /// closing the leg twice.
     private func executeRetrying(_ order: MarketOrder, _ update: BookUpdate) async -> OrderFill? {
-        for attempt in 0..<3 {
-            var o = order
-            if attempt > 0 { o.clientOrderId += "-r\(attempt)" }
-            if let fill = await execute(o, .close, update) { return fill }
+        for _ in 0..<3 {
+            if let fill = await execute(order, .close, update) { return fill }
         }
         return nil
     }
