@@ -4,15 +4,23 @@ import Testing
 /// `delta-arb paper`: the live stack end to end, including crashes.
 @Suite("delta-arb paper")
 struct PaperCLITests {
-    /// Starts the CLI without waiting for it.
+    /// Starts the CLI without waiting for it; returns once it has printed its
+    /// first event (to stderr, with --json), i.e. once it is trading with its
+    /// signal handlers installed — however slow the machine.
     static func start(_ arguments: [String], stdout: URL) throws -> Process {
         let process = Process()
         process.executableURL = CLITests.executable
         process.arguments = arguments
-        _ = FileManager.default.createFile(atPath: stdout.path, contents: nil)
+        let stderr = stdout.appendingPathExtension("stderr")
+        for file in [stdout, stderr] { _ = FileManager.default.createFile(atPath: file.path, contents: nil) }
         process.standardOutput = try FileHandle(forWritingTo: stdout)
-        process.standardError = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: stderr)
         try process.run()
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning && Date() < deadline {
+            if let text = try? String(contentsOf: stderr, encoding: .utf8), text.contains("\"type\"") { break }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
         return process
     }
 
@@ -53,7 +61,7 @@ struct PaperCLITests {
         let arguments = ["paper", csv, "--entry", "0.45", "--exit", "0.08", "--no-update", "--state", state, "--json"]
         let out = directory.appendingPathComponent("first.json")
         let first = try Self.start(arguments + ["--speed", "20000"], stdout: out)  // 12 h in ≈ 2.2 s
-        Thread.sleep(forTimeInterval: seconds)
+        Thread.sleep(forTimeInterval: seconds - 0.5)
         #expect(first.isRunning, "the run should still be going when killed")
         kill(first.processIdentifier, SIGKILL)
         first.waitUntilExit()
@@ -79,7 +87,7 @@ struct PaperCLITests {
         #expect(uninterrupted.status == 0, "\(uninterrupted.stderr)")
         let first = try Self.start(common + ["--state", state, "--speed", "20000"],
                                    stdout: directory.appendingPathComponent("first.json"))
-        Thread.sleep(forTimeInterval: 1.0)
+        Thread.sleep(forTimeInterval: 0.5)
         #expect(first.isRunning)
         kill(first.processIdentifier, SIGKILL)
         first.waitUntilExit()
@@ -104,7 +112,7 @@ struct PaperCLITests {
         let out = directory.appendingPathComponent("out.json")
         let process = try Self.start(["paper", csv, "--entry", "0.45", "--exit", "0.08", "--no-update", "--state", state,
                                       "--json", "--speed", "20000"], stdout: out)
-        Thread.sleep(forTimeInterval: 0.7)
+        Thread.sleep(forTimeInterval: 0.2)
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
