@@ -42,6 +42,11 @@ struct Paper: AsyncParsableCommand {
     @Flag(help: "Do not re-optimise (needs --entry and --exit).")
     var noUpdate = false
 
+    @Flag(help: ArgumentHelp(
+        "Re-optimise on a wall-clock scheduler, off the tick path, as a live service does (needs --speed N; not reproducible).",
+        discussion: "The interval is --update-minutes of data time at the replay speed; ticks keep trading on the thresholds in force while an optimisation runs."))
+    var backgroundUpdates = false
+
     @Option(help: ArgumentHelp("Hours of trailing data each re-optimisation sees.", valueName: "hours"))
     var windowHours: Int = 24
 
@@ -76,6 +81,12 @@ struct Paper: AsyncParsableCommand {
         }
         guard positionSize > 0, positionSize.isFinite else { throw ValidationError("--position-size must be positive") }
         guard staleSeconds > 0, staleSeconds <= 1e6 else { throw ValidationError("--stale-seconds must be in (0, 1e6]") }
+        if backgroundUpdates {
+            guard !noUpdate else { throw ValidationError("--background-updates and --no-update exclude each other") }
+            guard case .multiple = try replaySpeed() else {
+                throw ValidationError("--background-updates needs a replay speed (--speed N) to map minutes of data to wall time")
+            }
+        }
         _ = try replaySpeed()
         _ = try settings.optimizer()
     }
@@ -129,14 +140,29 @@ struct Paper: AsyncParsableCommand {
             }
             let bridge = noUpdate ? nil : await OptimizerBridge(
                 optimizer: optimizer, strategy: strategy, events: events,
-                ringCapacity: max(1024, TickRing.rowsCovering(hours: Double(windowHours), of: data)))
-            let feed = ReplayFeed(data: data, speed: try replaySpeed(), clock: ContinuousClock())
+                ringCapacity: max(1024, TickRing.rowsCovering(hours: Double(windowHours), of: data)),
+                scheduleOnDataClock: !backgroundUpdates)
+            let speed = try replaySpeed()
+            let feed = ReplayFeed(data: data, speed: speed, clock: ContinuousClock())
+            var scheduler: Task<Void, Never>?
+            if backgroundUpdates, let bridge, case .multiple(let k) = speed {
+                let wallInterval = Duration.nanoseconds(max(Int64(Double(updateMinutes) * 60e9 / k), 1_000_000))
+                let schedule = ParameterUpdateScheduler(bridge: bridge, clock: ContinuousClock(), interval: wallInterval)
+                scheduler = Task { await schedule.run(now: { .max }) }
+            }
             let run = Task {
                 try await runPaperTrading(feed: feed, strategy: strategy, exchange: exchange, bridge: bridge, store: store,
                                           spanNanoseconds: data.spanNanoseconds)
             }
             let signals = SignalWatcher { run.cancel() }
-            let summary = try await run.value
+            let summary: PaperTradingSummary
+            do {
+                summary = try await run.value
+            } catch {
+                scheduler?.cancel()
+                throw error
+            }
+            scheduler?.cancel()
             signals.stop()
             if json {
                 print(String(decoding: try makeJSONEncoder().encode(summary), as: UTF8.self))

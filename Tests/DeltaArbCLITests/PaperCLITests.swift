@@ -176,3 +176,22 @@ struct OutOfRangeOptionTests {
         #expect(result.stderr.contains("unsafe thresholds"))
     }
 }
+
+@Suite("delta-arb paper --background-updates")
+struct BackgroundUpdateTests {
+    /// Optimisations on the wall-clock scheduler run while ticks keep flowing.
+    @Test func backgroundUpdatesHappenDuringTheReplay() throws {
+        let (directory, csv) = try OptimizerCLITests.generated(hours: "3", seed: "4")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try CLITests.run(["paper", csv, "--background-updates", "--speed", "4000", "--window-hours", "1",
+                                       "--update-minutes", "20", "--max-hold-minutes", "30", "--grid-steps", "6", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let updates = try #require(json["parameter_updates"] as? [[String: Any]])
+        #expect(updates.count >= 2, "expected scheduled updates during a ~2.7 s replay")
+        #expect(json["completed"] as? Bool == true)
+        let misuse = try CLITests.run(["paper", csv, "--background-updates"])
+        #expect(misuse.status == 64)
+        #expect(misuse.stderr.contains("--speed"))
+    }
+}

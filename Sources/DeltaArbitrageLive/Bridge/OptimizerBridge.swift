@@ -156,7 +156,8 @@ public struct ParameterUpdateScheduler<C: Clock>: Sendable where C.Duration == D
         self.interval = interval
     }
 
-    /// Runs until cancelled; `now` maps the clock to the data time the bridge schedules on.
+    /// Runs until cancelled; `now` maps the clock to the data time the bridge
+    /// schedules on (`.max`: update at every interval whenever the data suffices).
     public func run(now: @escaping @Sendable () async -> Int64) async {
         while !Task.isCancelled {
             do { try await clock.sleep(for: interval) } catch { return }
