@@ -66,8 +66,9 @@ public actor SimpleDeltaArbitrageStrategy {
     private var staleAlerted = false
     // Metrics.
     private var decisionLatency = LatencyHistogram()
-    private var executionMs: [Double] = []
-    private var updateMs: [Double] = []
+    // Running means (a service runs for months: no per-event storage).
+    private var execution = (count: 0, totalMs: 0.0)
+    private var updates = (count: 0, totalMs: 0.0)
     private var handled = 0
     private var operational = 0
     /// Last update fully handled (its effects, if any, committed). Commits of
@@ -190,7 +191,7 @@ public actor SimpleDeltaArbitrageStrategy {
             optimizationDurationMs: durationMs)
         try await store?.commit(next, update: event)
         context = next
-        updateMs.append(durationMs)
+        updates = (updates.count + 1, updates.totalMs + durationMs)
         events.publish(.parameterUpdate(event))
         return event
     }
@@ -304,7 +305,7 @@ public actor SimpleDeltaArbitrageStrategy {
         async let spotLeg = execute(MarketOrder(clientOrderId: id + "-spot", market: .spot, side: .buy, quantity: q), .open, update)
         async let futuresLeg = execute(MarketOrder(clientOrderId: id + "-fut", market: .futures, side: .sell, quantity: q), .open, update)
         let (spotFill, futuresFill) = await (spotLeg, futuresLeg)
-        executionMs.append(milliseconds(since: started))
+        execution = (execution.count + 1, execution.totalMs + milliseconds(since: started))
         var next = context
         next.lastSequence = update.sequence
         switch (spotFill, futuresFill) {
@@ -348,7 +349,7 @@ public actor SimpleDeltaArbitrageStrategy {
             ? executeRetrying(MarketOrder(clientOrderId: id + "-fut", market: .futures, side: .buy, quantity: held.quantity), update)
             : nil
         let (spotFill, futuresFill) = await (spotLeg, futuresLeg)
-        executionMs.append(milliseconds(since: started))
+        execution = (execution.count + 1, execution.totalMs + milliseconds(since: started))
         if spotFill != nil { position.spotOpen = false }
         if futuresFill != nil { position.futuresOpen = false }
         var next = context
@@ -442,8 +443,8 @@ public actor SimpleDeltaArbitrageStrategy {
     /// could act (thresholds set, not halted, data fresh).
     public func performance() -> StrategyPerformance {
         StrategyPerformance(
-            avgTradeExecutionMs: executionMs.isEmpty ? 0 : executionMs.reduce(0, +) / Double(executionMs.count),
-            parameterUpdateDurationMs: updateMs.isEmpty ? 0 : updateMs.reduce(0, +) / Double(updateMs.count),
+            avgTradeExecutionMs: execution.count > 0 ? execution.totalMs / Double(execution.count) : 0,
+            parameterUpdateDurationMs: updates.count > 0 ? updates.totalMs / Double(updates.count) : 0,
             memoryUsageMb: ProcessMemory.residentMegabytes(),
             uptimePercentage: handled > 0 ? Double(operational) / Double(handled) * 100 : 0)
     }
