@@ -79,6 +79,14 @@ struct LiveStrategyTests {
         }
         #expect(summary.parameterUpdates.count == walk.optimizationHistory.count)
         #expect(summary.parameterUpdates.map(\.newEntryThreshold) == walk.optimizationHistory.map(\.entryThresholdPct))
+        // StrategyPerformance: means over what happened.
+        let durations = summary.parameterUpdates.map(\.optimizationDurationMs)
+        let mean = durations.reduce(0, +) / Double(durations.count)
+        #expect(abs(summary.performance.parameterUpdateDurationMs - mean) <= 1e-9 * mean)
+        #expect(summary.performance.avgTradeExecutionMs > 0)
+        #expect(summary.performance.memoryUsageMb > 0)
+        #expect(summary.performance.uptimePercentage > 50 && summary.performance.uptimePercentage < 100,
+                "no thresholds before the first update: not all ticks can act")
     }
 
     @Test func unsafeParametersAreRefusedAndTheOldOnesKept() async throws {
