@@ -78,10 +78,7 @@ struct Optimize: AsyncParsableCommand {
         let trades = try deltaNeutralBacktest(window, rule: rule).trades
         let spread = try? SpreadAnalyzer.analyze(window, options: SpreadAnalysisOptions())
         let html = OptimizationHTMLReport(title: input.file, report: outcome, chosenTrades: trades, spread: spread).html
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let path = (directory as NSString).appendingPathComponent("index.html")
-        try Data(html.utf8).write(to: URL(fileURLWithPath: path))
-        return path
+        return try writeHTMLReport(html, into: directory)
     }
 }
 

@@ -14,6 +14,10 @@ struct WalkForward: AsyncParsableCommand {
             nothing opens before the first success. One position runs through the whole \
             file, closing under the exit threshold in force at each row. \
             With --entry and --exit the thresholds stay fixed (no optimisation).
+
+            --report DIR writes DIR/index.html: the equity curve, the thresholds and \
+            confidence in force over time (failed updates marked), the exit reasons, \
+            the open position and the last updates, in one self-contained file.
             """
     )
 
@@ -35,6 +39,9 @@ struct WalkForward: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Updates listed in the human output (the JSON has all).", valueName: "n"))
     var show: Int = 10
+
+    @Option(help: ArgumentHelp("Write an HTML report (index.html) into this directory.", valueName: "dir"))
+    var report: String?
 
     @Flag(help: "Print one JSON document {\"trades\", \"optimization_history\", \"updates\", \"summary\", …} instead of text.")
     var json = false
@@ -62,12 +69,22 @@ struct WalkForward: AsyncParsableCommand {
                     updateInterval: .nanoseconds(Int64((updateMinutes * 60e9).rounded())), staticParams: fixed,
                     progress: { progress.update(String(format: "%.0f %%", $0 * 100)) })
             }
+            if let report {
+                let path = try writeReport(result, data: data, directory: report)
+                StandardError.write("report: \(path)\n")
+            }
             if json {
                 print(String(decoding: try makeJSONEncoder().encode(result), as: UTF8.self))
             } else {
                 print(text(result, data: data))
             }
         }
+    }
+
+    func writeReport(_ result: WalkForwardResult, data: MarketData, directory: String) throws -> String {
+        let html = WalkForwardHTMLReport(title: input.file, result: result, dataStart: data.timestamps.first ?? 0,
+                                         dataEnd: data.timestamps.last ?? 0).html
+        return try writeHTMLReport(html, into: directory)
     }
 
     func text(_ r: WalkForwardResult, data: MarketData) -> String {

@@ -94,4 +94,17 @@ struct OptimizerCLITests {
         let lonely = try CLITests.run(["walk-forward", csv, "--entry", "0.5"])
         #expect(lonely.status == 64)
     }
+
+    @Test func walkForwardWritesAnHTMLReport() throws {
+        let (directory, csv) = try Self.generated(hours: "6")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let out = directory.appendingPathComponent("wf-report").path
+        let result = try CLITests.run(["walk-forward", csv, "--window-hours", "2", "--update-minutes", "30",
+                                       "--max-hold-minutes", "60", "--grid-steps", "8", "--report", out])
+        #expect(result.status == 0, "\(result.stderr)")
+        let index = (out as NSString).appendingPathComponent("index.html")
+        #expect(result.stderr.contains("report: \(index)"))
+        let html = try String(contentsOfFile: index, encoding: .utf8)
+        #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains("<svg"))
+    }
 }
