@@ -18,9 +18,9 @@ mkdir -p demo-output
 "$bin" backtest demo-output/ticks.csv --json > demo-output/backtest.json
 "$bin" optimize demo-output/ticks.csv --lookback-hours 24 --report demo-output/report
 "$bin" optimize demo-output/ticks.csv --lookback-hours 24 --json > demo-output/optimize.json
-"$bin" walk-forward demo-output/ticks.csv --window-hours 24 --update-minutes 5
+"$bin" walk-forward demo-output/ticks.csv --window-hours 24 --update-minutes 5 --report demo-output/walk-forward-report
 "$bin" walk-forward demo-output/ticks.csv --window-hours 24 --update-minutes 5 --json > demo-output/walk-forward.json
 # The live stack on the same replay: re-optimising strategy, paper exchange, durable state.
 "$bin" paper demo-output/ticks.csv --state demo-output/state.sqlite --event-log demo-output/events.jsonl --json \
   > demo-output/paper.json 2>/dev/null
-echo "JSON results, report/index.html, paper.json and events.jsonl written to demo-output/" >&2
+echo "JSON results, report/ and walk-forward-report/ (HTML), paper.json and events.jsonl written to demo-output/" >&2
