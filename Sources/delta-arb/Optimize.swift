@@ -44,9 +44,7 @@ struct Optimize: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        guard (1...DeltaArbitrageConfig.maxLookbackHours).contains(lookbackHours) else {
-            throw ValidationError("--lookback-hours must be in 1...\(DeltaArbitrageConfig.maxLookbackHours)")
-        }
+        try OptimizerOptions.requireLookback(lookbackHours, option: "--lookback-hours")
         guard show >= 0 else { throw ValidationError("--show must be 0 or more") }
         _ = try settings.optimizer()
     }

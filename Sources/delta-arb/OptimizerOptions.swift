@@ -79,6 +79,13 @@ struct OptimizerOptions: ParsableArguments {
         }
     }
 
+    /// Checks an hours-of-lookback option against the engine's bound.
+    static func requireLookback(_ hours: Int, option: String) throws {
+        guard (1...DeltaArbitrageConfig.maxLookbackHours).contains(hours) else {
+            throw ValidationError("\(option) must be in 1...\(DeltaArbitrageConfig.maxLookbackHours)")
+        }
+    }
+
     /// The error with the configuration field renamed to its command-line option.
     static func optionName(_ error: ParameterValidationError) -> String {
         let options = [

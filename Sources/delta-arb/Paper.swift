@@ -73,9 +73,7 @@ struct Paper: AsyncParsableCommand {
     func validate() throws {
         guard (entry == nil) == (exitThreshold == nil) else { throw ValidationError("--entry and --exit go together") }
         if noUpdate && entry == nil { throw ValidationError("--no-update needs fixed thresholds: give --entry and --exit") }
-        guard (1...DeltaArbitrageConfig.maxLookbackHours).contains(windowHours) else {
-            throw ValidationError("--window-hours must be in 1...\(DeltaArbitrageConfig.maxLookbackHours)")
-        }
+        try OptimizerOptions.requireLookback(windowHours, option: "--window-hours")
         guard (1...DeltaArbitrageConfig.maxUpdateIntervalMinutes).contains(updateMinutes) else {
             throw ValidationError("--update-minutes must be in 1...\(DeltaArbitrageConfig.maxUpdateIntervalMinutes)")
         }

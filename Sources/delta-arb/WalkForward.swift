@@ -47,9 +47,7 @@ struct WalkForward: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        guard (1...DeltaArbitrageConfig.maxLookbackHours).contains(windowHours) else {
-            throw ValidationError("--window-hours must be in 1...\(DeltaArbitrageConfig.maxLookbackHours)")
-        }
+        try OptimizerOptions.requireLookback(windowHours, option: "--window-hours")
         guard updateMinutes * 60e9 >= 1, updateMinutes <= Double(DeltaArbitrageConfig.maxUpdateIntervalMinutes) else {
             throw ValidationError("--update-minutes must be positive and at most \(DeltaArbitrageConfig.maxUpdateIntervalMinutes)")
         }
