@@ -158,6 +158,10 @@ struct Benchmark: ParsableCommand {
             ratio("ingest_vs_pandas_read_csv", peer.number("ingest", "seconds"), ingestSeconds)
             ratio("backtest_vs_numba", peer.number("backtest_numba", "seconds"), kernelSeconds)
             ratio("grid_vs_numba_grid", peer.number("grid_numba", "seconds_full_file"), gridSeconds)
+            // The seed's approach to a grid: its pandas row loop once per grid point (extrapolated per row).
+            ratio("grid_vs_pandas_row_loop_extrapolated",
+                  peer.number("backtest_row_loop", "extrapolated_full_file_seconds").map { $0 * Double(grid.entries.count * grid.exits.count) },
+                  gridSeconds)
             ratio("backtest_vs_pandas_vectorised", peer.number("backtest_vectorised", "seconds"), kernelSeconds)
             ratio("backtest_vs_pandas_row_loop_extrapolated",
                   peer.number("backtest_row_loop", "extrapolated_full_file_seconds"), kernelSeconds)
