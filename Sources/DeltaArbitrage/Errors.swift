@@ -16,6 +16,7 @@ public struct InsufficientDataError: OptimizationError, Equatable {
     /// Extra context (window length, constant series, ...).
     public var detail: String
 
+    /// An error for `operation`, which needed `required` data points and got `available`.
     public init(operation: String, required: Int, available: Int, detail: String = "") {
         self.operation = operation
         self.required = required
@@ -23,6 +24,8 @@ public struct InsufficientDataError: OptimizationError, Equatable {
         self.detail = detail
     }
 
+    /// `operation: insufficient data: need at least N, got M (detail)`, the
+    /// parenthesis only with a detail.
     public var description: String {
         "\(operation): insufficient data: need at least \(required), got \(available)"
             + (detail.isEmpty ? "" : " (\(detail))")
@@ -38,12 +41,14 @@ public struct ParameterValidationError: OptimizationError, Equatable {
     /// The rule it broke.
     public var rule: String
 
+    /// An error for `parameter` at `value`, which broke `rule`.
     public init(parameter: String, value: Double, rule: String) {
         self.parameter = parameter
         self.value = value
         self.rule = rule
     }
 
+    /// `invalid parameter = value: rule`.
     public var description: String { "invalid \(parameter) = \(value): \(rule)" }
 }
 
@@ -57,12 +62,15 @@ public struct OptimizationTimeoutError: OptimizationError, Equatable {
     /// Grid points requested.
     public var totalPoints: Int
 
+    /// An error for a budget of `budgetMilliseconds` that stopped the search after
+    /// `evaluatedPoints` of `totalPoints`.
     public init(budgetMilliseconds: Double, evaluatedPoints: Int, totalPoints: Int) {
         self.budgetMilliseconds = budgetMilliseconds
         self.evaluatedPoints = evaluatedPoints
         self.totalPoints = totalPoints
     }
 
+    /// The budget and how many grid points were evaluated.
     public var description: String {
         "optimisation exceeded its \(budgetMilliseconds) ms budget after \(evaluatedPoints) of \(totalPoints) grid points"
     }
@@ -73,7 +81,9 @@ public struct OptimizationTimeoutError: OptimizationError, Equatable {
 public struct ParameterUpdateError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Why the update was refused.
     public var reason: String
+    /// An error with the reason the update was refused.
     public init(reason: String) { self.reason = reason }
+    /// `parameter update failed: reason`.
     public var description: String { "parameter update failed: \(reason)" }
 }
 
@@ -81,6 +91,8 @@ public struct ParameterUpdateError: Error, Sendable, Equatable, CustomStringConv
 public struct DataFetchError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Why the fetch failed.
     public var reason: String
+    /// An error with the reason the fetch failed.
     public init(reason: String) { self.reason = reason }
+    /// `market data fetch failed: reason`.
     public var description: String { "market data fetch failed: \(reason)" }
 }

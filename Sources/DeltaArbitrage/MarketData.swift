@@ -9,13 +9,21 @@
 public struct MarketData: Sendable, Equatable {
     /// Nanoseconds since 1970-01-01T00:00:00Z.
     public var timestamps: [Int64]
+    /// Best spot ask per row, positive and finite.
     public var spotAskPrice: [Double]
+    /// Best spot bid per row, positive, finite and at most `spotAskPrice`.
     public var spotBidPrice: [Double]
+    /// Quantity at the spot ask per row; NaN when the input had none.
     public var spotAskQuantity: [Double]
+    /// Quantity at the spot bid per row; NaN when the input had none.
     public var spotBidQuantity: [Double]
+    /// Best futures ask per row, positive and finite.
     public var futAskPrice: [Double]
+    /// Best futures bid per row, positive, finite and at most `futAskPrice`.
     public var futBidPrice: [Double]
+    /// Quantity at the futures ask per row; NaN when the input had none.
     public var futAskQuantity: [Double]
+    /// Quantity at the futures bid per row; NaN when the input had none.
     public var futBidQuantity: [Double]
 
     /// Creates market data from columns of equal length. Quantity columns may

@@ -41,6 +41,7 @@ public struct MarketDataError: Error, Sendable, Equatable, CustomStringConvertib
         case noCompleteRows
     }
 
+    /// What went wrong.
     public var kind: Kind
     /// The file, when the data came from one.
     public var file: String?
@@ -53,6 +54,7 @@ public struct MarketDataError: Error, Sendable, Equatable, CustomStringConvertib
     /// What exactly was wrong, with the offending text.
     public var detail: String
 
+    /// An error of `kind`; the location fields are nil when unknown.
     public init(kind: Kind, file: String? = nil, line: Int? = nil, column: String? = nil,
                 field: Int? = nil, detail: String) {
         self.kind = kind
@@ -63,6 +65,8 @@ public struct MarketDataError: Error, Sendable, Equatable, CustomStringConvertib
         self.detail = detail
     }
 
+    /// `file:line:field: column 'name': detail`, leaving out the parts that are nil
+    /// (`<data>` without a file).
     public var description: String {
         var location = file ?? "<data>"
         if let line { location += ":\(line)" }

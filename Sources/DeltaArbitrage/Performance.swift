@@ -15,6 +15,7 @@ public struct OptimizationPerformance: Sendable, Equatable, Codable {
     /// recomputed, in [0, 1]; 0 when the run used no cache.
     public var cacheHitRatio: Double
 
+    /// A record from its four measurements.
     public init(optimizationDurationMs: Double, dataPointsProcessed: Int, memoryUsageMb: Double, cacheHitRatio: Double) {
         self.optimizationDurationMs = optimizationDurationMs
         self.dataPointsProcessed = dataPointsProcessed
@@ -41,6 +42,7 @@ public struct StrategyPerformance: Sendable, Equatable, Codable {
     /// Share of the running time the strategy was able to trade, in percent.
     public var uptimePercentage: Double
 
+    /// A record from its four measurements.
     public init(avgTradeExecutionMs: Double, parameterUpdateDurationMs: Double, memoryUsageMb: Double, uptimePercentage: Double) {
         self.avgTradeExecutionMs = avgTradeExecutionMs
         self.parameterUpdateDurationMs = parameterUpdateDurationMs

@@ -7,16 +7,28 @@ public struct PaperTradingSummary: Sendable, Codable {
     public var trades: [Trade]
     /// The thresholds in force at each trade.
     public var tradeThresholds: [ThresholdPair]
+    /// Every threshold change in the store's history, in order; empty without a store.
     public var parameterUpdates: [ParameterUpdateEvent]
+    /// Summary of `trades` over `spanNanoseconds`, or over the span from this run's
+    /// first update to its last.
     public var summary: BacktestSummary
+    /// Position held at the end; nil when flat.
     public var openPosition: LivePosition?
+    /// Why trading halted; nil while trading.
     public var halted: String?
+    /// The strategy's execution metrics at the end.
     public var performance: StrategyPerformance
+    /// Updates taken from the feed in this run.
     public var ticks: Int
+    /// Wall-clock duration of the run, seconds.
     public var elapsedSeconds: Double
+    /// `ticks / elapsedSeconds`; 0 for a zero duration.
     public var ticksPerSecond: Double
+    /// Median tick-to-decision latency, nanoseconds (0 without decisions).
     public var decisionLatencyP50Ns: Int64
+    /// 99th-percentile tick-to-decision latency, nanoseconds (0 without decisions).
     public var decisionLatencyP99Ns: Int64
+    /// Largest tick-to-decision latency, nanoseconds (0 without decisions).
     public var decisionLatencyMaxNs: Int64
     /// True when the feed ended; false when the run was stopped (Ctrl-C, SIGTERM).
     public var completed: Bool

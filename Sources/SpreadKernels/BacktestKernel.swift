@@ -9,6 +9,8 @@ public struct OpenPosition: Sendable, Hashable {
     /// Futures bid received at entry (`B`).
     public var entryFutBid: Double
 
+    /// A position opened at row `entryIndex`, time `entryTime` (nanoseconds since
+    /// the Unix epoch), paying `entrySpotAsk` and receiving `entryFutBid`.
     public init(entryIndex: Int, entryTime: Int64, entrySpotAsk: Double, entryFutBid: Double) {
         self.entryIndex = entryIndex
         self.entryTime = entryTime

@@ -26,7 +26,9 @@ public struct BacktestRule: Sendable, Hashable {
 
 /// Why a position was closed. Profit is checked before time.
 public enum ExitReason: UInt8, Sendable, Hashable, CaseIterable {
+    /// `net_pnl_pct` reached the exit threshold.
     case profitTarget
+    /// The position was held `maxHours` hours or longer.
     case timeout
 
     /// The seed's string: `profit_target` or `timeout`.
@@ -40,10 +42,14 @@ public enum ExitReason: UInt8, Sendable, Hashable, CaseIterable {
 
 /// A closed round trip, as row indices into the columns it was found in.
 public struct TradeIndices: Sendable, Hashable {
+    /// Row at which the position was opened.
     public var entryIndex: Int
+    /// Row at which it was closed (after `entryIndex`).
     public var exitIndex: Int
+    /// Why it was closed.
     public var reason: ExitReason
 
+    /// A round trip from its entry row, exit row and exit reason.
     public init(entryIndex: Int, exitIndex: Int, reason: ExitReason) {
         self.entryIndex = entryIndex
         self.exitIndex = exitIndex

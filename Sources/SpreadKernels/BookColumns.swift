@@ -5,10 +5,15 @@
 /// The view owns nothing: the caller keeps the storage alive for as long as
 /// the view is used (see `MarketData.withBookColumns(_:)` in the domain layer).
 public struct BookColumns: @unchecked Sendable {
+    /// Row times, nanoseconds since the Unix epoch, non-decreasing.
     public let timestamps: UnsafeBufferPointer<Int64>
+    /// Best spot ask per row.
     public let spotAsk: UnsafeBufferPointer<Double>
+    /// Best spot bid per row.
     public let spotBid: UnsafeBufferPointer<Double>
+    /// Best futures ask per row.
     public let futAsk: UnsafeBufferPointer<Double>
+    /// Best futures bid per row.
     public let futBid: UnsafeBufferPointer<Double>
 
     /// Creates a view; every buffer must have the same count.

@@ -5,22 +5,30 @@
 /// `maxDrawdown` is the largest peak-to-trough fall of the running sum of
 /// `net_pnl_pct / 100`, starting from 0 (DESIGN.md, "Summary statistics").
 public struct TradeTally: Sendable, Hashable {
+    /// Trades added.
     public var trades = 0
     /// Trades with `net_pnl_pct > 0`.
     public var wins = 0
+    /// Trades closed by the profit target.
     public var profitTargetExits = 0
+    /// Trades closed by the hold limit.
     public var timeoutExits = 0
     /// Σ `net_pnl_pct`.
     public var totalPnlPct = 0.0
     /// Σ `hours`.
     public var totalHours = 0.0
+    /// Largest `net_pnl_pct`, in percent; −∞ without trades.
     public var bestPnlPct = -Double.infinity
+    /// Smallest `net_pnl_pct`, in percent; +∞ without trades.
     public var worstPnlPct = Double.infinity
     /// Running Σ `net_pnl_pct / 100` and its peak so far.
     public var cumulative = 0.0
+    /// Largest value `cumulative` has reached, starting from 0.
     public var peak = 0.0
+    /// Largest `peak − cumulative` so far, as a fraction (≥ 0; 0 without trades).
     public var maxDrawdown = 0.0
 
+    /// Empty totals: no trades, drawdown 0.
     public init() {}
 
     /// Adds the next trade.

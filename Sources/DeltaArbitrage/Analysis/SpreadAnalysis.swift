@@ -18,6 +18,7 @@ public struct SpreadAnalysis: Sendable, Equatable, Codable {
     /// Change points in the block means (PELT), the final segment end excluded.
     public var regimeChanges: Int
 
+    /// An analysis from its fields; `halfLifeHours` is `+∞` for a spread that does not revert.
     public init(meanSpread: Double, stdSpread: Double, percentiles: [Int: Double], autocorrelation: [Double],
                 halfLifeHours: Double, regimeChanges: Int) {
         self.meanSpread = meanSpread
@@ -86,6 +87,7 @@ public struct MeanReversionMetrics: Sendable, Equatable, Codable {
     /// ADF MacKinnon p-value.
     public var pValue: Double
 
+    /// Metrics from their fields; `halfLife` is `+∞` for a spread that does not revert.
     public init(halfLife: Double, reversionSpeed: Double, longTermMean: Double, volatilityClustering: Bool,
                 adfStatistic: Double, pValue: Double) {
         self.halfLife = halfLife
@@ -164,6 +166,7 @@ public struct SpreadStatisticsDetails: Sendable, Equatable, Codable {
     /// Segment ends in block units, as ruptures reports them (last = `regimeBlocks`).
     public var regimeBreakpoints: [Int]
 
+    /// Details from their fields, in the units of the properties.
     public init(gridStepSeconds: Double, gridPoints: Int, adfUsedLag: Int, adfMaxLag: Int, adfNobs: Int,
                 adfCriticalValue1Pct: Double, adfCriticalValue5Pct: Double, adfCriticalValue10Pct: Double,
                 adfIcBest: Double, ar1Alpha: Double, ar1Beta: Double, archLmLags: Int,
@@ -255,6 +258,7 @@ public struct SpreadReport: Sendable, Equatable, Codable {
     /// The supporting numbers DESIGN.md asks to report.
     public var details: SpreadStatisticsDetails
 
+    /// A report from its three parts.
     public init(spreadAnalysis: SpreadAnalysis, meanReversion: MeanReversionMetrics, details: SpreadStatisticsDetails) {
         self.spreadAnalysis = spreadAnalysis
         self.meanReversion = meanReversion

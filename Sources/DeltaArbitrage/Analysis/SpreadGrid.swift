@@ -9,6 +9,7 @@ public struct SpreadGrid: Sendable, Equatable {
     /// `entry_cost_pct` at each grid time, `values[k]` at `t₀ + k·Δ`.
     public var values: [Double]
 
+    /// A grid from `t₀` and `Δ` (nanoseconds) and the values at `t₀ + k·Δ`.
     public init(startNanoseconds: Int64, stepNanoseconds: Int64, values: [Double]) {
         self.startNanoseconds = startNanoseconds
         self.stepNanoseconds = stepNanoseconds

@@ -95,10 +95,14 @@ public struct OpenPositionReport: Sendable, Hashable, Codable {
 ///
 /// JSON: `{"trades": [...], "summary": {...}, "open_position": {...} | null}`.
 public struct BacktestResult: Sendable, Hashable, Codable {
+    /// Closed trades, in exit order.
     public var trades: [Trade]
+    /// Summary of `trades`.
     public var summary: BacktestSummary
+    /// Position still open after the last row (not in `trades` or `summary`); nil when flat.
     public var openPosition: OpenPositionReport?
 
+    /// A result from its trades, their summary and the open position.
     public init(trades: [Trade], summary: BacktestSummary, openPosition: OpenPositionReport?) {
         self.trades = trades
         self.summary = summary

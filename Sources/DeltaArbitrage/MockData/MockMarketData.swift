@@ -117,6 +117,7 @@ public struct MockMarketConfig: Sendable, Hashable {
     /// Mean length of a burst, in minutes.
     public var burstMeanMinutes: Double = 20
 
+    /// The defaults: a day of 1 s ticks from 2025-01-01T00:00:00Z, no bursts.
     public init() {}
 
     /// The preset `generateMockSpreadRegime` uses for `regime`.

@@ -9,9 +9,12 @@ import Darwin
 /// into xoshiro state, because consecutive seeds (0, 1, 2, …) then still give
 /// unrelated generators.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
+    /// The counter, advanced by `0x9E3779B97F4A7C15` per draw.
     public var state: UInt64
+    /// A generator whose counter starts at `seed`.
     public init(seed: UInt64) { state = seed }
 
+    /// Advances the counter and returns its mixed value.
     @inlinable
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
@@ -31,6 +34,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
     @usableFromInline var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 
+    /// The generator of `stream` for `seed`; every `(seed, stream)` pair gives its own sequence.
     public init(seed: UInt64, stream: UInt64 = 0) {
         var mixer = SplitMix64(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03))
         s0 = mixer.next(); s1 = mixer.next(); s2 = mixer.next(); s3 = mixer.next()
@@ -38,6 +42,7 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
         // cannot happen; xoshiro's only bad state (all zero) is unreachable.
     }
 
+    /// The next 64 random bits.
     @inlinable
     public mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
@@ -73,12 +78,15 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
 /// independent N(0, 1). No trigonometric calls; the second variate is kept
 /// for the next request.
 public struct NormalSampler: Sendable {
+    /// The uniform source the samples are drawn from.
     public var generator: Xoshiro256StarStar
     @usableFromInline var spare: Double = 0
     @usableFromInline var hasSpare = false
 
+    /// A sampler drawing from `generator`.
     public init(_ generator: Xoshiro256StarStar) { self.generator = generator }
 
+    /// The next standard normal variate, N(0, 1).
     @inlinable
     public mutating func next() -> Double {
         if hasSpare {

@@ -11,16 +11,23 @@
 ///
 /// `score = 0.3·stationarity + 0.2·trade_support + 0.2·smoothness + 0.3·out_of_sample`.
 public struct ConfidenceScore: Sendable, Hashable, Codable {
+    /// `1 − p`, p the window's Dickey–Fuller p-value, in [0, 1] (0 for a NaN p).
     public var stationarity: Double
+    /// `n / (n + 10)`, n the chosen point's trades, in [0, 1].
     public var tradeSupport: Double
+    /// Mean of `clamp(P_k / P*, 0, 1)` over the optimum's evaluated neighbours, in [0, 1].
     public var smoothness: Double
+    /// Second-half P&L of the first-half choice relative to the chosen point's, in [0, 1].
     public var outOfSample: Double
     /// The first-half choice behind `outOfSample` (nil when the first half has no safe point).
     public var firstHalfChoice: ThresholdPair?
+    /// The weighted mean of the four components, in [0, 1].
     public var score: Double
 
+    /// Weights of the components in `score`; they sum to 1.
     public static let weights = (stationarity: 0.3, tradeSupport: 0.2, smoothness: 0.2, outOfSample: 0.3)
 
+    /// Clamps each component to [0, 1] (NaN → 0) and computes `score`.
     public init(stationarity: Double, tradeSupport: Double, smoothness: Double, outOfSample: Double,
                 firstHalfChoice: ThresholdPair?) {
         func unit(_ x: Double) -> Double { x.isNaN ? 0 : min(max(x, 0), 1) }

@@ -2,9 +2,12 @@
 ///
 /// JSON: the string `"BASE/QUOTE"`.
 public struct Symbol: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// Base asset (`BTC`).
     public var base: String
+    /// Quote asset, the currency prices are in (`USDT`).
     public var quote: String
 
+    /// The pair `base/quote`.
     public init(base: String, quote: String) {
         self.base = base
         self.quote = quote
@@ -17,6 +20,7 @@ public struct Symbol: Sendable, Hashable, Codable, CustomStringConvertible {
         self.init(base: String(parts[0]), quote: String(parts[1]))
     }
 
+    /// `BASE/QUOTE`, the form `init?(_:)` parses and JSON uses.
     public var description: String { "\(base)/\(quote)" }
 
     public init(from decoder: any Decoder) throws {
@@ -44,6 +48,7 @@ public struct Symbol: Sendable, Hashable, Codable, CustomStringConvertible {
 /// fractions) and `max_threshold_ratio`, the bound on `entry / exit` that the
 /// seed's validation calls "bounded ratio".
 public struct DeltaArbitrageConfig: Sendable, Hashable, Codable {
+    /// Traded pair (default `BTC/USDT`).
     public var symbol = Symbol(base: "BTC", quote: "USDT")
 
     /// Position size in quote currency.
@@ -79,6 +84,7 @@ public struct DeltaArbitrageConfig: Sendable, Hashable, Codable {
     /// Largest `entry / exit` threshold ratio the safety rules allow.
     public var maxThresholdRatio = 10.0
 
+    /// The seed's defaults.
     public init() {}
 
     /// Longest lookback accepted (about 11 years): keeps every window in nanoseconds far from `Int64` overflow.

@@ -380,6 +380,7 @@ public final class StopSignal: @unchecked Sendable {
     private let lock = NSLock()
     private var cancelled = false
 
+    /// A signal not yet cancelled.
     public init() {}
 
     /// Requests a stop that reads as cancellation.
@@ -389,6 +390,7 @@ public final class StopSignal: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// `cancel()` has been called.
     public var isCancelled: Bool {
         lock.lock()
         defer { lock.unlock() }

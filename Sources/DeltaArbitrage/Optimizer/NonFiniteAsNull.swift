@@ -2,8 +2,10 @@
 /// `null` as NaN (DESIGN.md, "JSON"), for fields of synthesised `Codable` types.
 @propertyWrapper
 public struct NonFiniteAsNull: Sendable, Hashable, Codable {
+    /// The value; NaN after decoding `null`.
     public var wrappedValue: Double
 
+    /// Wraps `wrappedValue`.
     public init(wrappedValue: Double) { self.wrappedValue = wrappedValue }
 
     public init(from decoder: any Decoder) throws {

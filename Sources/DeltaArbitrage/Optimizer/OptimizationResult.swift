@@ -21,6 +21,8 @@ public struct OptimizationResult: Sendable, Hashable, Codable {
     /// use the moment of the latest tick, in a backtest the simulated "now".
     public var optimizationTimestamp: Double
 
+    /// A result from its seed fields; `meanReversionSpeed` is the half-life in
+    /// hours and `optimizationTimestamp` Unix seconds.
     public init(entryThresholdPct: Double, exitThresholdPct: Double, confidenceScore: Double,
                 analysisPeriodHours: Int, meanReversionSpeed: Double, spreadVolatility: Double,
                 optimizationTimestamp: Double) {
@@ -45,9 +47,12 @@ public struct OptimizationResult: Sendable, Hashable, Codable {
 /// `get_current_parameters()` dictionaries). JSON: `entry_threshold_pct`,
 /// `exit_threshold_pct`.
 public struct ThresholdPair: Sendable, Hashable, Codable {
+    /// Entry threshold, percent: open while `entry_cost_pct` is below it.
     public var entryThresholdPct: Double
+    /// Exit threshold, percent: close once `net_pnl_pct` reaches it.
     public var exitThresholdPct: Double
 
+    /// A pair of thresholds, both in percent.
     public init(entryThresholdPct: Double, exitThresholdPct: Double) {
         self.entryThresholdPct = entryThresholdPct
         self.exitThresholdPct = exitThresholdPct

@@ -4,16 +4,25 @@
 /// `completed`, `failed`), `data_points_analyzed`, `error_message`,
 /// `duration_ms` (the last two `null` when they do not apply).
 public struct OptimizationStatusEvent: Sendable, Hashable, Codable {
+    /// Stage of the optimisation.
     public enum Status: String, Sendable, Hashable, Codable {
+        /// `started` before the grid search; `completed` with a report; `failed` when it throws.
         case started, completed, failed
     }
 
+    /// Wall-clock time of the event, Unix seconds.
     public var timestamp: Double
+    /// Stage reached.
     public var status: Status
+    /// Rows in the optimisation window.
     public var dataPointsAnalyzed: Int
+    /// The error's description for `failed`; nil otherwise.
     public var errorMessage: String?
+    /// Milliseconds since the optimisation started, for `completed` and `failed`;
+    /// nil for `started`.
     public var durationMs: Double?
 
+    /// An event; `errorMessage` and `durationMs` default to nil.
     public init(timestamp: Double, status: Status, dataPointsAnalyzed: Int, errorMessage: String? = nil,
                 durationMs: Double? = nil) {
         self.timestamp = timestamp

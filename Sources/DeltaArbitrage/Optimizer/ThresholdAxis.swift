@@ -1,8 +1,11 @@
 /// `steps` evenly spaced thresholds from `from` to `to` inclusive (percent),
 /// written `FROM:TO:STEPS` on the command line.
 public struct ThresholdAxis: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// First threshold, percent.
     public var from: Double
+    /// Last threshold, percent (`≥ from`).
     public var to: Double
+    /// Number of thresholds, 1…4096.
     public var steps: Int
 
     /// - Throws: `ParameterValidationError` naming `parameter` when the bounds
@@ -40,5 +43,6 @@ public struct ThresholdAxis: Sendable, Hashable, Codable, CustomStringConvertibl
         return (0..<steps).map { $0 == steps - 1 ? to : from + Double($0) * step }
     }
 
+    /// `FROM:TO:STEPS`, the form `init(parsing:)` reads.
     public var description: String { "\(from):\(to):\(steps)" }
 }

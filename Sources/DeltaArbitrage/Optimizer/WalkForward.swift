@@ -7,11 +7,17 @@ import Foundation
 /// kept), `entry_threshold_pct` / `exit_threshold_pct` in force after the
 /// update (`null` before the first success), `confidence_score`, `error`.
 public struct WalkForwardUpdate: Sendable, Hashable, Codable {
+    /// Update time `t₀ + k·updateInterval`, nanoseconds since the Unix epoch.
     public var timeNanoseconds: Int64
+    /// First row traded after the update (first row at or after `timeNanoseconds`).
     public var row: Int
+    /// The optimisation succeeded; false when it failed and the thresholds in force were kept.
     public var optimized: Bool
+    /// Thresholds in force after the update; nil before the first success.
     public var thresholds: ThresholdPair?
+    /// Confidence score of the optimisation, in [0, 1]; nil when it failed.
     public var confidenceScore: Double?
+    /// Why the optimisation failed; nil when it succeeded.
     public var error: String?
 
     enum CodingKeys: String, CodingKey {
@@ -19,6 +25,7 @@ public struct WalkForwardUpdate: Sendable, Hashable, Codable {
         case confidenceScore = "confidence_score", error
     }
 
+    /// An update record; see the properties for when each optional is nil.
     public init(timeNanoseconds: Int64, row: Int, optimized: Bool, thresholds: ThresholdPair?,
                 confidenceScore: Double?, error: String?) {
         self.timeNanoseconds = timeNanoseconds
@@ -62,13 +69,21 @@ public struct WalkForwardUpdate: Sendable, Hashable, Codable {
 /// optimisation history (one `OptimizationResult` per successful update) and
 /// every update with the thresholds it left in force.
 public struct WalkForwardResult: Sendable, Codable {
+    /// Closed trades, in exit order.
     public var trades: [Trade]
+    /// One `OptimizationResult` per successful update, in time order; empty with `staticParams`.
     public var optimizationHistory: [OptimizationResult]
+    /// Every update, successful or not, in time order.
     public var updates: [WalkForwardUpdate]
+    /// Summary of `trades` over the whole data span.
     public var summary: BacktestSummary
+    /// Position still open after the last row, if any (not in `trades` or `summary`).
     public var openPosition: OpenPositionReport?
+    /// Hours of trailing data each optimisation uses.
     public var windowHours: Int
+    /// Time between updates, seconds.
     public var updateIntervalSeconds: Double
+    /// The fixed thresholds traded instead of re-optimising; nil for a walk-forward.
     public var staticParams: ThresholdPair?
     /// Wall-clock seconds the run took.
     public var elapsedSeconds: Double

@@ -22,8 +22,12 @@ import DeltaArbitrage
 ///   while it awaits the optimiser, so `observe(_:)` keeps recording ticks and
 ///   the strategy keeps trading on the thresholds in force until the swap).
 public actor OptimizerBridge {
+    /// Optimiser run for each update; its `statusHandler` publishes to the event hub.
     public let optimizer: DeltaArbitrageOptimizer
+    /// Strategy the results are applied to.
     public let strategy: SimpleDeltaArbitrageStrategy
+    /// Whether `observe(_:)` runs updates on the feed's timestamps; false leaves
+    /// scheduling to the caller (`ParameterUpdateScheduler`).
     public let scheduleOnDataClock: Bool
     private let events: EventHub
     private let interval: Int64
@@ -146,10 +150,14 @@ public actor OptimizerBridge {
 /// Calls `updateStrategyParameters()` every `interval` on `clock` while the
 /// bridge says an update is due; tests drive it with a manual clock.
 public struct ParameterUpdateScheduler<C: Clock>: Sendable where C.Duration == Duration {
+    /// Bridge whose updates are run.
     public let bridge: OptimizerBridge
+    /// Clock `interval` is slept on.
     public let clock: C
+    /// Time between checks.
     public let interval: Duration
 
+    /// A scheduler checking `bridge` every `interval` on `clock`.
     public init(bridge: OptimizerBridge, clock: C, interval: Duration) {
         self.bridge = bridge
         self.clock = clock

@@ -4,14 +4,17 @@ import DeltaArbitrage
 /// `capacity` rows, each with both markets' tops as of that update (a side
 /// an update does not carry keeps its last value, as the CSV loader does).
 public struct TickRing: Sendable {
+    /// Most rows held; appending beyond it drops the oldest.
     public let capacity: Int
     private var timestamps: [Int64]
     private var columns: [[Double]]  // spot ask, spot bid, fut ask, fut bid, then the four quantities
     private var head = 0  // next slot to write
+    /// Rows held, at most `capacity`.
     public private(set) var count = 0
     private var spot: BookTop?
     private var futures: BookTop?
 
+    /// An empty ring of `capacity` rows (`capacity > 0`).
     public init(capacity: Int) {
         precondition(capacity > 0, "capacity must be positive")
         self.capacity = capacity

@@ -4,14 +4,22 @@ import Foundation
 /// Thresholds changed (the seed's `ParameterUpdateEvent`). Times are Unix
 /// seconds of the data clock (the tick that triggered the update).
 public struct ParameterUpdateEvent: Sendable, Hashable, Codable {
+    /// Data-clock time of the update, Unix seconds.
     public var timestamp: Double
+    /// Entry threshold before the update, percent; nil when none was in force.
     public var oldEntryThreshold: Double?
+    /// Entry threshold after the update, percent.
     public var newEntryThreshold: Double
+    /// Exit threshold before the update, percent; nil when none was in force.
     public var oldExitThreshold: Double?
+    /// Exit threshold after the update, percent.
     public var newExitThreshold: Double
+    /// Confidence score of the optimisation, in [0, 1].
     public var confidenceScore: Double
+    /// Wall-clock duration of the optimisation, milliseconds.
     public var optimizationDurationMs: Double
 
+    /// An event from its fields: time in Unix seconds, thresholds in percent.
     public init(timestamp: Double, oldEntryThreshold: Double?, newEntryThreshold: Double, oldExitThreshold: Double?,
                 newExitThreshold: Double, confidenceScore: Double, optimizationDurationMs: Double) {
         self.timestamp = timestamp
@@ -34,22 +42,35 @@ public struct ParameterUpdateEvent: Sendable, Hashable, Codable {
 public struct OrderEvent: Sendable, Hashable, Codable {
     /// Why the order was sent.
     public enum Purpose: String, Sendable, Hashable, Codable {
+        /// `open`: a leg of a new position; `close`: a leg of a closing position;
+        /// `unwind`: taking back the filled leg of an open whose other leg was rejected.
         case open, close, unwind
     }
 
+    /// Data-clock time of the tick that caused the order, Unix seconds.
     public var timestamp: Double
+    /// Why the order was sent.
     public var purpose: Purpose
+    /// The order as sent.
     public var order: MarketOrder
+    /// Its execution; nil when it was rejected or failed.
     public var fill: OrderFill?
+    /// Why it failed; nil when it filled.
     public var error: String?
 }
 
 /// A closed round trip, in the backtest's trade format, with the thresholds in force.
 public struct TradeEvent: Sendable, Hashable, Codable {
+    /// Data-clock time of the closing tick, Unix seconds.
     public var timestamp: Double
+    /// The round trip in the backtest's format; `entryIndex` and `exitIndex` are
+    /// the feed sequences of the opening and closing ticks.
     public var trade: Trade
+    /// Entry threshold in force at the close, percent.
     public var entryThresholdPct: Double
+    /// Exit threshold in force at the close, percent.
     public var exitThresholdPct: Double
+    /// Base-asset quantity of each leg.
     public var quantity: Double
 
     enum CodingKeys: String, CodingKey {
@@ -60,7 +81,9 @@ public struct TradeEvent: Sendable, Hashable, Codable {
 
 /// Something needs a person: a leg could not be hedged, the feed is stale, …
 public struct AlertEvent: Sendable, Hashable, Codable {
+    /// Data-clock time of the tick that raised the alert, Unix seconds.
     public var timestamp: Double
+    /// What happened, for a person.
     public var message: String
 }
 
@@ -69,12 +92,19 @@ public struct AlertEvent: Sendable, Hashable, Codable {
 /// JSON (one line per event in the event log): `{"type": "parameter_update" |
 /// "optimization_status" | "order" | "trade" | "alert", "event": {…}}`.
 public enum StrategyEvent: Sendable, Hashable {
+    /// Thresholds changed.
     case parameterUpdate(ParameterUpdateEvent)
+    /// An optimisation started, completed or failed.
     case optimizationStatus(OptimizationStatusEvent)
+    /// An order was sent, and filled or failed.
     case order(OrderEvent)
+    /// A round trip closed.
     case trade(TradeEvent)
+    /// Something needs a person.
     case alert(AlertEvent)
 
+    /// The JSON `type` tag: `parameter_update`, `optimization_status`, `order`,
+    /// `trade` or `alert`.
     public var type: String {
         switch self {
         case .parameterUpdate: "parameter_update"
@@ -122,6 +152,7 @@ public final class EventHub: @unchecked Sendable {
     private var continuations: [UUID: AsyncStream<StrategyEvent>.Continuation] = [:]
     private var sinks: [@Sendable (StrategyEvent) -> Void] = []
 
+    /// A hub with no subscribers or sinks.
     public init() {}
 
     /// A stream of every event published from now on; it finishes on `finish()`.
@@ -147,6 +178,7 @@ public final class EventHub: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// Calls every sink with `event` on this thread, then yields it to every subscription.
     public func publish(_ event: StrategyEvent) {
         lock.lock()
         let targets = Array(continuations.values), sinks = self.sinks
@@ -184,6 +216,7 @@ public final class JSONLinesEventLog: @unchecked Sendable {
         encoder = makeJSONEncoder(pretty: false)
     }
 
+    /// Appends `event` as one JSON line; an event that fails to encode is dropped.
     public func write(_ event: StrategyEvent) {
         lock.lock()
         defer { lock.unlock() }

@@ -1,5 +1,6 @@
 /// Buy or sell.
 public enum OrderSide: String, Sendable, Hashable, Codable {
+    /// `buy` pays the ask; `sell` receives the bid.
     case buy, sell
 
     /// The side that undoes this one.
@@ -13,12 +14,16 @@ public enum OrderSide: String, Sendable, Hashable, Codable {
 /// the same tick sends the same id, which an exchange treats as a duplicate
 /// instead of a second order.
 public struct MarketOrder: Sendable, Hashable, Codable {
+    /// Identifies the order across retries and restarts: a repeated id is the same order.
     public var clientOrderId: String
+    /// Leg the order trades.
     public var market: Market
+    /// Buy or sell.
     public var side: OrderSide
     /// Quantity in base-asset units.
     public var quantity: Double
 
+    /// An order for `quantity` base-asset units.
     public init(clientOrderId: String, market: Market, side: OrderSide, quantity: Double) {
         self.clientOrderId = clientOrderId
         self.market = market
@@ -33,15 +38,23 @@ public struct MarketOrder: Sendable, Hashable, Codable {
 
 /// An executed market order.
 public struct OrderFill: Sendable, Hashable, Codable {
+    /// Id of the order filled.
     public var clientOrderId: String
+    /// Leg traded.
     public var market: Market
+    /// Buy or sell.
     public var side: OrderSide
+    /// Execution price, quote currency per base unit.
     public var price: Double
+    /// Quantity filled, base-asset units.
     public var quantity: Double
     /// Fee paid, in quote currency.
     public var fee: Double
+    /// Execution time, nanoseconds since the Unix epoch (on the paper exchange,
+    /// the time of its last book update).
     public var timestampNanoseconds: Int64
 
+    /// A fill from its fields: price and fee in quote currency, quantity in base units.
     public init(clientOrderId: String, market: Market, side: OrderSide, price: Double, quantity: Double, fee: Double,
                 timestampNanoseconds: Int64) {
         self.clientOrderId = clientOrderId
@@ -61,14 +74,18 @@ public struct OrderFill: Sendable, Hashable, Codable {
 
 /// The exchange refused an order.
 public struct OrderRejected: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Id of the refused order.
     public var clientOrderId: String
+    /// Why it was refused.
     public var reason: String
 
+    /// A refusal of `clientOrderId` for `reason`.
     public init(clientOrderId: String, reason: String) {
         self.clientOrderId = clientOrderId
         self.reason = reason
     }
 
+    /// `order <id> rejected: <reason>`.
     public var description: String { "order \(clientOrderId) rejected: \(reason)" }
 }
 

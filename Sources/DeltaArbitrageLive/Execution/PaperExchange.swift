@@ -6,9 +6,13 @@
 /// same updates the strategy sees. For tests, `latency` delays every fill on
 /// `clock`, and `rejects` refuses the orders it returns true for.
 public actor PaperExchange<C: Clock>: OrderGateway where C.Duration == Duration {
+    /// Spot taker fee, a fraction of the notional.
     public let spotFee: Double
+    /// Futures taker fee, a fraction of the notional.
     public let futFee: Double
+    /// Delay before each fill, slept on `clock` (`.zero`: none).
     public let latency: Duration
+    /// Clock `latency` is slept on.
     public let clock: C
     private let rejects: @Sendable (MarketOrder) -> Bool
     private var spot: BookTop?
@@ -16,8 +20,11 @@ public actor PaperExchange<C: Clock>: OrderGateway where C.Duration == Duration 
     private var time: Int64 = 0
     /// Fills by client order id: a repeated id returns the first fill.
     private var fills: [String: OrderFill] = [:]
+    /// Orders `rejects` refused, in submission order (other refusals are not recorded).
     public private(set) var rejected: [MarketOrder] = []
 
+    /// An exchange with no book yet; `rejects` refuses the orders it returns true
+    /// for (none by default).
     public init(spotFee: Double, futFee: Double, clock: C, latency: Duration = .zero,
                 rejects: @escaping @Sendable (MarketOrder) -> Bool = { _ in false }) {
         self.spotFee = spotFee
@@ -34,6 +41,12 @@ public actor PaperExchange<C: Clock>: OrderGateway where C.Duration == Duration 
         time = update.timestampNanoseconds
     }
 
+    /// Fills `order` completely at the top of book (a buy at the ask, a sell at the
+    /// bid), charging the leg's fee rate on `price · quantity`, after `latency`.
+    /// A repeated client order id returns the first fill.
+    ///
+    /// - Throws: `OrderRejected` when `rejects` refuses the order, its quantity is
+    ///   not positive and finite, or its market has no book yet.
     public func submit(_ order: MarketOrder) async throws -> OrderFill {
         if latency > .zero { try await clock.sleep(for: latency) }
         if let earlier = fills[order.clientOrderId] { return earlier }

@@ -2,11 +2,16 @@ import DeltaArbitrage
 
 /// Best bid and ask of one market.
 public struct BookTop: Sendable, Hashable, Codable {
+    /// Best bid price, quote currency.
     public var bid: Double
+    /// Best ask price, quote currency.
     public var ask: Double
+    /// Quantity at the best bid, base units; NaN when unknown.
     public var bidQuantity: Double
+    /// Quantity at the best ask, base units; NaN when unknown.
     public var askQuantity: Double
 
+    /// A top; quantities default to NaN (unknown).
     public init(bid: Double, ask: Double, bidQuantity: Double = .nan, askQuantity: Double = .nan) {
         self.bid = bid
         self.ask = ask
@@ -17,6 +22,7 @@ public struct BookTop: Sendable, Hashable, Codable {
 
 /// The two markets of the hedge.
 public enum Market: String, Sendable, Hashable, Codable, CaseIterable {
+    /// `spot`: the long leg's market; `futures`: the short leg's market.
     case spot, futures
 }
 
@@ -28,11 +34,17 @@ public enum Market: String, Sendable, Hashable, Codable, CaseIterable {
 /// update id): the strategy skips updates at or below the last sequence it
 /// has durably processed.
 public struct BookUpdate: Sendable, Hashable {
+    /// Position in the feed, increasing: the CSV row in a replay, the exchange's
+    /// update id live.
     public var sequence: Int
+    /// Exchange time, nanoseconds since the Unix epoch.
     public var timestampNanoseconds: Int64
+    /// New spot top; nil when the update carries none (the last one stands).
     public var spot: BookTop?
+    /// New futures top; nil when the update carries none (the last one stands).
     public var futures: BookTop?
 
+    /// An update from its sequence, time and the tops it carries.
     public init(sequence: Int, timestampNanoseconds: Int64, spot: BookTop?, futures: BookTop?) {
         self.sequence = sequence
         self.timestampNanoseconds = timestampNanoseconds

@@ -7,20 +7,29 @@ import DeltaArbitrage
 /// as fast as the consumer pulls; `.multiple(k)` sleeps `Δt / k` on `clock`
 /// between rows (k = 1 is real time).
 public struct ReplayFeed<C: Clock>: BookTickerFeed where C.Duration == Duration {
+    /// Pacing of the replay against the data's timestamps.
     public enum Speed: Sendable, Hashable {
+        /// As fast as the consumer pulls.
         case max
+        /// `k` times real time: sleeps `Δt / k` between rows; `k ≤ 0` does not sleep.
         case multiple(Double)
     }
 
+    /// One update per row.
     public typealias Element = BookUpdate
+    /// A replay never fails.
     public typealias Failure = Never
 
+    /// The rows played.
     public let data: MarketData
+    /// Pacing against the data's timestamps.
     public let speed: Speed
+    /// Clock the `.multiple` pacing sleeps on.
     public let clock: C
     /// First row to play.
     public let startRow: Int
 
+    /// A replay of `data` from `startRow` (a negative row reads as 0).
     public init(data: MarketData, speed: Speed = .max, clock: C, startRow: Int = 0) {
         self.data = data
         self.speed = speed
@@ -28,11 +37,14 @@ public struct ReplayFeed<C: Clock>: BookTickerFeed where C.Duration == Duration 
         self.startRow = Swift.max(startRow, 0)
     }
 
+    /// Iterator over the rows from `startRow`.
     public struct AsyncIterator: AsyncIteratorProtocol {
         let feed: ReplayFeed
         var row: Int
         var previous: Int64?
 
+        /// The next row's update, after the pacing sleep; nil after the last row or
+        /// once the task is cancelled.
         public mutating func next() async -> BookUpdate? {
             let data = feed.data
             guard row < data.count, !Task.isCancelled else { return nil }
@@ -52,5 +64,6 @@ public struct ReplayFeed<C: Clock>: BookTickerFeed where C.Duration == Duration 
         }
     }
 
+    /// An iterator from `startRow`.
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(feed: self, row: startRow) }
 }

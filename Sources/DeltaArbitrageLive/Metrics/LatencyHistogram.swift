@@ -7,14 +7,20 @@ public struct LatencyHistogram: Sendable, Equatable {
     static let subBucketBits = 10
     static let linear = 2 << subBucketBits  // 2048 exact counters
     static let maxMagnitude = 32  // up to 2^42 ns ≈ 73 min
+    /// Largest value kept to bucket precision, 2⁴³ − 1 ns (≈ 2.4 h); larger values
+    /// are recorded as it.
     public static let highestTrackable: Int64 = (1 << (Int64(maxMagnitude) + Int64(subBucketBits) + 1)) - 1
 
     private var counts = [UInt64](repeating: 0, count: linear + maxMagnitude * (1 << subBucketBits))
+    /// Values recorded.
     public private(set) var count: UInt64 = 0
+    /// Smallest value recorded, nanoseconds; `Int64.max` when empty.
     public private(set) var min: Int64 = .max
+    /// Largest value recorded, nanoseconds; 0 when empty.
     public private(set) var max: Int64 = 0
     private var sum: Double = 0
 
+    /// An empty histogram.
     public init() {}
 
     /// Records one value (negative values count as 0, values above

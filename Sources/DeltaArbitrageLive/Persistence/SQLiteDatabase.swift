@@ -2,10 +2,14 @@ import CSQLite
 
 /// An SQLite error with the statement it came from.
 public struct SQLiteError: Error, Sendable, CustomStringConvertible {
+    /// SQLite result code of the failed call.
     public var code: Int32
+    /// SQLite's message (`sqlite3_errmsg`).
     public var message: String
+    /// SQL text of the statement, or `open <path>` for a failed open.
     public var statement: String
 
+    /// `SQLite error <code>: <message> (in: <statement>)`.
     public var description: String { "SQLite error \(code): \(message) (in: \(statement))" }
 }
 

@@ -5,16 +5,21 @@ import Foundation
 public struct LivePosition: Sendable, Hashable, Codable {
     /// Sequence and exchange time of the tick the position opened on.
     public var entrySequence: Int
+    /// Exchange time of that tick, nanoseconds since the Unix epoch.
     public var entryTimeNanoseconds: Int64
     /// Tops the entry decision saw (the backtest's `A` and `B`).
     public var entrySpotAsk: Double
+    /// Futures bid the entry decision saw (`B`).
     public var entryFutBid: Double
     /// Base-asset quantity of each leg.
     public var quantity: Double
+    /// Fill of the opening spot buy; nil when that leg did not fill.
     public var spotFill: OrderFill?
+    /// Fill of the opening futures sell; nil when that leg did not fill.
     public var futuresFill: OrderFill?
     /// Legs still open (a failed close can leave one of them).
     public var spotOpen: Bool
+    /// The futures leg is still open.
     public var futuresOpen: Bool
 
     /// The backtest state-machine view of the position.
@@ -36,20 +41,30 @@ public struct StrategyContext: Sendable, Hashable, Codable {
     public var lastSequence = -1
     /// Thresholds in force (nil until the first successful optimisation or `--entry/--exit`).
     public var thresholds: ThresholdPair?
+    /// Confidence score of the optimisation behind `thresholds`, in [0, 1]; nil
+    /// for fixed thresholds or none (positions are then sized at `base_position_size`).
     public var confidenceScore: Double?
+    /// Position held; nil when flat.
     public var position: LivePosition?
     /// Why trading stopped (a leg that could not be hedged), nil while trading.
     public var halted: String?
     /// Re-optimisation schedule on the data clock: origin and next due time.
     public var scheduleOriginNanoseconds: Int64?
+    /// Next due re-optimisation, nanoseconds since the Unix epoch (data clock);
+    /// nil before a schedule exists.
     public var nextUpdateNanoseconds: Int64?
+    /// Optimisations whose thresholds were applied.
     public var successfulUpdates = 0
+    /// Updates that failed (optimisation, data fetch or safety check) and left the
+    /// thresholds unchanged.
     public var failedUpdates = 0
+    /// Why the last update failed; nil after a success or before any failure.
     public var lastUpdateError: String?
     /// What the sequences refer to (e.g. the replayed file's first tick), so a
     /// state is never resumed against another feed.
     public var feedIdentity: String?
 
+    /// A fresh context: nothing processed, no thresholds, flat, not halted.
     public init() {}
 
     enum CodingKeys: String, CodingKey {

@@ -3,8 +3,11 @@ import Foundation
 
 /// A saved strategy state belongs to another feed than the one offered.
 public struct FeedMismatchError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Feed identity the saved state is bound to.
     public var stored: String
+    /// Feed identity offered now.
     public var offered: String
+    /// The message, naming both identities and the remedy.
     public var description: String {
         "the saved state belongs to another feed (\(stored)), not \(offered); use a new state file"
     }
@@ -12,12 +15,19 @@ public struct FeedMismatchError: Error, Sendable, Equatable, CustomStringConvert
 
 /// The optimiser status the strategy reports (the seed's `get_optimization_status()`).
 public struct StrategyOptimizationStatus: Sendable, Hashable, Codable {
+    /// Thresholds in force; nil before any.
     public var thresholds: ThresholdPair?
+    /// Confidence score behind them, in [0, 1]; nil for fixed thresholds or none.
     public var confidenceScore: Double?
+    /// Optimisations whose thresholds were applied.
     public var successfulUpdates: Int
+    /// Updates that failed and left the thresholds unchanged.
     public var failedUpdates: Int
+    /// Why the last update failed; nil after a success or before any failure.
     public var lastUpdateError: String?
+    /// Next scheduled re-optimisation, ISO-8601 UTC; nil without a data-clock schedule.
     public var nextUpdateTime: String?
+    /// Why trading halted; nil while trading.
     public var halted: String?
 
     enum CodingKeys: String, CodingKey {
@@ -52,7 +62,9 @@ public struct StrategyOptimizationStatus: Sendable, Hashable, Codable {
 /// Sizing: each leg trades `base_position_size · m / spot_ask` base units,
 /// `m = 1 + (max_position_multiplier − 1) · confidence` (1 with fixed thresholds).
 public actor SimpleDeltaArbitrageStrategy {
+    /// Sizing, safety rules, fees, hold limit and update schedule (validated).
     public let config: DeltaArbitrageConfig
+    /// Largest age (data clock) either market's top may have for a position to open.
     public let staleAfter: Duration
     private let gateway: any OrderGateway
     private let store: StrategyStore?

@@ -31,9 +31,13 @@ import Dispatch
 /// The index borrows `columns`: their storage must outlive it.
 /// Timestamps must be non-decreasing (the loader guarantees it).
 public struct FirstPassageBacktest: @unchecked Sendable {
+    /// The rows searched, borrowed: their storage must outlive the index.
     public let columns: BookColumns
+    /// Hold limit, in hours.
     public let maxHours: Double
+    /// Spot taker fee as a fraction (0.0005 = 5 bp).
     public let spotFee: Double
+    /// Futures taker fee as a fraction.
     public let futFee: Double
     @usableFromInline let cutoff: Int64
     /// `−entry_cost_pct` per row.

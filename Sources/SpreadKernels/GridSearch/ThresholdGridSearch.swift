@@ -8,6 +8,7 @@ public struct GridPointTally: Sendable, Hashable {
     /// run on the rows before the split alone.
     public var beforeSplit: TradeTally
 
+    /// Totals of every trade and of those that close before the split row.
     public init(all: TradeTally, beforeSplit: TradeTally) {
         self.all = all
         self.beforeSplit = beforeSplit

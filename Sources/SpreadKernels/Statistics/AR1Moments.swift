@@ -23,12 +23,14 @@ import Darwin
 /// with `x = s_{t−1}`, `y = Δs_t`, `m = n − 1` pairs and `S` the centred
 /// cross-products. The tests hold it to `AutoRegression.ar1`.
 public struct AR1Moments: Sendable, Equatable {
+    /// Number of values added.
     public private(set) var count = 0
     private var shift = 0.0
     private var previous = 0.0
     private var su = 0.0, suu = 0.0
     private var sx = 0.0, sxx = 0.0, sy = 0.0, syy = 0.0, sxy = 0.0
 
+    /// An empty accumulator.
     public init() {}
 
     /// Adds the next value of the series.

@@ -15,6 +15,7 @@ public struct AR1Fit: Sendable, Equatable {
     /// Residuals `ε̂_t`, `t = 1 … n − 1` (length `n − 1`).
     public var residuals: [Double]
 
+    /// A fit from its coefficients, standard errors `[se(α̂), se(β̂)]` and residuals.
     public init(alpha: Double, beta: Double, standardErrors: [Double], residuals: [Double]) {
         self.alpha = alpha
         self.beta = beta

@@ -62,6 +62,7 @@ public struct ADFCriticalValues: Sendable, Equatable {
     /// … at 10 %.
     public var tenPercent: Double
 
+    /// Critical values at the 1 %, 5 % and 10 % levels.
     public init(onePercent: Double, fivePercent: Double, tenPercent: Double) {
         self.onePercent = onePercent
         self.fivePercent = fivePercent

@@ -16,6 +16,7 @@ public enum StatisticsError: Error, Sendable, Equatable, CustomStringConvertible
     /// A parameter is outside its domain (negative lag, block size 0, ...).
     case invalidParameter(name: String, detail: String)
 
+    /// A one-line message naming the problem and its values.
     public var description: String {
         switch self {
         case let .tooFewObservations(needed, got):
