@@ -35,7 +35,7 @@ public struct OptimizationPerformance: Sendable, Equatable, Codable {
 public struct StrategyPerformance: Sendable, Equatable, Codable {
     /// Mean time from a tick's arrival to the order decision, in milliseconds.
     public var avgTradeExecutionMs: Double
-    /// Duration of the last parameter update, in milliseconds.
+    /// Mean duration of the parameter updates so far (optimisation included), in milliseconds.
     public var parameterUpdateDurationMs: Double
     /// Peak resident memory, in MiB.
     public var memoryUsageMb: Double

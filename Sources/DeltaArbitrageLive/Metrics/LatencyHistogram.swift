@@ -2,11 +2,11 @@
 /// manner of HdrHistogram: values below 2048 ns are counted exactly; above,
 /// each power-of-two range is split into 1024 equal sub-buckets, so every
 /// recorded value is known to within 1/1024 (three significant digits) from
-/// 1 ns to about an hour, in a fixed 35 k-counter array with O(1) recording.
+/// 1 ns to about 2.4 hours (2⁴³ − 1 ns), in a fixed 35 k-counter array with O(1) recording.
 public struct LatencyHistogram: Sendable, Equatable {
     static let subBucketBits = 10
     static let linear = 2 << subBucketBits  // 2048 exact counters
-    static let maxMagnitude = 32  // up to 2^42 ns ≈ 73 min
+    static let maxMagnitude = 32  // values below 2^43 ns ≈ 2.4 h
     /// Largest value kept to bucket precision, 2⁴³ − 1 ns (≈ 2.4 h); larger values
     /// are recorded as it.
     public static let highestTrackable: Int64 = (1 << (Int64(maxMagnitude) + Int64(subBucketBits) + 1)) - 1
