@@ -23,13 +23,28 @@ public enum SeedDecision {
     public static func exit(
         _ held: OpenPosition, spotBid: Double, futAsk: Double, time: Int64, rule: BacktestRule, cutoff: Int64
     ) -> ExitReason? {
-        let net = SeedFormulas.netPnlPct(
+        if reachesProfitTarget(
             entrySpotCost: SeedFormulas.entrySpotCost(spotAsk: held.entrySpotAsk, spotFee: rule.spotFee),
             entryFutReceive: SeedFormulas.entryFutReceive(futBid: held.entryFutBid, futFee: rule.futFee),
-            exitSpotReceive: SeedFormulas.exitSpotReceive(spotBid: spotBid, spotFee: rule.spotFee),
-            exitFutCost: SeedFormulas.exitFutCost(futAsk: futAsk, futFee: rule.futFee))
-        if net >= rule.exitThresholdPct { return .profitTarget }
+            spotBid: spotBid, futAsk: futAsk, exitThresholdPct: rule.exitThresholdPct,
+            spotFee: rule.spotFee, futFee: rule.futFee) {
+            return .profitTarget
+        }
         if time - held.entryTime >= cutoff { return .timeout }
         return nil
+    }
+
+    /// The profit-target test `net_pnl_pct ≥ exit threshold` of a position
+    /// whose entry legs cost `entrySpotCost` and received `entryFutReceive`
+    /// (`SeedFormulas.entrySpotCost` / `entryFutReceive`), closed at these tops.
+    @inlinable @inline(__always)
+    public static func reachesProfitTarget(
+        entrySpotCost: Double, entryFutReceive: Double, spotBid: Double, futAsk: Double,
+        exitThresholdPct: Double, spotFee: Double, futFee: Double
+    ) -> Bool {
+        SeedFormulas.netPnlPct(
+            entrySpotCost: entrySpotCost, entryFutReceive: entryFutReceive,
+            exitSpotReceive: SeedFormulas.exitSpotReceive(spotBid: spotBid, spotFee: spotFee),
+            exitFutCost: SeedFormulas.exitFutCost(futAsk: futAsk, futFee: futFee)) >= exitThresholdPct
     }
 }

@@ -146,14 +146,9 @@ public struct FirstPassageBacktest: @unchecked Sendable {
         var all = TradeTally(), early = TradeTally()
         let c = columns
         forEachTrade(entryThresholdPct: entry, exitThresholdPct: exit, rows: rows) { t in
-            let pnl = SeedFormulas.netPnlPct(
-                entrySpotCost: SeedFormulas.entrySpotCost(spotAsk: c.spotAsk[t.entryIndex], spotFee: spotFee),
-                entryFutReceive: SeedFormulas.entryFutReceive(futBid: c.futBid[t.entryIndex], futFee: futFee),
-                exitSpotReceive: SeedFormulas.exitSpotReceive(spotBid: c.spotBid[t.exitIndex], spotFee: spotFee),
-                exitFutCost: SeedFormulas.exitFutCost(futAsk: c.futAsk[t.exitIndex], futFee: futFee))
-            let hours = SeedFormulas.hours(fromNanoseconds: c.timestamps[t.exitIndex] - c.timestamps[t.entryIndex])
-            all.add(netPnlPct: pnl, hours: hours, reason: t.reason)
-            if t.exitIndex < split { early.add(netPnlPct: pnl, hours: hours, reason: t.reason) }
+            all.add(entry: t.entryIndex, exit: t.exitIndex, reason: t.reason, columns: c, spotFee: spotFee, futFee: futFee)
+            // Trades come in exit order, so those closing before the split are a prefix.
+            if t.exitIndex < split { early = all }
         }
         return (all, early)
     }
@@ -172,24 +167,22 @@ public struct FirstPassageBacktest: @unchecked Sendable {
             if time[k] - held.entryTime >= cutoff {
                 // The hold limit falls at or before the first candidate.
                 let timeout = firstRow(heldSince: held.entryTime, from: j, to: k + 1) ?? k
-                if timeout == k && reachesTarget(held, cost: cost, receive: receive, x: x, row: k) {
+                if timeout == k && reachesTarget(cost: cost, receive: receive, x: x, row: k) {
                     return (k, .profitTarget)
                 }
                 return (timeout, .timeout)
             }
-            if reachesTarget(held, cost: cost, receive: receive, x: x, row: k) { return (k, .profitTarget) }
+            if reachesTarget(cost: cost, receive: receive, x: x, row: k) { return (k, .profitTarget) }
             j = k + 1
         }
         return firstRow(heldSince: held.entryTime, from: j, to: to).map { ($0, .timeout) }
     }
 
-    /// The seed's exact test `net_pnl_pct ≥ X` at `row`.
+    /// The seed's exact test `net_pnl_pct ≥ X` at `row` (`SeedDecision`'s, as the live strategy runs it).
     @inlinable @inline(__always)
-    func reachesTarget(_ held: OpenPosition, cost: Double, receive: Double, x: Double, row: Int) -> Bool {
-        SeedFormulas.netPnlPct(
-            entrySpotCost: cost, entryFutReceive: receive,
-            exitSpotReceive: SeedFormulas.exitSpotReceive(spotBid: columns.spotBid[row], spotFee: spotFee),
-            exitFutCost: SeedFormulas.exitFutCost(futAsk: columns.futAsk[row], futFee: futFee)) >= x
+    func reachesTarget(cost: Double, receive: Double, x: Double, row: Int) -> Bool {
+        SeedDecision.reachesProfitTarget(entrySpotCost: cost, entryFutReceive: receive, spotBid: columns.spotBid[row],
+                                         futAsk: columns.futAsk[row], exitThresholdPct: x, spotFee: spotFee, futFee: futFee)
     }
 
     /// First row in `from..<to` held at least the hold limit since `entryTime`
