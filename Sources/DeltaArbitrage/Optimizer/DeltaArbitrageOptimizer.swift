@@ -86,16 +86,7 @@ public struct DeltaArbitrageOptimizer: Sendable {
     /// chosen point's trade statistics, confidence components, alternatives,
     /// the grid surface, `OptimizationPerformance` and the status events.
     public func optimize(_ data: MarketData, lookbackHours: Int = 24) async throws -> OptimizationReport {
-        let stop = StopSignal()
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                DispatchQueue.global(qos: .userInitiated).async {
-                    continuation.resume(with: Result { try self.optimizeNow(data, lookbackHours: lookbackHours, stop: stop) })
-                }
-            }
-        } onCancel: {
-            stop.cancel()
-        }
+        try await StopSignal.runCancellable { stop in try self.optimizeNow(data, lookbackHours: lookbackHours, stop: stop) }
     }
 
     /// The synchronous optimisation behind `optimize` (it blocks the calling
@@ -205,7 +196,7 @@ public struct DeltaArbitrageOptimizer: Sendable {
         let split = columns.firstRow(atOrAfter: firstTime + span / 2, in: rows)
         let evaluation = ThresholdGridSearch.evaluate(
             index, entries: entries, exits: exits, rows: rows, split: split, mask: mask,
-            shouldStop: { stop.isStopped || deadline.map { ContinuousClock.now >= $0 } ?? false })
+            shouldStop: { stop.isCancelled || deadline.map { ContinuousClock.now >= $0 } ?? false })
         if evaluation.stopped {
             if stop.isCancelled { throw CancellationError() }
             let budget = timeBudget?.milliseconds ?? 0
@@ -213,26 +204,21 @@ public struct DeltaArbitrageOptimizer: Sendable {
         }
 
         // Surface and selection over the whole window.
-        let spanDays = Double(span) / 86_400e9
-        var points: [GridSurfacePoint] = []
-        points.reserveCapacity(total)
-        for (e, entry) in entries.enumerated() {
-            for (x, exit) in exits.enumerated() {
-                let tally = evaluation.points[e * exits.count + x]?.all
-                points.append(surfacePoint(entry: entry, exit: exit, tally: tally, spanDays: spanDays))
+        func surface(_ part: (GridPointTally) -> TradeTally, spanNanoseconds: Int64) -> [GridSurfacePoint] {
+            (0..<total).map { k in
+                surfacePoint(entry: entries[k / exits.count], exit: exits[k % exits.count],
+                             tally: evaluation.points[k].map(part), spanNanoseconds: spanNanoseconds)
             }
         }
+        let points = surface(\.all, spanNanoseconds: span)
         guard let best = Self.best(points.indices, points) else {
             throw ParameterValidationError(parameter: "threshold_grid", value: Double(total), rule: "no safe point was evaluated")
         }
         let chosen = points[best]
 
         // Out of sample: the first half's own choice, run on the second half.
-        let firstHalfDays = split > rows.lowerBound ? Double(columns.timestamps[split - 1] - firstTime) / 86_400e9 : 0
-        let firstHalf = (0..<total).map { k -> GridSurfacePoint in
-            surfacePoint(entry: entries[k / exits.count], exit: exits[k % exits.count],
-                         tally: evaluation.points[k]?.beforeSplit, spanDays: firstHalfDays)
-        }
+        let firstHalf = surface(\.beforeSplit,
+                                spanNanoseconds: split > rows.lowerBound ? columns.timestamps[split - 1] - firstTime : 0)
         let firstHalfBest = Self.best(firstHalf.indices, firstHalf).map { firstHalf[$0] }
         func secondHalfPnl(_ p: GridSurfacePoint) -> Double {
             index.tally(entryThresholdPct: p.entryThresholdPct, exitThresholdPct: p.exitThresholdPct,
@@ -294,16 +280,21 @@ public struct DeltaArbitrageOptimizer: Sendable {
             surface: GridSurface(entries: entries, exits: exits, points: points))
     }
 
-    private func surfacePoint(entry: Double, exit: Double, tally: TradeTally?, spanDays: Double) -> GridSurfacePoint {
+    private func surfacePoint(entry: Double, exit: Double, tally: TradeTally?, spanNanoseconds: Int64) -> GridSurfacePoint {
         guard let tally else {
             return GridSurfacePoint(entryThresholdPct: entry, exitThresholdPct: exit, safe: false, feasible: false)
         }
-        let perDay = spanDays > 0 ? Double(tally.trades) / spanDays : 0
-        let feasible = tally.hitRate >= config.targetHitRate && perDay >= Double(config.minDailyTrades)
-            && tally.maxDrawdown <= config.maxDrawdownTolerance
-        return GridSurfacePoint(entryThresholdPct: entry, exitThresholdPct: exit, safe: true, feasible: feasible,
-                                trades: tally.trades, hitRate: tally.hitRate, totalPnlPct: tally.totalPnlPct,
-                                maxDrawdown: tally.maxDrawdown, tradesPerDay: perDay)
+        let s = BacktestSummary(tally, spanNanoseconds: spanNanoseconds)
+        return GridSurfacePoint(entryThresholdPct: entry, exitThresholdPct: exit, safe: true, feasible: meetsTargets(s),
+                                trades: s.trades, hitRate: s.hitRate, totalPnlPct: s.totalPnlPct,
+                                maxDrawdown: s.maxDrawdown, tradesPerDay: s.tradesPerDay)
+    }
+
+    /// `targetChecks(s).allSatisfy(\.met)` without building the checks (this runs for every grid point).
+    private func meetsTargets(_ s: BacktestSummary) -> Bool {
+        TargetCheck.meets(actual: s.hitRate, target: config.targetHitRate, atLeast: true)
+            && TargetCheck.meets(actual: s.tradesPerDay, target: Double(config.minDailyTrades), atLeast: true)
+            && TargetCheck.meets(actual: s.maxDrawdown, target: config.maxDrawdownTolerance, atLeast: false)
     }
 
     private func targetChecks(_ s: BacktestSummary) -> [TargetCheck] {
@@ -397,5 +388,20 @@ public final class StopSignal: @unchecked Sendable {
         return cancelled
     }
 
-    var isStopped: Bool { isCancelled }
+
+    /// Runs blocking `work` on a global queue (not on the caller's
+    /// cooperative thread, which `concurrentPerform` would hold), with a
+    /// signal that task cancellation sets.
+    static func runCancellable<T: Sendable>(_ work: @escaping @Sendable (StopSignal) throws -> T) async throws -> T {
+        let stop = StopSignal()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                DispatchQueue.global(qos: .userInitiated).async {
+                    continuation.resume(with: Result { try work(stop) })
+                }
+            }
+        } onCancel: {
+            stop.cancel()
+        }
+    }
 }

@@ -21,8 +21,14 @@ public struct TargetCheck: Sendable, Hashable, Codable {
         self.name = name
         self.target = target
         self.actual = actual
-        met = atLeast ? actual >= target : actual <= target
+        met = Self.meets(actual: actual, target: target, atLeast: atLeast)
         shortfall = met ? 0 : abs(actual - target)
+    }
+
+    /// Whether `actual` is on the right side of `target` (`≥` when `atLeast`, else `≤`).
+    @inlinable
+    public static func meets(actual: Double, target: Double, atLeast: Bool) -> Bool {
+        atLeast ? actual >= target : actual <= target
     }
 }
 

@@ -124,18 +124,9 @@ public func optimizedDeltaNeutralBacktest(
     updateInterval: Duration = .seconds(300), staticParams: ThresholdPair? = nil,
     progress: (@Sendable (Double) -> Void)? = nil
 ) async throws -> WalkForwardResult {
-    let stop = StopSignal()
-    return try await withTaskCancellationHandler {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global(qos: .userInitiated).async {
-                continuation.resume(with: Result {
-                    try walkForward(data, optimizer: optimizer, windowHours: optimizationWindowHours,
-                                    updateInterval: updateInterval, staticParams: staticParams, progress: progress, stop: stop)
-                })
-            }
-        }
-    } onCancel: {
-        stop.cancel()
+    try await StopSignal.runCancellable { stop in
+        try walkForward(data, optimizer: optimizer, windowHours: optimizationWindowHours,
+                        updateInterval: updateInterval, staticParams: staticParams, progress: progress, stop: stop)
     }
 }
 
