@@ -74,13 +74,7 @@ struct LiveComponentTests {
     @Test func ringKeepsTheNewestRowsInOrder() throws {
         let data = try mockData(hours: 1, seed: 3)
         var ring = TickRing(capacity: 1000)
-        for row in 0..<data.count {
-            ring.append(BookUpdate(sequence: row, timestampNanoseconds: data.timestamps[row],
-                                   spot: BookTop(bid: data.spotBidPrice[row], ask: data.spotAskPrice[row],
-                                                 bidQuantity: data.spotBidQuantity[row], askQuantity: data.spotAskQuantity[row]),
-                                   futures: BookTop(bid: data.futBidPrice[row], ask: data.futAskPrice[row],
-                                                    bidQuantity: data.futBidQuantity[row], askQuantity: data.futAskQuantity[row])))
-        }
+        for row in 0..<data.count { ring.append(BookUpdate(row: row, of: data)) }
         #expect(ring.count == 1000)
         #expect(ring.recent(hours: 100) == data.rows(data.count - 1000..<data.count))
         let tenMinutes = ring.recent(hours: 1.0 / 6)
@@ -291,19 +285,8 @@ struct ReviewFindingTests {
         var dense = MockMarketConfig()
         dense.hours = 12
         dense.meanTickInterval = 1
-        var data = try generateMockMarketData(sparse, seed: 1)
-        var tail = try generateMockMarketData(dense, seed: 2)
-        let shift = data.timestamps.last! + 1_000_000_000 - tail.timestamps[0]
-        tail.timestamps = tail.timestamps.map { $0 + shift }
-        data.timestamps += tail.timestamps
-        data.spotAskPrice += tail.spotAskPrice
-        data.spotBidPrice += tail.spotBidPrice
-        data.futAskPrice += tail.futAskPrice
-        data.futBidPrice += tail.futBidPrice
-        data.spotAskQuantity += tail.spotAskQuantity
-        data.spotBidQuantity += tail.spotBidQuantity
-        data.futAskQuantity += tail.futAskQuantity
-        data.futBidQuantity += tail.futBidQuantity
+        let head = try generateMockMarketData(sparse, seed: 1)
+        let data = joined(head, try generateMockMarketData(dense, seed: 2), after: .seconds(1))
         let capacity = TickRing.rowsCovering(hours: 24, of: data)
         // Brute force: the most rows within 24 h before any row.
         var most = 0
@@ -333,19 +316,9 @@ struct ReviewFindingTests {
     /// A month-long gap: every update inside it sees the same rows; the
     /// walk-forward reuses the result instead of re-optimising thousands of times.
     @Test func gapsReuseTheLastOptimisation() async throws {
-        var data = try mockData(hours: 6, seed: 3, tick: 2)
-        let firstAfterGap = data.count
-        let later = try mockData(hours: 2, seed: 4, tick: 2)
-        let shift = data.timestamps.last! + 30 * 86_400_000_000_000 - later.timestamps[0]
-        data.timestamps += later.timestamps.map { $0 + shift }
-        data.spotAskPrice += later.spotAskPrice
-        data.spotBidPrice += later.spotBidPrice
-        data.futAskPrice += later.futAskPrice
-        data.futBidPrice += later.futBidPrice
-        data.spotAskQuantity += later.spotAskQuantity
-        data.spotBidQuantity += later.spotBidQuantity
-        data.futAskQuantity += later.futAskQuantity
-        data.futBidQuantity += later.futBidQuantity
+        let before = try mockData(hours: 6, seed: 3, tick: 2)
+        let firstAfterGap = before.count
+        let data = joined(before, try mockData(hours: 2, seed: 4, tick: 2), after: .seconds(30 * 86_400))
         var optimizer = DeltaArbitrageOptimizer(config: liveConfig(lookbackHours: 2, updateMinutes: 30))
         optimizer.defaultGridSteps = 6
         let started = ContinuousClock.now
@@ -370,4 +343,20 @@ struct ReviewFindingTests {
         }
         #expect(await strategy.currentParameters() == nil)
     }
+}
+
+/// `tail`'s rows after `head`'s, shifted so that `tail` starts `gap` after `head` ends.
+func joined(_ head: MarketData, _ tail: MarketData, after gap: Duration) -> MarketData {
+    var data = head
+    let shift = head.timestamps.last! + gap.nanoseconds - tail.timestamps[0]
+    data.timestamps += tail.timestamps.map { $0 + shift }
+    data.spotAskPrice += tail.spotAskPrice
+    data.spotBidPrice += tail.spotBidPrice
+    data.futAskPrice += tail.futAskPrice
+    data.futBidPrice += tail.futBidPrice
+    data.spotAskQuantity += tail.spotAskQuantity
+    data.spotBidQuantity += tail.spotBidQuantity
+    data.futAskQuantity += tail.futAskQuantity
+    data.futBidQuantity += tail.futBidQuantity
+    return data
 }

@@ -53,6 +53,19 @@ public struct BookUpdate: Sendable, Hashable {
     }
 }
 
+extension BookUpdate {
+    /// Row `row` of recorded data as an update carrying both markets' tops,
+    /// `sequence` = the row index (how a replay presents a CSV row).
+    public init(row: Int, of data: MarketData) {
+        self.init(
+            sequence: row, timestampNanoseconds: data.timestamps[row],
+            spot: BookTop(bid: data.spotBidPrice[row], ask: data.spotAskPrice[row],
+                          bidQuantity: data.spotBidQuantity[row], askQuantity: data.spotAskQuantity[row]),
+            futures: BookTop(bid: data.futBidPrice[row], ask: data.futAskPrice[row],
+                             bidQuantity: data.futBidQuantity[row], askQuantity: data.futAskQuantity[row]))
+    }
+}
+
 /// A source of book-ticker updates — a replay of recorded data, or an
 /// exchange connector (which can wrap its socket in an
 /// `AsyncThrowingStream<BookUpdate, any Error>`). Iteration is pull-based, so

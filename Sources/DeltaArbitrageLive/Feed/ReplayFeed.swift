@@ -55,12 +55,7 @@ public struct ReplayFeed<C: Clock>: BookTickerFeed where C.Duration == Duration 
             }
             previous = time
             defer { row += 1 }
-            return BookUpdate(
-                sequence: row, timestampNanoseconds: time,
-                spot: BookTop(bid: data.spotBidPrice[row], ask: data.spotAskPrice[row],
-                              bidQuantity: data.spotBidQuantity[row], askQuantity: data.spotAskQuantity[row]),
-                futures: BookTop(bid: data.futBidPrice[row], ask: data.futAskPrice[row],
-                                 bidQuantity: data.futBidQuantity[row], askQuantity: data.futAskQuantity[row]))
+            return BookUpdate(row: row, of: data)
         }
     }
 
