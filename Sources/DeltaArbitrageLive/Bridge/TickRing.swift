@@ -47,8 +47,15 @@ public struct TickRing: Sendable {
         if let f = update.futures { futures = f }
         guard let s = spot, let f = futures else { return }
         timestamps[head] = update.timestampNanoseconds
-        let values = [s.ask, s.bid, f.ask, f.bid, s.askQuantity, s.bidQuantity, f.askQuantity, f.bidQuantity]
-        for (c, v) in values.enumerated() { columns[c][head] = v }
+        // Column by column: no per-tick array on the tick path.
+        columns[0][head] = s.ask
+        columns[1][head] = s.bid
+        columns[2][head] = f.ask
+        columns[3][head] = f.bid
+        columns[4][head] = s.askQuantity
+        columns[5][head] = s.bidQuantity
+        columns[6][head] = f.askQuantity
+        columns[7][head] = f.bidQuantity
         head = (head + 1) % capacity
         count = min(count + 1, capacity)
         appended += 1
