@@ -99,12 +99,7 @@ public struct MarketData: Sendable, Equatable {
 
     /// The index range of rows with `timestamp >= start` (binary search).
     public func firstRow(atOrAfter start: Int64) -> Int {
-        var lo = 0, hi = count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if timestamps[mid] < start { lo = mid + 1 } else { hi = mid }
-        }
-        return lo
+        timestamps.partitionPoint(in: 0..<count) { $0 >= start }
     }
 
     /// Calls `body` with a borrowed view of the backtest columns.

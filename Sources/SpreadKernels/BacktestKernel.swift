@@ -73,8 +73,11 @@ public enum BacktestKernel {
     }
 
     /// First row in `from..<to` with `entryCostPct < threshold`.
+    ///
+    /// - Precondition: `0 ≤ from` and `to ≤ c.count` (the scan reads through raw pointers).
     @inlinable
     public static func firstEntry(_ c: BookColumns, threshold: Double, from: Int, to: Int) -> Int? {
+        precondition(from >= 0 && to <= c.count, "firstEntry: rows \(from)..<\(to) outside 0..<\(c.count)")
         guard from < to, let ask = c.spotAsk.baseAddress, let bid = c.futBid.baseAddress else { return nil }
         var i = from
         let hundred = SIMD8<Double>(repeating: 100)
@@ -94,10 +97,13 @@ public enum BacktestKernel {
 
     /// First row in `from..<to` at which `held` reaches the profit target
     /// (checked first) or the hold limit of `cutoff` nanoseconds.
+    ///
+    /// - Precondition: `0 ≤ from` and `to ≤ c.count` (the scan reads through raw pointers).
     @inlinable
     public static func firstExit(
         _ c: BookColumns, _ held: OpenPosition, rule: BacktestRule, cutoff: Int64, from: Int, to: Int
     ) -> (Int, ExitReason)? {
+        precondition(from >= 0 && to <= c.count, "firstExit: rows \(from)..<\(to) outside 0..<\(c.count)")
         guard from < to, let sbid = c.spotBid.baseAddress, let fask = c.futAsk.baseAddress,
             let time = c.timestamps.baseAddress
         else { return nil }

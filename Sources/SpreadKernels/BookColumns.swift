@@ -49,12 +49,9 @@ extension BookColumns {
 
     /// First row in `range` with a timestamp at or after `time` (binary search;
     /// timestamps are non-decreasing), or `range.upperBound`.
+    ///
+    /// - Precondition: `range` lies within `0...count`.
     public func firstRow(atOrAfter time: Int64, in range: Range<Int>) -> Int {
-        var lo = range.lowerBound, hi = range.upperBound
-        while lo < hi {
-            let mid = (lo + hi) >> 1
-            if timestamps[mid] < time { lo = mid + 1 } else { hi = mid }
-        }
-        return lo
+        timestamps.partitionPoint(in: range) { $0 >= time }
     }
 }

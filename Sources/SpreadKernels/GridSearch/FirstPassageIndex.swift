@@ -93,8 +93,11 @@ public struct FirstPassageIndex: Sendable {
     }
 
     /// The first index `j` in `from..<to` with `value[j] >= level`, or nil.
+    ///
+    /// - Precondition: `0 ≤ from` and `to ≤ count`.
     @inlinable
     public func firstIndex(atLeast level: Double, from: Int, to: Int) -> Int? {
+        precondition(from >= 0 && to <= count, "firstIndex: range \(from)..<\(to) outside 0..<\(count)")
         guard from < to else { return nil }
         return storage.withUnsafeBufferPointer { s -> Int? in
             offsets.withUnsafeBufferPointer { o -> Int? in
