@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .library(name: "SpreadKernels", targets: ["SpreadKernels"]),
         .library(name: "DeltaArbitrage", targets: ["DeltaArbitrage"]),
+        .library(name: "DeltaArbitrageReporting", targets: ["DeltaArbitrageReporting"]),
+        .library(name: "DeltaArbitrageMockData", targets: ["DeltaArbitrageMockData"]),
         .library(name: "DeltaArbitrageLive", targets: ["DeltaArbitrageLive"]),
         .executable(name: "delta-arb", targets: ["delta-arb"]),
     ],
@@ -28,6 +30,14 @@ let package = Package(
             name: "DeltaArbitrage",
             dependencies: ["SpreadKernels"]
         ),
+        .target(
+            name: "DeltaArbitrageReporting",
+            dependencies: ["DeltaArbitrage"]
+        ),
+        .target(
+            name: "DeltaArbitrageMockData",
+            dependencies: ["DeltaArbitrage"]
+        ),
         .systemLibrary(
             name: "CSQLite",
             path: "Sources/CSQLite",
@@ -41,6 +51,8 @@ let package = Package(
             name: "delta-arb",
             dependencies: [
                 "DeltaArbitrage",
+                "DeltaArbitrageReporting",
+                "DeltaArbitrageMockData",
                 "DeltaArbitrageLive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -49,6 +61,7 @@ let package = Package(
             name: "DeltaArbitrageBenchmarks",
             dependencies: [
                 "DeltaArbitrage",
+                "DeltaArbitrageMockData",
                 "DeltaArbitrageLive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -64,11 +77,19 @@ let package = Package(
         ),
         .testTarget(
             name: "DeltaArbitrageTests",
-            dependencies: ["DeltaArbitrage", "SpreadKernels"]
+            dependencies: ["DeltaArbitrage", "DeltaArbitrageMockData", "SpreadKernels"]
+        ),
+        .testTarget(
+            name: "DeltaArbitrageReportingTests",
+            dependencies: ["DeltaArbitrageReporting", "DeltaArbitrageMockData", "DeltaArbitrage"]
+        ),
+        .testTarget(
+            name: "DeltaArbitrageMockDataTests",
+            dependencies: ["DeltaArbitrageMockData", "DeltaArbitrage"]
         ),
         .testTarget(
             name: "DeltaArbitrageLiveTests",
-            dependencies: ["DeltaArbitrageLive", "DeltaArbitrage"]
+            dependencies: ["DeltaArbitrageLive", "DeltaArbitrageMockData", "DeltaArbitrage"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,4 +1,5 @@
 import DeltaArbitrage
+import DeltaArbitrageMockData
 
 /// A generated data set the benchmark times the engine and the peers on.
 struct Workload: Sendable {

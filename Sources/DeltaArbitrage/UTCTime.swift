@@ -45,4 +45,9 @@ public enum UTCTime {
         let fractional = fraction % 1_000_000 == 0 ? pad(fraction / 1_000_000, 3) : pad(fraction, 9)
         return "\(date)T\(time).\(fractional)Z"
     }
+
+    /// Nanoseconds since the Unix epoch of `text`, in any form the CSV loader
+    /// accepts (ISO-8601, with or without offset, or an epoch number); nil
+    /// when it does not parse.
+    public static func nanoseconds(parsing text: String) -> Int64? { TimestampParser.parse(text) }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DeltaArbitrage
+import DeltaArbitrageMockData
 
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(

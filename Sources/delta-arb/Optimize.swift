@@ -1,5 +1,6 @@
 import ArgumentParser
 import DeltaArbitrage
+import DeltaArbitrageReporting
 import Foundation
 
 struct Optimize: AsyncParsableCommand {

@@ -1,4 +1,5 @@
 import DeltaArbitrage
+import DeltaArbitrageMockData
 import Foundation
 import Testing
 @testable import DeltaArbitrageLive

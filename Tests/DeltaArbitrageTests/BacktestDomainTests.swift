@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import DeltaArbitrage
+import DeltaArbitrageMockData
 
 /// 2023-11-14T22:13:20Z.
 private let t0: Int64 = 1_700_000_000_000_000_000

@@ -1,5 +1,6 @@
 import Testing
 @testable import DeltaArbitrage
+import DeltaArbitrageMockData
 
 /// The confidence score must move the right way with the evidence behind it.
 @Suite("Confidence score")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import DeltaArbitrage
+import DeltaArbitrageMockData
 
 /// A small, fast configuration for tests: short hold limit so short windows qualify.
 func testConfig(holdMinutes: Int = 60) -> DeltaArbitrageConfig {

@@ -102,6 +102,16 @@ public struct GridSurface: Sendable, Hashable, Codable {
     /// `entries.count × exits.count` points, entry-major.
     public var points: [GridSurfacePoint]
 
+    /// A surface over `entries × exits`; `points` are entry-major.
+    ///
+    /// - Precondition: `points.count == entries.count * exits.count`.
+    public init(entries: [Double], exits: [Double], points: [GridSurfacePoint]) {
+        precondition(points.count == entries.count * exits.count, "GridSurface: \(points.count) points for \(entries.count) × \(exits.count)")
+        self.entries = entries
+        self.exits = exits
+        self.points = points
+    }
+
     /// The point `(entries[e], exits[x])`.
     public subscript(entry e: Int, exit x: Int) -> GridSurfacePoint { points[e * exits.count + x] }
 }

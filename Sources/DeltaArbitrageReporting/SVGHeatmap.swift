@@ -1,3 +1,5 @@
+import DeltaArbitrage
+
 /// The total net P&L of every grid point as an SVG heatmap: exit threshold
 /// across, entry threshold up, one cell per point.
 ///

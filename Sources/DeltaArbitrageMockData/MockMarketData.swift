@@ -1,3 +1,4 @@
+import DeltaArbitrage
 import Dispatch
 #if canImport(Glibc)
 import Glibc

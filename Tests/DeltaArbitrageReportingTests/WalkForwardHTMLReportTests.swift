@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import DeltaArbitrage
+import DeltaArbitrage
+@testable import DeltaArbitrageReporting
+import DeltaArbitrageMockData
 
 /// A real walk-forward: 8 h of mock data, re-optimised every 30 min on the
 /// trailing 2 h (16 updates; the first ones fail for too little data).

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import DeltaArbitrage
+import DeltaArbitrageMockData
 
 /// Basis `fut_mid / spot_mid − 1` of every row. The generator's half-spreads
 /// are symmetric around each mid, so this recovers the simulated basis.

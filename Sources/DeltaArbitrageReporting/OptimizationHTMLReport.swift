@@ -1,3 +1,4 @@
+import DeltaArbitrage
 import Foundation
 
 /// A self-contained HTML report of one optimisation run: inline CSS and
@@ -290,7 +291,7 @@ public struct OptimizationHTMLReport: Sendable {
 
     /// The window's first and last time in nanoseconds, when they parse.
     private var windowBounds: (start: Int64?, end: Int64?) {
-        (TimestampParser.parse(report.window.firstTime), TimestampParser.parse(report.window.lastTime))
+        (UTCTime.nanoseconds(parsing: report.window.firstTime), UTCTime.nanoseconds(parsing: report.window.lastTime))
     }
 
     /// The equity curve the report draws.

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import DeltaArbitrage
+import DeltaArbitrage
+@testable import DeltaArbitrageReporting
+import DeltaArbitrageMockData
 
 /// A real optimisation of 6 h of mock data, the chosen point's trades and the
 /// window's spread analysis — everything `OptimizationHTMLReport` takes.
@@ -208,7 +210,7 @@ struct HTMLReportTests {
                                            spread: nil).equityCurve
         #expect(curve.points.count == fixture.trades.count + 1)
         #expect(curve.points[0].cumulativePct == 0)
-        #expect(curve.points[0].timeNanoseconds == TimestampParser.parse(fixture.report.window.firstTime))
+        #expect(curve.points[0].timeNanoseconds == UTCTime.nanoseconds(parsing: fixture.report.window.firstTime))
         #expect(curve.finalPct == total)
         for (a, b) in zip(curve.points, curve.points.dropFirst()) { #expect(a.timeNanoseconds <= b.timeNanoseconds) }
         // One dot per trade, and labelled axes.

@@ -1,3 +1,4 @@
+import DeltaArbitrage
 import Foundation
 
 /// A self-contained HTML report of one walk-forward run

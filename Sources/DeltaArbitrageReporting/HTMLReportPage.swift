@@ -1,3 +1,4 @@
+import DeltaArbitrage
 import Foundation
 
 /// The page shared by the HTML reports (`OptimizationHTMLReport`,

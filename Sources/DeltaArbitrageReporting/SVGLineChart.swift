@@ -1,3 +1,4 @@
+import DeltaArbitrage
 import Foundation
 
 /// The cumulative net P&L of a trade list over time: 0 at the start, then one
