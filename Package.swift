@@ -45,7 +45,7 @@ let package = Package(
         ),
         .target(
             name: "DeltaArbitrageLive",
-            dependencies: ["DeltaArbitrage", "CSQLite"]
+            dependencies: ["SpreadKernels", "DeltaArbitrage", "CSQLite"]
         ),
         .executableTarget(
             name: "delta-arb",
@@ -60,6 +60,7 @@ let package = Package(
         .executableTarget(
             name: "DeltaArbitrageBenchmarks",
             dependencies: [
+                "SpreadKernels",
                 "DeltaArbitrage",
                 "DeltaArbitrageMockData",
                 "DeltaArbitrageLive",

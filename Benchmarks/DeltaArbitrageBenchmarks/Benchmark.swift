@@ -1,3 +1,4 @@
+import SpreadKernels
 import ArgumentParser
 import DeltaArbitrage
 import Foundation

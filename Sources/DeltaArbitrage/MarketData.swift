@@ -1,3 +1,5 @@
+import SpreadKernels
+
 /// Book-ticker history of one spot market and one futures market, stored as
 /// columns (one contiguous buffer per field), the Swift form of the seed's
 /// `MarketDataFrame`.
@@ -81,6 +83,9 @@ public struct MarketData: Sendable, Equatable {
         guard let first = timestamps.first, let last = timestamps.last else { return 0 }
         return last - first
     }
+
+    /// `spanNanoseconds` in hours, as the backtest measures holding time.
+    public var spanHours: Double { SeedFormulas.hours(fromNanoseconds: spanNanoseconds) }
 
     /// The rows in `range`, as new market data (row indices restart at 0).
     public func rows(_ range: Range<Int>) -> MarketData {

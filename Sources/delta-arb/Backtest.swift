@@ -126,6 +126,6 @@ struct DataSpan {
             return
         }
         text = "\(UTCTime.iso8601(nanoseconds: first)) → \(UTCTime.iso8601(nanoseconds: last)) "
-            + "(\(Format.fixed(SeedFormulas.hours(fromNanoseconds: last - first), 2)) h)"
+            + "(\(Format.fixed(data.spanHours, 2)) h)"
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SpreadKernels
 import Testing
 @testable import DeltaArbitrage
 

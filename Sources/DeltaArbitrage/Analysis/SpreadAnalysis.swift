@@ -1,3 +1,5 @@
+import SpreadKernels
+
 /// Distribution, memory and regimes of the spread (the seed's `SpreadAnalysis`).
 ///
 /// JSON keys: `mean_spread, std_spread, percentiles` (an object keyed by the

@@ -1,3 +1,5 @@
+import SpreadKernels
+
 /// Settings of `SpreadAnalyzer.analyze`.
 public struct SpreadAnalysisOptions: Sendable, Equatable {
     /// `Δ` of the as-of sampling grid, seconds (DESIGN default 1 s).

@@ -1,3 +1,5 @@
+import SpreadKernels
+
 /// The entry-cost spread sampled on a uniform time grid (DESIGN.md,
 /// "Spread statistics"): `t_k = t₀ + k·Δ` for `k = 0 … ⌊(t_end − t₀)/Δ⌋`,
 /// each value taken from the last row at or before `t_k` (as-of sampling).

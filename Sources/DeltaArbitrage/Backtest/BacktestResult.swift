@@ -1,3 +1,5 @@
+import SpreadKernels
+
 /// A position still open after the last row. It is not a trade (DESIGN.md),
 /// so it is reported beside the trade list, marked to the last row's quotes.
 public struct OpenPositionReport: Sendable, Hashable, Codable {

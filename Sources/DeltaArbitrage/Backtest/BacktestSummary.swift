@@ -1,3 +1,5 @@
+import SpreadKernels
+
 /// Summary statistics of a trade list, as DESIGN.md defines them.
 ///
 /// With `p_k` the `netPnlPct` of the k-th trade (in exit order), `n` trades

@@ -1,3 +1,5 @@
+import SpreadKernels
+
 extension BacktestRule {
     /// Checks the rule against the domain of the seed's formulas.
     ///

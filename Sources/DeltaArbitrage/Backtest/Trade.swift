@@ -1,3 +1,5 @@
+import SpreadKernels
+
 /// One closed round trip of the seed's delta-neutral backtest: long spot
 /// bought at the ask and short futures sold at the bid on the entry row,
 /// both legs unwound on the exit row.

@@ -1,3 +1,5 @@
+import SpreadKernels
+
 /// A traded pair: the base asset quoted in the quote asset (`BTC/USDT`).
 ///
 /// JSON: the string `"BASE/QUOTE"`.

@@ -1,3 +1,4 @@
+import SpreadKernels
 import Foundation
 
 /// Finds the entry/exit thresholds that traded the recent spread best under

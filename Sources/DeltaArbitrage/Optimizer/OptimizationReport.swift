@@ -1,3 +1,5 @@
+import SpreadKernels
+
 /// One performance target checked against the chosen thresholds.
 ///
 /// JSON: `name` (`hit_rate`, `trades_per_day`, `max_drawdown`), `target`,

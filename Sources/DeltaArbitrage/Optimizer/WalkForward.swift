@@ -1,3 +1,4 @@
+import SpreadKernels
 import Foundation
 
 /// One scheduled re-optimisation of a walk-forward run.

@@ -1,3 +1,4 @@
+import SpreadKernels
 import DeltaArbitrage
 import Foundation
 
