@@ -27,7 +27,7 @@ struct Analyze: ParsableCommand {
     @Option(help: ArgumentHelp("PELT penalty (default 2·σ̂²·ln n from the block means).", valueName: "value"))
     var penalty: Double?
 
-    @Flag(help: "Print one JSON document {\"spread_analysis\": {...}, \"mean_reversion\": {...}} instead of tables.")
+    @Flag(help: "Print one JSON document {\"spread_analysis\": {...}, \"mean_reversion\": {...}, \"data_gaps\": {...}} (with --on-gap split also \"segments\": [...]) instead of tables.")
     var json = false
 
     func validate() throws {
@@ -41,6 +41,7 @@ struct Analyze: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let data = try input.load()
+            let gaps = try input.checkGaps(data)
             var options = SpreadAnalysisOptions()
             options.gridStepSeconds = gridStep
             options.regimeBlockSize = blockSize
@@ -48,10 +49,13 @@ struct Analyze: ParsableCommand {
             let report = try ProgressIndicator.run("analysing") {
                 try SpreadAnalyzer.analyze(data, options: options)
             }
+            let segments = gaps.splits ? AnalysisSegment.analyze(data, segments: gaps.report?.segments ?? [], options: options) : nil
             if json {
-                print(String(decoding: try makeJSONEncoder().encode(report), as: UTF8.self))
+                let output = MergedJSON(report, ["data_gaps": gaps.json], ["segments": segments].compactMapValues { $0 })
+                print(String(decoding: try makeJSONEncoder().encode(output), as: UTF8.self))
             } else {
-                print(AnalysisReportText(file: input.file, data: data, report: report).text)
+                print(AnalysisReportText(file: input.file, data: data, report: report).text + "\n\n" + gaps.text
+                      + (segments.map { "\n\n" + AnalysisSegment.table($0) } ?? ""))
             }
         }
     }
@@ -97,5 +101,62 @@ struct AnalysisReportText {
         acf.add(["ρ"] + lags.map { Format.fixed(a.autocorrelation[$0], 4) })
         lines.append(acf.render())
         return lines.joined(separator: "\n")
+    }
+}
+
+/// One continuous segment's statistics under `--on-gap split`: exactly what
+/// `analyze` prints for that segment's rows alone. JSON: the segment's place
+/// (`first_row`, `last_row`, `start_time`, `end_time`, `rows`), then
+/// `spread_analysis`, `mean_reversion`, `details` (null when the segment is
+/// too short to analyse) and `error` (why, else null).
+struct AnalysisSegment: Encodable {
+    let place: SegmentPlace
+    let report: SpreadReport?
+    let error: String?
+
+    static func analyze(_ data: MarketData, segments: [Range<Int>], options: SpreadAnalysisOptions) -> [AnalysisSegment] {
+        segments.map { rows in
+            let place = SegmentPlace(rows, in: data)
+            do {
+                return AnalysisSegment(place: place, report: try SpreadAnalyzer.analyze(data.rows(rows), options: options), error: nil)
+            } catch {
+                return AnalysisSegment(place: place, report: nil, error: String(describing: error))
+            }
+        }
+    }
+
+    enum CodingKeys: String, CodingKey { case spreadAnalysis = "spread_analysis", meanReversion = "mean_reversion", details, error }
+
+    func encode(to encoder: any Encoder) throws {
+        try place.encode(to: encoder)
+        if let report {
+            try report.encode(to: encoder)
+        } else {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            for key in [CodingKeys.spreadAnalysis, .meanReversion, .details] { try c.encodeNil(forKey: key) }
+        }
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(error, forKey: .error)
+    }
+
+    /// The per-segment table of the human output.
+    static func table(_ segments: [AnalysisSegment]) -> String {
+        var table = TextTable(headers: ["segment", "rows", "first row (UTC)", "last row (UTC)", "mean %", "std %", "ADF p",
+                                        "half-life", "regimes"], leftAligned: [0, 2, 3])
+        var notes: [String] = []
+        for (k, s) in segments.enumerated() {
+            let head = ["\(k + 1): rows \(s.place.rows.lowerBound)–\(s.place.rows.upperBound - 1)", Format.count(s.place.rows.count),
+                        UTCTime.iso8601(nanoseconds: s.place.start), UTCTime.iso8601(nanoseconds: s.place.end)]
+            guard let r = s.report else {
+                table.add(head + ["—", "—", "—", "—", "—"])
+                notes.append("  segment \(k + 1): \(s.error ?? "not analysed")")
+                continue
+            }
+            let m = r.meanReversion
+            table.add(head + [Format.fixed(r.spreadAnalysis.meanSpread, 5), Format.fixed(r.spreadAnalysis.stdSpread, 5),
+                              Format.fixed(m.pValue, 6), m.halfLife.isFinite ? "\(Format.fixed(m.halfLife * 60, 2)) min" : "none",
+                              "\(r.spreadAnalysis.regimeChanges)"])
+        }
+        return (["Per continuous segment (--on-gap split)", table.render()] + notes).joined(separator: "\n")
     }
 }

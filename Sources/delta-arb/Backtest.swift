@@ -12,6 +12,10 @@ struct Backtest: ParsableCommand {
             whose fee-adjusted net P&L reaches --exit percent (profit_target), or once it \
             has been held --max-hours (timeout). The closing row never opens a new position; \
             a position still open at the end is reported separately, not as a trade.
+
+            With --on-gap split each continuous segment (see --max-gap) is backtested on \
+            its own: nothing is held across a gap, a position open at a segment's end is \
+            reported with its segment (not a trade), and trades keep the file's row numbers.
             """
     )
 
@@ -35,7 +39,7 @@ struct Backtest: ParsableCommand {
     @Option(help: ArgumentHelp("Trades listed in the human output (the JSON has all).", valueName: "n"))
     var show: Int = 20
 
-    @Flag(help: "Print one JSON document {\"trades\": [...], \"summary\": {...}} instead of tables.")
+    @Flag(help: "Print one JSON document {\"trades\": [...], \"summary\": {...}, \"open_position\", \"data_gaps\"} (with --on-gap split also \"segments\") instead of tables.")
     var json = false
 
     func validate() throws {
@@ -45,16 +49,25 @@ struct Backtest: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let data = try input.load()
+            let gaps = try input.checkGaps(data)
             let rule = BacktestRule(
                 entryThresholdPct: entry, exitThresholdPct: exitThreshold, maxHours: maxHours,
                 spotFee: spotFee, futFee: futFee)
-            let result = try ProgressIndicator.run("backtesting") {
-                try deltaNeutralBacktest(data, rule: rule)
+            var segments: [BacktestSegment]?
+            var result = try ProgressIndicator.run("backtesting") {
+                guard gaps.splits, let report = gaps.report else { return try deltaNeutralBacktest(data, rule: rule) }
+                let split = try deltaNeutralBacktest(data, rule: rule, segments: report.segments)
+                segments = split.segments
+                return split.result
             }
+            result.trades = gaps.marking(result.trades)
             if json {
-                print(String(decoding: try makeJSONEncoder().encode(result), as: UTF8.self))
+                let parts = segments.map { ["segments": $0.map { BacktestSegmentJSON(segment: $0, data: data) }] } ?? [:]
+                let output = MergedJSON(result, ["data_gaps": gaps.json], parts)
+                print(String(decoding: try makeJSONEncoder().encode(output), as: UTF8.self))
             } else {
-                print(BacktestReport(file: input.file, data: data, rule: rule, result: result, shown: show).text)
+                print(BacktestReport(file: input.file, data: data, rule: rule, result: result, shown: show).text + "\n\n" + gaps.text
+                      + (segments.map { "\n\n" + BacktestSegmentJSON.table($0, data: data) } ?? ""))
             }
         }
     }
@@ -90,6 +103,8 @@ struct BacktestReport {
         for reason in ExitReason.allCases {
             summary.add(["exits: \(reason.seedName)", Format.count(s.exits(reason))])
         }
+        let acrossGaps = result.trades.filter { $0.spansGap == true }.count
+        if result.trades.contains(where: { $0.spansGap != nil }) { summary.add(["trades across a data gap", Format.count(acrossGaps)]) }
         lines.append(summary.render())
         if let open = result.openPosition {
             lines.append("")
@@ -101,17 +116,20 @@ struct BacktestReport {
             lines.append("")
             let count = min(shown, result.trades.count)
             lines.append(count < result.trades.count ? "First \(count) of \(Format.count(result.trades.count)) trades" : "Trades")
+            // A `gap` column only when some trade was held across a data gap.
+            let gapColumn = acrossGaps > 0
             var table = TextTable(
-                headers: ["entry time (UTC)", "exit time (UTC)", "hours", "entry %", "exit %", "net %", "reason"],
-                leftAligned: [0, 1, 6])
+                headers: ["entry time (UTC)", "exit time (UTC)", "hours", "entry %", "exit %", "net %", "reason"] + (gapColumn ? ["gap"] : []),
+                leftAligned: [0, 1, 6, 7])
             for trade in result.trades.prefix(count) {
                 table.add([
                     trade.entryTime, trade.exitTime, Format.fixed(trade.hours, 3),
                     Format.fixed(trade.entrySpreadPct, 4), Format.fixed(trade.exitSpreadPct, 4),
                     Format.fixed(trade.netPnlPct, 4), trade.exitReason.seedName,
-                ])
+                ] + (gapColumn ? [trade.spansGap == true ? "yes" : ""] : []))
             }
             lines.append(table.render())
+            if gapColumn { lines.append("  gap: held across a data gap (quotes before and after the hole)") }
         }
         return lines.joined(separator: "\n")
     }
@@ -127,5 +145,32 @@ struct DataSpan {
         }
         text = "\(UTCTime.iso8601(nanoseconds: first)) → \(UTCTime.iso8601(nanoseconds: last)) "
             + "(\(Format.fixed(data.spanHours, 2)) h)"
+    }
+}
+
+/// A segment of `backtest --on-gap split`. JSON: the segment's place
+/// (`first_row`, `last_row`, `start_time`, `end_time`, `rows`), `trades`
+/// (closed inside it) and `open_position` (open at its last row, not a trade; null when flat).
+struct BacktestSegmentJSON: Encodable {
+    let segment: BacktestSegment
+    let data: MarketData
+
+    enum CodingKeys: String, CodingKey { case trades, openPosition = "open_position" }
+
+    func encode(to encoder: any Encoder) throws {
+        try SegmentPlace(segment.rows, in: data).encode(to: encoder)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(segment.trades, forKey: .trades)
+        try c.encode(segment.openPosition, forKey: .openPosition)
+    }
+
+    /// The per-segment table of the human output.
+    static func table(_ segments: [BacktestSegment], data: MarketData) -> String {
+        var table = TextTable(headers: ["segment", "trades", "open at its end"], leftAligned: [0, 2])
+        for (k, s) in segments.enumerated() {
+            let open = s.openPosition.map { "entered row \($0.entryIndex), marked \(Format.percent($0.markNetPnlPct, 4)) net (not a trade)" } ?? "flat"
+            table.add(["\(k + 1): \(SegmentPlace(s.rows, in: data).text)", Format.count(s.trades), open])
+        }
+        return "Per continuous segment (--on-gap split: nothing is held across a gap)\n" + table.render()
     }
 }

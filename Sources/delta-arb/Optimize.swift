@@ -25,6 +25,10 @@ struct Optimize: AsyncParsableCommand {
             --report DIR writes DIR/index.html: a P&L heatmap over the grid (feasible region \
             and optimum marked), the equity curve of the chosen thresholds and the spread \
             statistics, in one self-contained file.
+
+            With --on-gap split the window is the trailing --lookback-hours of the last \
+            continuous segment (rows after the last gap longer than --max-gap), and the \
+            output says so (JSON "optimized_segment").
             """
     )
 
@@ -41,7 +45,7 @@ struct Optimize: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Write an HTML report (index.html) into this directory.", valueName: "dir"))
     var report: String?
 
-    @Flag(help: "Print one JSON document (optimization_result, constraint_status, chosen_trade_statistics, optimization_performance, grid_surface, …) instead of text.")
+    @Flag(help: "Print one JSON document (optimization_result, constraint_status, chosen_trade_statistics, optimization_performance, grid_surface, data_gaps, …) instead of text.")
     var json = false
 
     func validate() throws {
@@ -53,18 +57,33 @@ struct Optimize: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let data = try input.load()
+            let gaps = try input.checkGaps(data)
             let optimizer = try settings.optimizer()
-            let outcome = try await ProgressIndicator.run("optimising") { _ in
-                try await optimizer.optimize(data, lookbackHours: lookbackHours)
+            // Split: the trailing window of the last continuous segment, so no gap lies inside it.
+            let segment = gaps.splits ? gaps.report?.lastSegment : nil
+            var outcome = try await ProgressIndicator.run("optimising") { _ in
+                guard let segment else { return try await optimizer.optimize(data, lookbackHours: lookbackHours) }
+                do {
+                    return try await optimizer.optimize(data.rows(segment), lookbackHours: lookbackHours)
+                } catch let error as InsufficientDataError {
+                    throw CommandFailure(SegmentFailure(segment: SegmentPlace(segment, in: data), underlying: error))
+                }
+            }
+            if let segment {
+                outcome.window.firstRow += segment.lowerBound
+                outcome.window.endRow += segment.lowerBound
             }
             if let report {
                 let path = try writeReport(outcome, data: data, optimizer: optimizer, directory: report)
                 StandardError.write("report: \(path)\n")
             }
             if json {
-                print(String(decoding: try makeJSONEncoder().encode(outcome), as: UTF8.self))
+                let place = segment.map { ["optimized_segment": SegmentPlace($0, in: data)] } ?? [:]
+                let output = MergedJSON(outcome, ["data_gaps": gaps.json], place)
+                print(String(decoding: try makeJSONEncoder().encode(output), as: UTF8.self))
             } else {
-                print(OptimizationText(file: input.file, report: outcome, shown: show).text)
+                let note = segment.map { "\nSplit at gaps: optimised on the last continuous segment, \(SegmentPlace($0, in: data).text)" } ?? ""
+                print(OptimizationText(file: input.file, report: outcome, shown: show).text + "\n\n" + gaps.text + note)
             }
         }
     }
@@ -136,5 +155,14 @@ struct OptimizationText {
         lines.append("Took \(Format.fixed(p.optimizationDurationMs, 1)) ms over \(Format.count(p.dataPointsProcessed)) rows; "
             + "peak memory \(Format.fixed(p.memoryUsageMb, 0)) MB")
         return lines.joined(separator: "\n")
+    }
+}
+
+/// An optimisation under `--on-gap split` that failed for lack of data in the last segment.
+struct SegmentFailure: Error, CustomStringConvertible {
+    let segment: SegmentPlace
+    let underlying: any Error
+    var description: String {
+        "\(underlying) (--on-gap split: only the last continuous segment is used, \(segment.text))"
     }
 }

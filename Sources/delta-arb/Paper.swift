@@ -24,7 +24,11 @@ struct Paper: AsyncParsableCommand {
             Events (orders, trades, parameter updates, optimisation status, alerts) print \
             as they happen — on stdout, or on stderr with --json, whose stdout carries only \
             the final JSON document (trades in the backtest's format, parameter updates, \
-            summary, strategy performance with tick-to-decision latency).
+            summary, strategy performance with tick-to-decision latency, data gaps).
+
+            Data gaps (see --max-gap) are reported and every trade of the summary says \
+            whether it was held across one (JSON "spans_gap"); --on-gap takes error or \
+            warn here, not split (the replay is one continuous feed).
             """
     )
 
@@ -86,6 +90,7 @@ struct Paper: AsyncParsableCommand {
             }
         }
         _ = try replaySpeed()
+        try input.refuseSplit(command: "paper")
         _ = try settings.optimizer()
     }
 
@@ -100,6 +105,7 @@ struct Paper: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let data = try input.load()
+            let gaps = try input.checkGaps(data)
             var optimizer = try settings.optimizer()
             optimizer.config.optimizationLookbackHours = windowHours
             optimizer.config.parameterUpdateIntervalMinutes = updateMinutes
@@ -153,7 +159,7 @@ struct Paper: AsyncParsableCommand {
                                           spanNanoseconds: data.spanNanoseconds)
             }
             let signals = SignalWatcher { run.cancel() }
-            let summary: PaperTradingSummary
+            var summary: PaperTradingSummary
             do {
                 summary = try await run.value
             } catch {
@@ -162,10 +168,12 @@ struct Paper: AsyncParsableCommand {
             }
             scheduler?.cancel()
             signals.stop()
+            // The journal's trades carry the file's row numbers, so they can be checked against its gaps.
+            summary.trades = gaps.marking(summary.trades)
             if json {
-                print(String(decoding: try makeJSONEncoder().encode(summary), as: UTF8.self))
+                print(String(decoding: try makeJSONEncoder().encode(MergedJSON(summary, ["data_gaps": gaps.json])), as: UTF8.self))
             } else {
-                print(Self.text(summary, file: input.file))
+                print(Self.text(summary, file: input.file) + "\n\n" + gaps.text)
             }
         }
     }
@@ -179,6 +187,9 @@ struct Paper: AsyncParsableCommand {
         table.add(["hit rate", Format.percent(s.summary.hitRate * 100, 1)])
         table.add(["total net P&L", Format.percent(s.summary.totalPnlPct, 4)])
         table.add(["max drawdown", Format.percent(s.summary.maxDrawdown * 100, 4)])
+        if s.trades.contains(where: { $0.spansGap != nil }) {
+            table.add(["trades across a data gap", Format.count(s.trades.filter { $0.spansGap == true }.count)])
+        }
         table.add(["parameter updates", Format.count(s.parameterUpdates.count)])
         table.add(["tick-to-decision p50 / p99", "\(s.decisionLatencyP50Ns) ns / \(s.decisionLatencyP99Ns) ns"])
         table.add(["avg order round trip", "\(Format.fixed(s.performance.avgTradeExecutionMs, 3)) ms"])

@@ -19,6 +19,10 @@ struct WalkForward: AsyncParsableCommand {
             --report DIR writes DIR/index.html: the equity curve, the thresholds and \
             confidence in force over time (failed updates marked), the exit reasons, \
             the open position and the last updates, in one self-contained file.
+
+            Data gaps (see --max-gap) are reported and every trade says whether it was \
+            held across one (JSON "spans_gap"); --on-gap takes error or warn here, not \
+            split (one position runs through the whole file).
             """
     )
 
@@ -44,7 +48,7 @@ struct WalkForward: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Write an HTML report (index.html) into this directory.", valueName: "dir"))
     var report: String?
 
-    @Flag(help: "Print one JSON document {\"trades\", \"optimization_history\", \"updates\", \"summary\", …} instead of text.")
+    @Flag(help: "Print one JSON document {\"trades\", \"optimization_history\", \"updates\", \"summary\", \"data_gaps\", …} instead of text.")
     var json = false
 
     func validate() throws {
@@ -54,28 +58,31 @@ struct WalkForward: AsyncParsableCommand {
         }
         guard (entry == nil) == (exitThreshold == nil) else { throw ValidationError("--entry and --exit go together") }
         guard show >= 0 else { throw ValidationError("--show must be 0 or more") }
+        try input.refuseSplit(command: "walk-forward")
         _ = try settings.optimizer()
     }
 
     func run() async throws {
         try await reportingFailures {
             let data = try input.load()
+            let gaps = try input.checkGaps(data)
             let optimizer = try settings.optimizer()
             let fixed = entry.flatMap { e in exitThreshold.map { ThresholdPair(entryThresholdPct: e, exitThresholdPct: $0) } }
-            let result = try await ProgressIndicator.run("walk-forward") { progress in
+            var result = try await ProgressIndicator.run("walk-forward") { progress in
                 try await optimizedDeltaNeutralBacktest(
                     data, optimizer: optimizer, optimizationWindowHours: windowHours,
                     updateInterval: .nanoseconds(Int64((updateMinutes * 60e9).rounded())), staticParams: fixed,
                     progress: { progress.update(String(format: "%.0f %%", $0 * 100)) })
             }
+            result.trades = gaps.marking(result.trades)
             if let report {
                 let path = try writeReport(result, data: data, directory: report)
                 StandardError.write("report: \(path)\n")
             }
             if json {
-                print(String(decoding: try makeJSONEncoder().encode(result), as: UTF8.self))
+                print(String(decoding: try makeJSONEncoder().encode(MergedJSON(result, ["data_gaps": gaps.json])), as: UTF8.self))
             } else {
-                print(text(result, data: data))
+                print(text(result, data: data) + "\n\n" + gaps.text)
             }
         }
     }
@@ -107,6 +114,9 @@ struct WalkForward: AsyncParsableCommand {
         summary.add(["trades per day", Format.fixed(s.tradesPerDay, 2)])
         summary.add(["max drawdown", Format.percent(s.maxDrawdown * 100, 4)])
         for reason in ExitReason.allCases { summary.add(["exits: \(reason.seedName)", Format.count(s.exits(reason))]) }
+        if r.trades.contains(where: { $0.spansGap != nil }) {
+            summary.add(["trades across a data gap", Format.count(r.trades.filter { $0.spansGap == true }.count)])
+        }
         lines.append(summary.render())
         let history = r.optimizationHistory
         if !history.isEmpty {

@@ -55,6 +55,11 @@ public struct Trade: Sendable, Hashable, Codable {
     public var spreadImprovement: Double
     /// Why the position was closed.
     public var exitReason: ExitReason
+    /// Whether a data gap lies between the entry and exit rows (the position
+    /// was carried across a stretch with no quotes); nil when the trade was
+    /// not checked against a `DataGapReport` (see `DataGapReport.marking`).
+    /// JSON `spans_gap`, present only when checked.
+    public var spansGap: Bool?
 
     /// Entry time as ISO-8601 UTC text (millisecond precision, or nanosecond
     /// when the time is not a whole millisecond).
@@ -106,6 +111,7 @@ public struct Trade: Sendable, Hashable, Codable {
         self.exitSpreadPct = exitSpread
         self.spreadImprovement = entrySpread - exitSpread
         self.exitReason = indices.reason
+        self.spansGap = nil
     }
 
     /// Builds the trade a kernel found in `data`.
@@ -129,6 +135,7 @@ public struct Trade: Sendable, Hashable, Codable {
         case entrySpreadPct = "entry_spread_pct", exitSpreadPct = "exit_spread_pct"
         case spreadImprovement = "spread_improvement"
         case exitReason = "exit_reason"
+        case spansGap = "spans_gap"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -150,6 +157,7 @@ public struct Trade: Sendable, Hashable, Codable {
         try c.encodeFinite(exitSpreadPct, forKey: .exitSpreadPct)
         try c.encodeFinite(spreadImprovement, forKey: .spreadImprovement)
         try c.encode(exitReason.seedName, forKey: .exitReason)
+        try c.encodeIfPresent(spansGap, forKey: .spansGap)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -176,6 +184,7 @@ public struct Trade: Sendable, Hashable, Codable {
                 forKey: .exitReason, in: c, debugDescription: "unknown exit_reason '\(reason)'")
         }
         exitReason = parsed
+        spansGap = try c.decodeIfPresent(Bool.self, forKey: .spansGap)
     }
 
     private static func decodeTime(_ c: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> Int64 {
