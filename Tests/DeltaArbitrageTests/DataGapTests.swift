@@ -1,4 +1,5 @@
 import Testing
+import DeltaArbitrageMockData
 @testable import DeltaArbitrage
 
 private let second: Int64 = 1_000_000_000
