@@ -126,6 +126,8 @@ struct Paper: AsyncParsableCommand {
                     print(EventText.line(event))
                 }
             }
+            // Installed before anything trades: a signal during the first updates must stop the run, not kill it.
+            let signals = SignalWatcher(stateNote: stateNote) { stop.request() }
             // Without --state the journal lives in memory for the run's summary.
             let store = try StrategyStore(path: state ?? ":memory:")
             let exchange = PaperExchange(spotFee: config.spotFee, futFee: config.futFee, clock: ContinuousClock())
@@ -173,7 +175,6 @@ struct Paper: AsyncParsableCommand {
                                           spanNanoseconds: data.spanNanoseconds)
             }
             stop.install { run.cancel() }
-            let signals = SignalWatcher(stateNote: stateNote) { run.cancel() }
             let summary: PaperTradingSummary
             do {
                 summary = try await run.value
@@ -248,11 +249,12 @@ enum EventText {
     static func time(_ seconds: Double) -> String { UTCTime.iso8601(nanoseconds: Int64(seconds * 1e9)) }
 }
 
-/// A run's own reason to stop (a failed event-log write): the first failure,
-/// and the cancellation of the run, installed once the run exists.
+/// Stops a run from outside it (a signal, a failed event-log write), also
+/// before the run exists: the cancellation installed later is called at once.
 final class RunStop: @unchecked Sendable {
     private let lock = NSLock()
     private var firstFailure: (any Error)?
+    private var requested = false
     private var cancel: (@Sendable () -> Void)?
 
     /// The first failure recorded; nil while none.
@@ -260,20 +262,26 @@ final class RunStop: @unchecked Sendable {
 
     /// Records `error` (the first one wins) and stops the run.
     func fail(_ error: any Error) {
+        lock.withLock { if firstFailure == nil { firstFailure = error } }
+        request()
+    }
+
+    /// Stops the run after the update in hand.
+    func request() {
         let cancel = lock.withLock {
-            if firstFailure == nil { firstFailure = error }
+            requested = true
             return self.cancel
         }
         cancel?()
     }
 
-    /// Installs the run's cancellation, calling it at once if a failure came first.
+    /// Installs the run's cancellation, calling it at once if a stop came first.
     func install(_ cancel: @escaping @Sendable () -> Void) {
-        let failed = lock.withLock {
+        let stopped = lock.withLock {
             self.cancel = cancel
-            return firstFailure != nil
+            return requested
         }
-        if failed { cancel() }
+        if stopped { cancel() }
     }
 }
 
