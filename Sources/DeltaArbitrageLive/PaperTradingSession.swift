@@ -45,7 +45,8 @@ public struct PaperTradingSummary: Sendable, Codable {
 /// Runs the live stack over a feed: each update goes to the paper exchange's
 /// book, then to the bridge (scheduled re-optimisation), then to the strategy.
 /// Cancelling the task stops after the update in hand; everything the
-/// strategy did is already committed to its store.
+/// strategy did is already committed to its store. A feed that ends before
+/// the resumed state's committed sequence throws `FeedContentMismatchError`.
 public func runPaperTrading<Feed: BookTickerFeed, C: Clock>(
     feed: Feed, strategy: SimpleDeltaArbitrageStrategy, exchange: PaperExchange<C>, bridge: OptimizerBridge?,
     store: StrategyStore?, spanNanoseconds: Int64? = nil
@@ -65,6 +66,7 @@ public func runPaperTrading<Feed: BookTickerFeed, C: Clock>(
         try await strategy.handle(update)
         ticks += 1
     }
+    if completed { try await strategy.feedEnded() }
     let elapsed = clock.now - started
     let seconds = elapsed.seconds
     let journal = try await store?.trades() ?? []

@@ -18,8 +18,11 @@ struct Paper: AsyncParsableCommand {
             With --state PATH the strategy's context (open position with both legs, \
             thresholds, schedule) and its trade journal live in an SQLite database: \
             running the same command again after a crash or kill resumes where it \
-            stopped, with no trade lost or repeated. Ctrl-C or SIGTERM stops after the \
-            update in hand, with the state already committed, and prints the summary.
+            stopped, with no trade lost or repeated. The state is bound to the file's \
+            content (a checksum of the rows consumed) and to the settings, and locked \
+            while a run uses it: a second run on it is refused. Thresholds given on resume \
+            must equal the saved ones, unless --override-thresholds. Ctrl-C or SIGTERM \
+            stops after the update in hand, with the state committed, and prints the summary.
 
             Events (orders, trades, parameter updates, optimisation status, alerts) print \
             as they happen — on stdout, or on stderr with --json, whose stdout carries only \
@@ -66,7 +69,10 @@ struct Paper: AsyncParsableCommand {
     @Option(help: ArgumentHelp("SQLite file holding the strategy state (resumed if it exists).", valueName: "path"))
     var state: String?
 
-    @Option(help: ArgumentHelp("Append every event as a JSON line to this file.", valueName: "path"))
+    @Flag(help: "On resume, trade on the given --entry/--exit instead of the thresholds saved in --state.")
+    var overrideThresholds = false
+
+    @Option(help: ArgumentHelp("Append every event as a JSON line to this file (a failed write stops the run).", valueName: "path"))
     var eventLog: String?
 
     @OptionGroup var settings: OptimizerOptions
@@ -77,6 +83,7 @@ struct Paper: AsyncParsableCommand {
     func validate() throws {
         guard (entry == nil) == (exitThreshold == nil) else { throw ValidationError("--entry and --exit go together") }
         if noUpdate && entry == nil { throw ValidationError("--no-update needs fixed thresholds: give --entry and --exit") }
+        if overrideThresholds && entry == nil { throw ValidationError("--override-thresholds needs --entry and --exit") }
         try OptimizerOptions.requireLookback(windowHours, option: "--window-hours")
         guard (1...DeltaArbitrageConfig.maxUpdateIntervalMinutes).contains(updateMinutes) else {
             throw ValidationError("--update-minutes must be in 1...\(DeltaArbitrageConfig.maxUpdateIntervalMinutes)")
@@ -115,14 +122,18 @@ struct Paper: AsyncParsableCommand {
             let log = try eventLog.map { try JSONLinesEventLog(path: $0) }
             let json = self.json
             let printer = makeJSONEncoder(pretty: false)
+            // A lost event-log line stops the run after the update in hand (its state committed).
+            let stop = RunStop()
             events.addSink { event in
-                log?.write(event)
+                do { try log?.write(event) } catch { stop.fail(error) }
                 if json {
                     if let line = try? printer.encode(event) { StandardError.write(String(decoding: line, as: UTF8.self) + "\n") }
                 } else {
                     print(EventText.line(event))
                 }
             }
+            // Installed before anything trades: a signal during the first updates must stop the run, not kill it.
+            let signals = SignalWatcher(stateNote: stateNote) { stop.request() }
             // Without --state the journal lives in memory for the run's summary.
             let store = try StrategyStore(path: state ?? ":memory:")
             let exchange = PaperExchange(spotFee: config.spotFee, futFee: config.futFee, clock: ContinuousClock())
@@ -139,8 +150,19 @@ struct Paper: AsyncParsableCommand {
             }
             if let entry, let exitThreshold {
                 // Fixed with --no-update; otherwise starting values a resumed run does not reset.
-                try await strategy.useFixedParameters(ThresholdPair(entryThresholdPct: entry, exitThresholdPct: exitThreshold),
-                                                      initialOnly: !noUpdate)
+                do {
+                    let replaced = try await strategy.useFixedParameters(
+                        ThresholdPair(entryThresholdPct: entry, exitThresholdPct: exitThreshold),
+                        initialOnly: !noUpdate, override: overrideThresholds)
+                    if let replaced {
+                        StandardError.write("note: --override-thresholds: trading on --entry \(entry) --exit \(exitThreshold) "
+                            + "instead of the saved entry \(replaced.entryThresholdPct), exit \(replaced.exitThresholdPct)\n")
+                    }
+                } catch let mismatch as ThresholdMismatchError {
+                    throw PaperFailure(description: "--entry \(entry) --exit \(exitThreshold) differ from the thresholds saved in "
+                        + "\(state ?? "the state") (entry \(mismatch.saved.entryThresholdPct), exit \(mismatch.saved.exitThresholdPct)); "
+                        + "omit --entry/--exit to resume on the saved ones, or add --override-thresholds to trade on the given ones")
+                }
             }
             let bridge = noUpdate ? nil : await OptimizerBridge(
                 optimizer: optimizer, strategy: strategy, events: events,
@@ -158,30 +180,39 @@ struct Paper: AsyncParsableCommand {
                 try await runPaperTrading(feed: feed, strategy: strategy, exchange: exchange, bridge: bridge, store: store,
                                           spanNanoseconds: data.spanNanoseconds)
             }
-            let signals = SignalWatcher { run.cancel() }
+            stop.install { run.cancel() }
             var summary: PaperTradingSummary
             do {
                 summary = try await run.value
             } catch {
                 scheduler?.cancel()
-                throw error
+                throw stop.failure ?? error
             }
             scheduler?.cancel()
             signals.stop()
+            if let failure = stop.failure {
+                StandardError.write("delta-arb: error: \(failure)\ndelta-arb: stopped early; \(stateNote)\n")
+                throw ExitCode(1)
+            }
             // The journal's trades carry the file's row numbers, so they can be checked against its gaps.
             summary.trades = gaps.marking(summary.trades)
             if json {
                 print(String(decoding: try makeJSONEncoder().encode(MergedJSON(summary, ["data_gaps": gaps.json])), as: UTF8.self))
             } else {
-                print(Self.text(summary, file: input.file) + "\n\n" + gaps.text)
+                print(Self.text(summary, file: input.file, stateNote: stateNote) + "\n\n" + gaps.text)
             }
         }
     }
 
-    static func text(_ s: PaperTradingSummary, file: String) -> String {
+    /// What a stop leaves behind, for the signal message and the summary.
+    var stateNote: String {
+        state.map { "state committed to \($0), run the same command to resume" } ?? "nothing saved (no --state)"
+    }
+
+    static func text(_ s: PaperTradingSummary, file: String, stateNote: String) -> String {
         var lines = [""]
         lines.append("Paper trading of \(file): \(Format.count(s.ticks)) ticks in \(Format.fixed(s.elapsedSeconds, 2)) s "
-            + "(\(Format.count(Int(s.ticksPerSecond))) ticks/s)" + (s.completed ? "" : " — stopped early, state saved"))
+            + "(\(Format.count(Int(s.ticksPerSecond))) ticks/s)" + (s.completed ? "" : " — stopped early; \(stateNote)"))
         var table = TextTable(headers: ["summary", "value"])
         table.add(["trades", Format.count(s.summary.trades)])
         table.add(["hit rate", Format.percent(s.summary.hitRate * 100, 1)])
@@ -229,16 +260,58 @@ enum EventText {
     static func time(_ seconds: Double) -> String { UTCTime.iso8601(nanoseconds: Int64(seconds * 1e9)) }
 }
 
-/// Turns SIGINT and SIGTERM into a callback (a graceful stop) while installed.
+/// Stops a run from outside it (a signal, a failed event-log write), also
+/// before the run exists: the cancellation installed later is called at once.
+final class RunStop: @unchecked Sendable {
+    private let lock = NSLock()
+    private var firstFailure: (any Error)?
+    private var requested = false
+    private var cancel: (@Sendable () -> Void)?
+
+    /// The first failure recorded; nil while none.
+    var failure: (any Error)? { lock.withLock { firstFailure } }
+
+    /// Records `error` (the first one wins) and stops the run.
+    func fail(_ error: any Error) {
+        lock.withLock { if firstFailure == nil { firstFailure = error } }
+        request()
+    }
+
+    /// Stops the run after the update in hand.
+    func request() {
+        let cancel = lock.withLock {
+            requested = true
+            return self.cancel
+        }
+        cancel?()
+    }
+
+    /// Installs the run's cancellation, calling it at once if a stop came first.
+    func install(_ cancel: @escaping @Sendable () -> Void) {
+        let stopped = lock.withLock {
+            self.cancel = cancel
+            return requested
+        }
+        if stopped { cancel() }
+    }
+}
+
+/// A paper run's failure, as one line for `delta-arb: error:`.
+struct PaperFailure: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// Turns SIGINT and SIGTERM into a callback (a graceful stop) while installed,
+/// saying what the stop leaves behind (`stateNote`).
 final class SignalWatcher: @unchecked Sendable {
     private var sources: [any DispatchSourceSignal] = []
 
-    init(_ handler: @escaping @Sendable () -> Void) {
+    init(stateNote: String, _ handler: @escaping @Sendable () -> Void) {
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
-                StandardError.write("\nstopping (signal \(sig)); state is committed\n")
+                StandardError.write("\nstopping (signal \(sig)) after the update in hand; \(stateNote)\n")
                 handler()
             }
             source.resume()

@@ -5,9 +5,9 @@ import Testing
 @Suite("delta-arb paper")
 struct PaperCLITests {
     /// Starts the CLI without waiting for it; returns once it has printed its
-    /// first event (to stderr, with --json), i.e. once it is trading with its
-    /// signal handlers installed — however slow the machine.
-    static func start(_ arguments: [String], stdout: URL) throws -> Process {
+    /// first event (to stderr with --json, else to `events`, its --event-log),
+    /// i.e. once it is trading with its signal handlers installed — however slow the machine.
+    static func start(_ arguments: [String], stdout: URL, events: URL? = nil) throws -> Process {
         let process = Process()
         process.executableURL = CLITests.executable
         process.arguments = arguments
@@ -18,7 +18,7 @@ struct PaperCLITests {
         try process.run()
         let deadline = Date().addingTimeInterval(60)
         while process.isRunning && Date() < deadline {
-            if let text = try? String(contentsOf: stderr, encoding: .utf8), text.contains("\"type\"") { break }
+            if let text = try? String(contentsOf: events ?? stderr, encoding: .utf8), text.contains("\"type\"") { break }
             Thread.sleep(forTimeInterval: 0.01)
         }
         return process
@@ -135,6 +135,124 @@ struct PaperCLITests {
         #expect(second.status == 1)
         #expect(second.stdout.isEmpty)
         #expect(second.stderr.contains("another feed"))
+    }
+
+    /// A full disk under the event log: a clean error naming the file and the
+    /// reason, exit 1, the state committed (the same command resumes to the
+    /// backtest's trades); a log in a missing directory is refused before anything.
+    @Test func eventLogWriteFailureStopsTheRunCleanly() throws {
+        let (directory, csv) = try OptimizerCLITests.generated(hours: "12", seed: "4")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let state = directory.appendingPathComponent("state.sqlite").path
+        let arguments = ["paper", csv, "--entry", "0.45", "--exit", "0.08", "--no-update", "--state", state, "--json"]
+        let full = try CLITests.run(arguments + ["--event-log", "/dev/full"])
+        #expect(full.status == 1)
+        #expect(full.stdout.isEmpty)
+        #expect(full.stderr.contains("delta-arb: error: cannot write event log /dev/full: No space left on device"), "\(full.stderr)")
+        #expect(full.stderr.contains("state committed to \(state)"))
+        let resumed = try CLITests.run(arguments)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let backtest = try CLITests.run(["backtest", csv, "--entry", "0.45", "--exit", "0.08", "--json"])
+        #expect(try Self.trades(resumed.stdout) == (try Self.trades(backtest.stdout)))
+        let missing = directory.appendingPathComponent("no-such-dir/events.jsonl").path
+        let other = directory.appendingPathComponent("other.sqlite").path
+        let refused = try CLITests.run(["paper", csv, "--entry", "0.45", "--exit", "0.08", "--no-update", "--state", other,
+                                        "--event-log", missing])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("cannot write event log \(missing): No such file or directory"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: other))
+    }
+
+    /// A second process on a state file in use is refused at once, naming the
+    /// file and the holder's PID, before any order.
+    @Test func secondProcessOnOneStateFileIsRefused() throws {
+        let (directory, csv) = try OptimizerCLITests.generated(hours: "12", seed: "4")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let state = directory.appendingPathComponent("state.sqlite").path
+        let arguments = ["paper", csv, "--entry", "0.45", "--exit", "0.08", "--no-update", "--state", state, "--json"]
+        let first = try Self.start(arguments + ["--speed", "5000"], stdout: directory.appendingPathComponent("first.json"))
+        defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
+        #expect(first.isRunning)
+        let second = try CLITests.run(arguments)
+        #expect(second.status == 1)
+        #expect(second.stdout.isEmpty)
+        #expect(second.stderr.contains("\(state) is in use by another process (PID \(first.processIdentifier))"), "\(second.stderr)")
+        #expect(!second.stderr.contains("\"type\":\"order\""))
+        #expect(first.isRunning)
+        kill(first.processIdentifier, SIGTERM)
+        first.waitUntilExit()
+        #expect(first.terminationStatus == 0)
+    }
+
+    /// An edited copy of the file (same rows, times and shape, one price
+    /// changed among the committed rows) is refused, saying the feed differs.
+    @Test func editedFeedOfTheSameShapeIsRefused() throws {
+        let (directory, csv) = try OptimizerCLITests.generated(hours: "4", seed: "4")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let state = directory.appendingPathComponent("state.sqlite").path
+        let tail = ["--entry", "0.45", "--exit", "0.08", "--no-update", "--state", state, "--json"]
+        #expect(try CLITests.run(["paper", csv] + tail).status == 0)
+        var lines = try String(contentsOfFile: csv, encoding: .utf8).components(separatedBy: "\n")
+        var fields = lines[2].components(separatedBy: ",")
+        fields[1] = "\((Double(fields[1]) ?? 0) + 0.01)"
+        lines[2] = fields.joined(separator: ",")
+        let edited = directory.appendingPathComponent("edited.csv").path
+        try lines.joined(separator: "\n").write(toFile: edited, atomically: true, encoding: .utf8)
+        let refused = try CLITests.run(["paper", edited] + tail)
+        #expect(refused.status == 1)
+        #expect(refused.stdout.isEmpty)
+        #expect(refused.stderr.contains("the feed differs from the one the saved state was made from"), "\(refused.stderr)")
+        #expect(!refused.stderr.contains("\"type\":\"order\""))
+    }
+
+    /// Other thresholds on resume are refused showing both; --override-thresholds
+    /// applies them and says so. A file that is not a state file is refused unwritten.
+    @Test func thresholdsOnResumeAndForeignStateFiles() throws {
+        let (directory, csv) = try OptimizerCLITests.generated(hours: "4", seed: "4")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let state = directory.appendingPathComponent("state.sqlite").path
+        let half = directory.appendingPathComponent("half.csv").path
+        let lines = try String(contentsOfFile: csv, encoding: .utf8).components(separatedBy: "\n")
+        try lines[0..<lines.count / 2].joined(separator: "\n").write(toFile: half, atomically: true, encoding: .utf8)
+        let first = try CLITests.run(["paper", csv, "--entry", "0.45", "--exit", "0.08", "--no-update", "--state", state, "--json"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let other = ["paper", csv, "--entry", "0.5", "--exit", "0.08", "--no-update", "--state", state, "--json"]
+        let refused = try CLITests.run(other)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("--entry 0.5 --exit 0.08 differ from the thresholds saved in \(state) (entry 0.45, exit 0.08)"),
+                "\(refused.stderr)")
+        let overridden = try CLITests.run(other + ["--override-thresholds"])
+        #expect(overridden.status == 0, "\(overridden.stderr)")
+        #expect(overridden.stderr.contains("--override-thresholds: trading on --entry 0.5 --exit 0.08 instead of the saved entry 0.45"))
+        let before = try Data(contentsOf: URL(fileURLWithPath: half))
+        let foreign = try CLITests.run(["paper", csv, "--entry", "0.45", "--exit", "0.08", "--no-update", "--state", half])
+        #expect(foreign.status == 1)
+        #expect(foreign.stderr.contains("\(half) is not a DeltaArbitrage state file (not an SQLite database)"), "\(foreign.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: half)) == before)
+    }
+
+    /// Ctrl-C says what the stop leaves behind: nothing without --state, the
+    /// committed state and how to resume with it.
+    @Test(arguments: [false, true])
+    func interruptSaysWhatWasSaved(withState: Bool) throws {
+        let (directory, csv) = try OptimizerCLITests.generated(hours: "12", seed: "4")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let state = directory.appendingPathComponent("state.sqlite").path
+        let events = directory.appendingPathComponent("events.jsonl")
+        let out = directory.appendingPathComponent("out.txt")
+        let process = try Self.start(["paper", csv, "--entry", "0.45", "--exit", "0.08", "--no-update", "--speed", "5000",
+                                      "--event-log", events.path] + (withState ? ["--state", state] : []),
+                                     stdout: out, events: events)
+        #expect(process.isRunning)
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let stdout = try String(contentsOf: out, encoding: .utf8)
+        let stderr = try String(contentsOf: out.appendingPathExtension("stderr"), encoding: .utf8)
+        let note = withState ? "state committed to \(state), run the same command to resume" : "nothing saved (no --state)"
+        #expect(stdout.contains("stopped early; \(note)"), "\(stdout)")
+        #expect(stderr.contains("after the update in hand; \(note)"), "\(stderr)")
+        #expect(!stdout.contains("state saved") && !stderr.contains("state is committed"))
     }
 
     @Test func badArguments() throws {

@@ -164,7 +164,7 @@ struct LiveComponentTests {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("events-\(UUID().uuidString).jsonl").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let log = try JSONLinesEventLog(path: path)
-        for e in events { log.write(e) }
+        for e in events { try log.write(e) }
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 3)
         #expect(lines[0].contains("\"type\":\"parameter_update\""))

@@ -197,33 +197,63 @@ public final class EventHub: @unchecked Sendable {
     }
 }
 
-/// Appends each event as one JSON line to a file (flushed per line, so a
-/// killed process loses at most the line being written).
+/// The event log could not be opened or written: the path and the system's reason.
+public struct EventLogError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The log's path as given.
+    public var path: String
+    /// The system's reason (`strerror`), e.g. "No space left on device".
+    public var reason: String
+
+    /// `cannot write event log PATH: reason`.
+    public var description: String { "cannot write event log \(path): \(reason)" }
+}
+
+/// Appends each event as one JSON line to a file (one `write(2)` per line, so
+/// a killed process loses at most the line being written).
+///
+/// A failed write throws `EventLogError` and closes the log: later writes
+/// throw the same error, so no line is written after a lost one.
 public final class JSONLinesEventLog: @unchecked Sendable {
+    /// The log's path as given.
+    public let path: String
     private let lock = NSLock()
-    private let handle: FileHandle
+    private var fd: Int32
+    private var failure: EventLogError?
     private let encoder: JSONEncoder
 
-    /// Opens (creating or appending to) `path`.
+    /// Opens (creating or appending to) `path`; throws `EventLogError` when it cannot.
     public init(path: String) throws {
-        if !FileManager.default.fileExists(atPath: path) {
-            guard FileManager.default.createFile(atPath: path, contents: nil) else {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
-            }
-        }
-        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        try handle.seekToEnd()
+        self.path = path
+        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw EventLogError(path: path, reason: String(cString: strerror(errno))) }
         encoder = makeJSONEncoder(pretty: false)
     }
 
-    /// Appends `event` as one JSON line; an event that fails to encode is dropped.
-    public func write(_ event: StrategyEvent) {
+    /// Appends `event` as one JSON line.
+    public func write(_ event: StrategyEvent) throws {
         lock.lock()
         defer { lock.unlock() }
-        guard var line = try? encoder.encode(event) else { return }
-        line.append(0x0A)
-        handle.write(line)
+        if let failure { throw failure }
+        do {
+            var line = try encoder.encode(event)
+            line.append(0x0A)
+            try line.withUnsafeBytes { bytes in
+                var offset = 0
+                while offset < bytes.count {
+                    let n = Foundation.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                    if n < 0 && errno == EINTR { continue }
+                    guard n > 0 else { throw EventLogError(path: path, reason: String(cString: strerror(n < 0 ? errno : EIO))) }
+                    offset += n
+                }
+            }
+        } catch {
+            let failure = error as? EventLogError ?? EventLogError(path: path, reason: "cannot encode the event: \(error)")
+            self.failure = failure
+            close(fd)
+            fd = -1
+            throw failure
+        }
     }
 
-    deinit { try? handle.close() }
+    deinit { if fd >= 0 { close(fd) } }
 }

@@ -19,8 +19,9 @@ public struct SQLiteError: Error, Sendable, CustomStringConvertible {
 final class SQLiteDatabase: @unchecked Sendable {
     private var handle: OpaquePointer?
 
-    /// Opens or creates the database at `path`, in WAL mode so that a killed
-    /// process never leaves a half-written transaction visible.
+    /// Opens or creates the database at `path`. Nothing is written until a
+    /// statement writes (the caller checks what the file is first, then
+    /// calls `useWriteAheadLog()`).
     init(path: String) throws {
         var db: OpaquePointer?
         let rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nil)
@@ -31,6 +32,11 @@ final class SQLiteDatabase: @unchecked Sendable {
         }
         handle = db
         sqlite3_busy_timeout(db, 5000)
+    }
+
+    /// Switches to WAL mode, so that a killed process never leaves a
+    /// half-written transaction visible (this rewrites the file header).
+    func useWriteAheadLog() throws {
         try execute("PRAGMA journal_mode = WAL")
         try execute("PRAGMA synchronous = NORMAL")
     }

@@ -1,3 +1,4 @@
+import CSQLite
 import DeltaArbitrage
 import Foundation
 
@@ -63,6 +64,13 @@ public struct StrategyContext: Sendable, Hashable, Codable {
     /// What the sequences refer to (e.g. the replayed file's first tick), so a
     /// state is never resumed against another feed.
     public var feedIdentity: String?
+    /// Checksum of every update consumed through `lastSequence`, committed with
+    /// it: a resumed feed must reproduce it on its first updates (same content,
+    /// not just the same shape). Nil before any update is committed.
+    public var feedChecksum: FeedChecksum?
+    /// The thresholds the caller gave (fixed, or starting values before the
+    /// optimiser's), so a resume with other ones is noticed; nil when none were given.
+    public var givenThresholds: ThresholdPair?
 
     /// A fresh context: nothing processed, no thresholds, flat, not halted.
     public init() {}
@@ -72,6 +80,7 @@ public struct StrategyContext: Sendable, Hashable, Codable {
         case scheduleOriginNanoseconds = "schedule_origin_ns", nextUpdateNanoseconds = "next_update_ns"
         case successfulUpdates = "successful_updates", failedUpdates = "failed_updates"
         case lastUpdateError = "last_update_error", feedIdentity = "feed_identity"
+        case feedChecksum = "feed_checksum", givenThresholds = "given_thresholds"
     }
 }
 
@@ -79,17 +88,79 @@ public struct StrategyContext: Sendable, Hashable, Codable {
 /// trade journal and the parameter-update history. Every change is one
 /// transaction, so a process killed at any point restarts from the last
 /// committed state with no trade lost or written twice.
+///
+/// A state file is marked as such (`PRAGMA application_id` =
+/// `applicationID`, and `schema_version` in its `meta` table) and locked for
+/// the store's life (`StateFileLock` on `PATH.lock`): an existing file that
+/// is not a state file, or one another process holds, is refused before
+/// anything is written.
 public actor StrategyStore {
+    /// `PRAGMA application_id` of a state file: "DARB" in ASCII.
+    public static let applicationID: Int32 = 0x4441_5242
+    /// Version of the tables' layout and the JSON they hold.
+    public static let schemaVersion = 1
+
     private let db: SQLiteDatabase
+    private let lock: StateFileLock?
     private let encoder = makeJSONEncoder(pretty: false)
     private let decoder = JSONDecoder()
 
-    /// Opens or creates the store at `path`.
+    /// Opens the state file at `path` (`:memory:` for one that lives with the
+    /// store), creating it when it does not exist or is empty. Throws
+    /// `StateFileError` when another process holds it or it is not a state file.
     public init(path: String) throws {
-        db = try SQLiteDatabase(path: path)
-        try db.execute("CREATE TABLE IF NOT EXISTS context (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)")
-        try db.execute("CREATE TABLE IF NOT EXISTS trades (id INTEGER PRIMARY KEY AUTOINCREMENT, entry_sequence INTEGER NOT NULL UNIQUE, json TEXT NOT NULL)")
-        try db.execute("CREATE TABLE IF NOT EXISTS parameter_updates (id INTEGER PRIMARY KEY AUTOINCREMENT, json TEXT NOT NULL)")
+        let lock = path == ":memory:" ? nil : try StateFileLock(statePath: path)
+        do {
+            let db = try SQLiteDatabase(path: path)
+            try Self.prepare(db, path: path)
+            self.db = db
+        } catch {
+            lock?.releaseRemovingCreatedFile()
+            throw error
+        }
+        self.lock = lock
+    }
+
+    /// Checks what the file is with reads only, then makes a new store or
+    /// accepts an existing one; anything else is refused unwritten.
+    private static func prepare(_ db: SQLiteDatabase, path: String) throws {
+        let id: Int64
+        let tables: [String]
+        do {
+            guard case .integer(let value)? = try db.execute("PRAGMA application_id").first?.first else {
+                throw StateFileError(path: path, problem: .notAStateFile("no application_id"))
+            }
+            id = value
+            tables = try db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").compactMap {
+                if case .text(let name)? = $0.first { name } else { nil }
+            }
+        } catch let error as SQLiteError where error.code == SQLITE_NOTADB {
+            throw StateFileError(path: path, problem: .notAStateFile("not an SQLite database"))
+        }
+        if id == Int64(applicationID) {
+            let version = try db.execute("SELECT value FROM meta WHERE key = 'schema_version'").first?.first
+            guard case .text(let found)? = version, found == "\(schemaVersion)" else {
+                let found = if case .text(let v)? = version { v } else { "none" }
+                throw StateFileError(path: path, problem: .unsupportedSchema(found: found, supported: schemaVersion))
+            }
+            try db.useWriteAheadLog()
+            return
+        }
+        guard id == 0 && tables.isEmpty else {
+            let what = id != 0
+                ? "an SQLite database of another application, application_id \(id)"
+                : "an SQLite database with other tables: \(tables.prefix(5).joined(separator: ", "))"
+            throw StateFileError(path: path, problem: .notAStateFile(what))
+        }
+        try db.useWriteAheadLog()
+        try db.transaction {
+            try db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            try db.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?1)", [.text("\(schemaVersion)")])
+            try db.execute("CREATE TABLE context (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)")
+            try db.execute("CREATE TABLE trades (id INTEGER PRIMARY KEY AUTOINCREMENT, entry_sequence INTEGER NOT NULL UNIQUE, json TEXT NOT NULL)")
+            try db.execute("CREATE TABLE parameter_updates (id INTEGER PRIMARY KEY AUTOINCREMENT, json TEXT NOT NULL)")
+            try db.execute("PRAGMA application_id = \(applicationID)")
+        }
     }
 
     /// The committed context (a fresh one for a new store).

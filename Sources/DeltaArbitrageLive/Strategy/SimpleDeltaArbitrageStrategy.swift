@@ -14,6 +14,43 @@ public struct FeedMismatchError: Error, Sendable, Equatable, CustomStringConvert
     }
 }
 
+/// A resumed feed's first updates do not reproduce the checksum committed
+/// with the saved state: another feed of the same shape, or an edited one.
+public struct FeedContentMismatchError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Updates (rows of a replay) the saved state's checksum covers.
+    public var committedUpdates: Int
+    /// Last sequence the saved state committed.
+    public var committedSequence: Int
+    /// Updates the feed gave before it ended, when it ended before reaching
+    /// `committedSequence`; nil when its content differs.
+    public var endedAfter: Int?
+
+    /// The message, naming the committed row count and the remedy.
+    public var description: String {
+        if let endedAfter {
+            return "the feed ended after \(endedAfter) rows, before the \(committedUpdates) rows the saved state has committed "
+                + "(through sequence \(committedSequence)); resume with the feed the state was made from, or use a new state file"
+        }
+        return "the feed differs from the one the saved state was made from: its first \(committedUpdates) rows "
+            + "(through sequence \(committedSequence)) do not reproduce the checksum committed with them; "
+            + "resume with the feed the state was made from, or use a new state file"
+    }
+}
+
+/// Thresholds given for a resumed state differ from the ones it saved.
+public struct ThresholdMismatchError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Thresholds the state saved: those given when it was made, or else those in force.
+    public var saved: ThresholdPair
+    /// Thresholds given now.
+    public var given: ThresholdPair
+
+    /// Both pairs, in percent.
+    public var description: String {
+        "the thresholds given (entry \(given.entryThresholdPct) %, exit \(given.exitThresholdPct) %) differ from the "
+            + "saved state's (entry \(saved.entryThresholdPct) %, exit \(saved.exitThresholdPct) %)"
+    }
+}
+
 /// The optimiser status the strategy reports (the seed's `get_optimization_status()`).
 public struct StrategyOptimizationStatus: Sendable, Hashable, Codable {
     /// Thresholds in force; nil before any.
@@ -77,6 +114,10 @@ public actor SimpleDeltaArbitrageStrategy {
     private var spotTime: Int64 = .min
     private var futuresTime: Int64 = .min
     private var staleAlerted = false
+    /// Checksum of every update handled so far (replayed ones included).
+    private var consumed = FeedChecksum()
+    /// The feed has reproduced the committed checksum (or there was none to reproduce).
+    private var feedVerified = false
     // Metrics.
     private var decisionLatency = LatencyHistogram()
     // Running means (a service runs for months: no per-event storage).
@@ -107,7 +148,16 @@ public actor SimpleDeltaArbitrageStrategy {
         self.events = events
         self.staleAfter = staleAfter
         cutoff = SeedFormulas.timeoutCutoffNanoseconds(maxHours: config.maxHoldHours)
-        context = try await store?.context() ?? StrategyContext()
+        let saved = try await store?.context() ?? StrategyContext()
+        // A state is data like any input: thresholds read back pass the same rules as new ones.
+        for (what, pair) in [("thresholds in force", saved.thresholds), ("given thresholds", saved.givenThresholds)] {
+            guard let pair else { continue }
+            if let violation = config.safetyViolation(entryThreshold: pair.entryThresholdPct, exitThreshold: pair.exitThresholdPct) {
+                throw ParameterUpdateError(reason: "the saved state's \(what) (entry \(pair.entryThresholdPct) %, exit "
+                    + "\(pair.exitThresholdPct) %) are unsafe: \(violation)")
+            }
+        }
+        context = saved
     }
 
     /// The committed context (for the bridge's schedule and for tests).
@@ -127,10 +177,16 @@ public actor SimpleDeltaArbitrageStrategy {
     }
 
     /// Processes one book update: the backtest's row step. Updates at or
-    /// below the last committed sequence (a replay after a restart) are skipped.
+    /// below the last committed sequence (a replay after a restart) are skipped,
+    /// but folded into the feed checksum: the update at the committed sequence
+    /// must reproduce the committed checksum, or this throws
+    /// `FeedContentMismatchError` before any order. A feed resumed against a
+    /// saved state therefore replays the committed updates from its start.
     public func handle(_ update: BookUpdate) async throws {
         await acquire()
         defer { release() }
+        consumed.add(update)
+        if !feedVerified { try verifyFeed(at: update) }
         // The book moves even on updates already committed (a replay after a restart).
         if let s = update.spot { spot = s; spotTime = update.timestampNanoseconds }
         if let f = update.futures { futures = f; futuresTime = update.timestampNanoseconds }
@@ -157,6 +213,35 @@ public actor SimpleDeltaArbitrageStrategy {
         let opens = !stale && SeedDecision.opens(spotAsk: spot.ask, futBid: futures.bid, rule: rule)
         record(latencySince: started)
         if opens { try await open(update: update, spot: spot, futures: futures, thresholds: thresholds) }
+    }
+
+    private func verifyFeed(at update: BookUpdate) throws {
+        guard let committed = context.feedChecksum, context.lastSequence >= 0 else {
+            feedVerified = true
+            return
+        }
+        if update.sequence < context.lastSequence { return }
+        guard update.sequence == context.lastSequence, consumed == committed else {
+            throw FeedContentMismatchError(committedUpdates: committed.updates, committedSequence: context.lastSequence)
+        }
+        feedVerified = true
+    }
+
+    /// Call when the feed has ended: throws `FeedContentMismatchError` when it
+    /// ended before reaching the saved state's committed sequence (its content
+    /// could not be checked, and the state is ahead of the feed).
+    public func feedEnded() throws {
+        guard !feedVerified, let committed = context.feedChecksum, context.lastSequence >= 0 else { return }
+        throw FeedContentMismatchError(committedUpdates: committed.updates, committedSequence: context.lastSequence,
+                                       endedAfter: consumed.updates)
+    }
+
+    /// `next` advanced to the updates handled through `sequence`, with their
+    /// checksum; unchanged while a resumed feed is still replaying committed updates.
+    private func advance(_ next: inout StrategyContext, through sequence: Int) {
+        guard sequence > next.lastSequence else { return }
+        next.lastSequence = sequence
+        next.feedChecksum = consumed
     }
 
     /// True when either market's top is older than `staleAfter` at `time` (data clock).
@@ -192,7 +277,7 @@ public actor SimpleDeltaArbitrageStrategy {
         }
         let old = context.thresholds
         var next = context
-        next.lastSequence = max(next.lastSequence, lastHandled)
+        advance(&next, through: lastHandled)
         next.thresholds = pair
         next.confidenceScore = confidence
         next.successfulUpdates += 1
@@ -211,21 +296,44 @@ public actor SimpleDeltaArbitrageStrategy {
 
     /// Fixes the thresholds (no optimiser): checked against the safety rules
     /// like any update (`ParameterUpdateError` when unsafe), sized at
-    /// `base_position_size`; committed only when they differ from those in force.
-    /// With `initialOnly`, they apply only when no thresholds are in force yet
-    /// (starting values for a re-optimising run, kept on resume).
-    public func useFixedParameters(_ pair: ThresholdPair, initialOnly: Bool = false) async throws {
+    /// `base_position_size`, and recorded as the given thresholds. With
+    /// `initialOnly`, they are starting values for a re-optimising run: applied
+    /// when no thresholds are in force, kept on resume.
+    ///
+    /// A resumed state that saved other thresholds (those given when it was
+    /// made, or else those in force) throws `ThresholdMismatchError`, unless
+    /// `override`: then the given pair is put in force and recorded, and the
+    /// saved pair it replaced is returned (nil when nothing was replaced).
+    @discardableResult
+    public func useFixedParameters(_ pair: ThresholdPair, initialOnly: Bool = false, override: Bool = false) async throws
+        -> ThresholdPair?
+    {
         await acquire()
         defer { release() }
-        if initialOnly && context.thresholds != nil { return }
-        guard context.thresholds != pair || context.confidenceScore != nil else { return }
         if let violation = config.safetyViolation(entryThreshold: pair.entryThresholdPct, exitThreshold: pair.exitThresholdPct) {
             throw ParameterUpdateError(reason: "unsafe thresholds: \(violation)")
         }
+        let saved = context.givenThresholds ?? context.thresholds
         var next = context
-        next.lastSequence = max(next.lastSequence, lastHandled)
+        next.givenThresholds = pair
+        if let saved, saved != pair {
+            guard override else { throw ThresholdMismatchError(saved: saved, given: pair) }
+        } else if initialOnly && context.thresholds != nil {
+            // Same starting values on resume: the optimiser's thresholds stay.
+            guard context.givenThresholds == nil else { return nil }
+            try await commit(next)
+            return nil
+        } else if context.thresholds == pair && context.confidenceScore == nil && context.givenThresholds == pair {
+            return nil
+        }
+        advance(&next, through: lastHandled)
         next.thresholds = pair
         next.confidenceScore = nil
+        try await commit(next)
+        return saved == pair ? nil : saved
+    }
+
+    private func commit(_ next: StrategyContext) async throws {
         try await store?.commit(next)
         context = next
     }
@@ -255,7 +363,7 @@ public actor SimpleDeltaArbitrageStrategy {
 
     private func commitFailedUpdate(_ reason: String, schedule: (origin: Int64, next: Int64)?) async throws {
         var next = context
-        next.lastSequence = max(next.lastSequence, lastHandled)
+        advance(&next, through: lastHandled)
         next.failedUpdates += 1
         next.lastUpdateError = reason
         if let schedule { next.scheduleOriginNanoseconds = schedule.origin; next.nextUpdateNanoseconds = schedule.next }
@@ -320,7 +428,7 @@ public actor SimpleDeltaArbitrageStrategy {
         let (spotFill, futuresFill) = await (spotLeg, futuresLeg)
         execution = (execution.count + 1, execution.totalMs + milliseconds(since: started))
         var next = context
-        next.lastSequence = update.sequence
+        advance(&next, through: update.sequence)
         switch (spotFill, futuresFill) {
         case (let s?, let f?):
             next.position = LivePosition(entrySequence: update.sequence, entryTimeNanoseconds: update.timestampNanoseconds,
@@ -366,7 +474,7 @@ public actor SimpleDeltaArbitrageStrategy {
         if spotFill != nil { position.spotOpen = false }
         if futuresFill != nil { position.futuresOpen = false }
         var next = context
-        next.lastSequence = update.sequence
+        advance(&next, through: update.sequence)
         if position.spotOpen || position.futuresOpen {
             next.position = position
             next.halted = "close at sequence \(update.sequence) failed: \(position.spotOpen ? "spot" : "futures") leg still open"
