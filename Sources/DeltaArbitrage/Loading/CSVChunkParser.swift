@@ -270,7 +270,7 @@ struct CSVChunkParser: Sendable {
 
     @inline(never)
     private func tooLong(line: Int, _ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> MarketDataError {
-        CSVInputText.lineTooLong(file: file, line: line, limit: maxLineBytes, length: end - start,
+        CSVInputText.lineTooLong(file: file, line: line, limit: maxLineBytes, length: end - start, lengthKnown: true,
                                  start: UnsafeBufferPointer(start: base + start, count: min(end - start, 256)),
                                  atFileStart: false)
     }

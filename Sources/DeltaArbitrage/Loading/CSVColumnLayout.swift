@@ -57,7 +57,7 @@ struct CSVColumnLayout: Sendable {
             let read = CSVInputText.excerpt(header)
             if let reason = CSVInputText.notTextReason(header) ?? CSVInputText.headerReason(header) {
                 throw MarketDataError(kind: .unrecognizedHeader, file: file, line: 1,
-                                      detail: "not a CSV header: \(reason); line 1 reads '\(read)'")
+                                      detail: "not a CSV header: \(reason). Line 1 reads '\(read)'")
             }
             throw MarketDataError(kind: .missingColumn, file: file, line: 1, column: Self.slotNames[slot],
                                   detail: "required column missing from the header '\(read)'")

@@ -7,15 +7,14 @@ enum CSVInputText {
 
     /// `bytes` as printable text: valid UTF-8 as it is, except `\`
     /// (doubled), tab, CR, LF and NUL (`\t`, `\r`, `\n`, `\0`), and
-    /// other control or invalid bytes as `\xNN`; at most `limit` characters,
-    /// then `…`.
+    /// other control or invalid bytes as `\xNN`; once about `limit`
+    /// characters are shown (an escape is not cut), the rest is `…`.
     static func excerpt(_ bytes: UnsafeBufferPointer<UInt8>, limit: Int = excerptLimit) -> String {
         var text = ""
-        var shown = 0
         var i = 0
         while i < bytes.count {
-            if shown == limit { return text + "…" }
-            shown += 1
+            // Counted in characters shown, escapes at their full width.
+            if text.unicodeScalars.count >= limit { return text + "…" }
             let byte = bytes[i]
             switch byte {
             case 0x09: text += "\\t"
@@ -116,13 +115,15 @@ private extension Unicode.GeneralCategory {
 
 extension CSVInputText {
     /// The `.lineTooLong` error for line `line`, which starts with `start` and
-    /// is `length` bytes long (nil: at least `start.count`, the rest unread).
-    /// `atFileStart` adds why the input looks like no CSV text at all.
-    static func lineTooLong(file: String?, line: Int, limit: Int, length: Int?,
+    /// is `length` bytes long (or, unless `lengthKnown`, at least that: the
+    /// rest is unread). `atFileStart` adds why the input looks like no CSV
+    /// text at all.
+    static func lineTooLong(file: String?, line: Int, limit: Int, length: Int, lengthKnown: Bool,
                             start: UnsafeBufferPointer<UInt8>, atFileStart: Bool) -> MarketDataError {
-        let size = length.map { "\($0) bytes" } ?? "no line end in its first \(start.count) bytes"
-        var detail = "line longer than the limit of \(limit) bytes (\(size)); it starts '\(excerpt(start))'"
+        let size = lengthKnown ? "\(length) bytes" : "no line end in its first \(length) bytes"
+        var detail = "line longer than the limit of \(limit) bytes (\(size))"
         if atFileStart, let reason = notTextReason(start) { detail += ": " + reason }
+        detail += "; it starts '\(excerpt(start))'"
         return MarketDataError(kind: .lineTooLong, file: file, line: line, detail: detail)
     }
 }

@@ -117,7 +117,7 @@ final class CSVLoadSession {
         }
         let maxLineBytes = Self.lineLimit(options)
         if textEnd - start > maxLineBytes {
-            throw CSVInputText.lineTooLong(file: name, line: 1, limit: maxLineBytes, length: textEnd - start,
+            throw CSVInputText.lineTooLong(file: name, line: 1, limit: maxLineBytes, length: textEnd - start, lengthKnown: true,
                                            start: UnsafeBufferPointer(start: base + start, count: min(textEnd - start, 512)),
                                            atFileStart: true)
         }

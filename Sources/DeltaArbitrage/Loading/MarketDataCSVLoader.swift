@@ -111,7 +111,7 @@ public struct MarketDataCSVLoader: Sendable {
                     // until then make room and read on.
                     if filled > maxLineBytes + 1 {
                         let line = session.nextLineNumber
-                        throw CSVInputText.lineTooLong(file: path, line: line, limit: maxLineBytes, length: nil,
+                        throw CSVInputText.lineTooLong(file: path, line: line, limit: maxLineBytes, length: filled, lengthKnown: false,
                                                        start: UnsafeBufferPointer(start: buffer, count: min(filled, 512)),
                                                        atFileStart: line == 1)
                     }
