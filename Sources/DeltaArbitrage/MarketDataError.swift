@@ -12,6 +12,12 @@ public struct MarketDataError: Error, Sendable, Equatable, CustomStringConvertib
         case unwritableFile
         /// The input has no header row.
         case emptyInput
+        /// The first line is not a CSV header the loader can read: compressed or
+        /// binary data, UTF-16 text, another column separator, a comment line.
+        case unrecognizedHeader
+        /// A line is longer than `MarketDataCSVOptions.maxLineBytes` (the input
+        /// is not line-oriented CSV text, or a line lost its line end).
+        case lineTooLong
         /// A required column (`timestamp` or one of the four prices) is not in the header.
         case missingColumn
         /// The header names a column twice.
@@ -33,7 +39,8 @@ public struct MarketDataError: Error, Sendable, Equatable, CustomStringConvertib
         case negativeQuantity
         /// A market's bid is above its ask.
         case crossedBook
-        /// A timestamp is earlier than the one on the row above.
+        /// A timestamp is out of time order: earlier than the row above, or
+        /// (a far-future outlier) later than the rows around it.
         case timeWentBackwards
         /// Columns passed to `MarketData.init` have different lengths.
         case columnLengthMismatch

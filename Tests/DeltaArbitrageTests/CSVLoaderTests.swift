@@ -274,6 +274,7 @@ private func identical(_ a: MarketData, _ b: MarketData) -> Bool {
             case 1: text += "\(t),2,x,4,3,1\n"
             case 2: text += "\(t - 10),2,1,4,3,1\n"
             case 3: text += "\(t),,,,5,\n"
+            case 13: text += "\(t + 1_000_000_000),2,1,4,3,1\n"  // far-future typo: judged with rows across chunk edges
             case 4...12: text += "\(t),,,,,\n"
             default:
                 let bid = 100 + Double(rng.next() % 1000) / 100

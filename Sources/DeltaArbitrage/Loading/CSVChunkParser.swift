@@ -58,12 +58,15 @@ struct CSVChunkParser: Sendable {
     let file: String?
     let skipBadRows: Bool
     let maxErrors: Int
+    /// `MarketDataCSVOptions.maxLineBytes`.
+    let maxLineBytes: Int
 
-    init(layout: CSVColumnLayout, file: String?, skipBadRows: Bool, maxErrors: Int) {
+    init(layout: CSVColumnLayout, file: String?, skipBadRows: Bool, maxErrors: Int, maxLineBytes: Int) {
         self.layout = layout
         self.file = file
         self.skipBadRows = skipBadRows
         self.maxErrors = maxErrors
+        self.maxLineBytes = maxLineBytes
         var storeSlot = [1, 2, 3, 4]
         for slot in 5...8 where layout.fieldOfSlot[slot] != 0 { storeSlot.append(slot) }
         self.storeSlot = storeSlot
@@ -84,7 +87,9 @@ struct CSVChunkParser: Sendable {
         var end: Int
     }
 
-    /// Parses the lines in `range` of `base` (the range starts at a line start).
+    /// Parses the lines in `range` of `base` (the range starts at a line start)
+    /// into `columns` from row `columns.headroom` on. A line over
+    /// `maxLineBytes` stops the chunk (`fatal`) even when skipping bad rows.
     ///
     /// Each field is parsed where it lies: numbers in the common
     /// `digits[.digits]` form are converted while scanning for the comma;
@@ -93,7 +98,8 @@ struct CSVChunkParser: Sendable {
     /// written straight into the columns at the next index, which only
     /// advances when the whole row is good.
     func parse(_ base: UnsafePointer<UInt8>, range: Range<Int>, into columns: CSVRawColumns) -> CSVChunk {
-        columns.count = 0
+        columns.start = columns.headroom
+        columns.count = columns.headroom
         let chunk = CSVChunk(columns: columns)
         let storeCount = self.storeCount
         let fieldCount = layout.fieldCount
@@ -123,6 +129,10 @@ struct CSVChunkParser: Sendable {
                 if e > p && base[e - 1] == 0x0D { e -= 1 }
                 let lineStart = p
                 p = lineEnd + 1
+                if e - lineStart > maxLineBytes {
+                    chunk.fatal = tooLong(line: thisLine, base, lineStart, e)
+                    break
+                }
                 if e == lineStart {
                     blankLines += 1
                     continue
@@ -258,12 +268,19 @@ struct CSVChunkParser: Sendable {
         return RowFailure(kind: .invalidQuoting, field: field, start: a, end: lineEnd)
     }
 
-    /// The error for a bad field (`field` is 0-based), quoting the offending text.
+    @inline(never)
+    private func tooLong(line: Int, _ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> MarketDataError {
+        CSVInputText.lineTooLong(file: file, line: line, limit: maxLineBytes, length: end - start, lengthKnown: true,
+                                 start: UnsafeBufferPointer(start: base + start, count: min(end - start, 256)),
+                                 atFileStart: false)
+    }
+
+    /// The error for a bad field (`field` is 0-based), quoting the offending text (capped).
     @inline(never)
     private func makeError(_ failure: RowFailure, line: Int, _ base: UnsafePointer<UInt8>) -> MarketDataError {
         let field = failure.field
-        let text = String(decoding: UnsafeBufferPointer(start: base + failure.start,
-                                                        count: min(failure.end - failure.start, 80)), as: UTF8.self)
+        let text = CSVInputText.excerpt(UnsafeBufferPointer(start: base + failure.start,
+                                                            count: failure.end - failure.start))
         let why: String
         switch failure.kind {
         case .missingField: why = "row has \(field) fields, the header has \(layout.fieldCount)"

@@ -1,9 +1,11 @@
 /// Where each market-data column sits in a CSV file, read from its header row.
 ///
-/// Header names are matched exactly (case-sensitive) after trimming spaces,
-/// tabs and one pair of surrounding double quotes. Unknown columns are
-/// ignored. A known column named twice is an error (which copy would be
-/// meant is a guess); unknown names may repeat.
+/// Header names are matched ignoring ASCII case after trimming spaces, tabs
+/// and one pair of surrounding double quotes. Unknown columns are ignored. A
+/// known column named twice is an error (which copy would be meant is a
+/// guess); unknown names may repeat. A header without the required columns
+/// is reported with what was read and, where it shows, why (compressed or
+/// binary data, UTF-16, another separator, a comment line).
 struct CSVColumnLayout: Sendable {
     /// Slot numbers: 0 = timestamp, 1...4 = prices, 5...8 = quantities.
     static let slotNames = [
@@ -20,7 +22,8 @@ struct CSVColumnLayout: Sendable {
     var slotOfField: [Int8]
     /// For each slot, its 1-based field number, or 0 when the column is absent.
     var fieldOfSlot: [Int]
-    /// Header names as written (trimmed), for error messages about any field.
+    /// Header names as written (trimmed, and capped like any quoted input), for
+    /// error messages about any field.
     var fieldNames: [String]
 
     var fieldCount: Int { slotOfField.count }
@@ -31,26 +34,33 @@ struct CSVColumnLayout: Sendable {
     /// Reads the header line (without its line terminator).
     init(header: UnsafeBufferPointer<UInt8>, file: String?) throws(MarketDataError) {
         var names: [String] = []
+        var slots: [Int8] = []
         var start = 0
         for i in 0...header.count where i == header.count || header[i] == UInt8(ascii: ",") {
-            names.append(Self.cleanName(UnsafeBufferPointer(rebasing: header[start..<i])))
+            let name = Self.cleanName(UnsafeBufferPointer(rebasing: header[start..<i]))
+            names.append(CSVInputText.excerpt(name))
+            slots.append(Int8(Self.slotNames.firstIndex(of: Self.asciiLowercased(name)) ?? -1))
             start = i + 1
         }
         fieldNames = names
         slotOfField = [Int8](repeating: -1, count: names.count)
         fieldOfSlot = [Int](repeating: 0, count: Self.slotNames.count)
-        for (index, name) in names.enumerated() {
-            guard let slot = Self.slotNames.firstIndex(of: name) else { continue }
-            if fieldOfSlot[slot] != 0 {
-                throw MarketDataError(kind: .duplicateColumn, file: file, line: 1, column: name, field: index + 1,
-                                      detail: "named again (first at field \(fieldOfSlot[slot]))")
+        for (index, slot) in slots.enumerated() where slot >= 0 {
+            if fieldOfSlot[Int(slot)] != 0 {
+                throw MarketDataError(kind: .duplicateColumn, file: file, line: 1, column: names[index], field: index + 1,
+                                      detail: "named again (first at field \(fieldOfSlot[Int(slot)]))")
             }
-            fieldOfSlot[slot] = index + 1
-            slotOfField[index] = Int8(slot)
+            fieldOfSlot[Int(slot)] = index + 1
+            slotOfField[index] = slot
         }
         for slot in 0...4 where fieldOfSlot[slot] == 0 {
+            let read = CSVInputText.excerpt(header)
+            if let reason = CSVInputText.notTextReason(header) ?? CSVInputText.headerReason(header) {
+                throw MarketDataError(kind: .unrecognizedHeader, file: file, line: 1,
+                                      detail: "not a CSV header: \(reason). Line 1 reads '\(read)'")
+            }
             throw MarketDataError(kind: .missingColumn, file: file, line: 1, column: Self.slotNames[slot],
-                                  detail: "required column missing from the header")
+                                  detail: "required column missing from the header '\(read)'")
         }
     }
 
@@ -60,5 +70,10 @@ struct CSVColumnLayout: Sendable {
         while hi > lo && (bytes[hi - 1] == 0x20 || bytes[hi - 1] == 0x09) { hi -= 1 }
         if hi - lo >= 2 && bytes[lo] == 0x22 && bytes[hi - 1] == 0x22 { lo += 1; hi -= 1 }
         return String(decoding: UnsafeBufferPointer(rebasing: bytes[lo..<hi]), as: UTF8.self)
+    }
+
+    /// `name` with A–Z lowered (the known names are ASCII; nothing else needs folding).
+    private static func asciiLowercased(_ name: String) -> String {
+        String(decoding: name.utf8.map { (0x41...0x5A).contains($0) ? $0 + 0x20 : $0 }, as: UTF8.self)
     }
 }

@@ -54,7 +54,8 @@ final class CSVLoadSession {
         while pool.count < ranges.count {
             let rows = Int(Double(ranges[0].count)
                 * Self.estimatedRowsPerByte(base, ranges[0], fieldCount: parser.layout.fieldCount))
-            pool.append(CSVRawColumns(storeCount: parser.storeCount, capacity: rows))
+            pool.append(CSVRawColumns(storeCount: parser.storeCount, capacity: rows,
+                                      headroom: CSVRowValidator.lookahead))
         }
         let chunks: [CSVChunk]
         if ranges.count == 1 {
@@ -71,7 +72,7 @@ final class CSVLoadSession {
 
         for chunk in chunks {
             // Rows before a chunk's parse error are checked first: an earlier error wins.
-            try validator?.validate(chunk, firstLine: nextLine)
+            try validator?.validate(chunk, firstLine: nextLine, final: chunk.fatal != nil)
             if var fatal = chunk.fatal {
                 fatal.line = (fatal.line ?? 0) + nextLine
                 throw fatal
@@ -85,12 +86,19 @@ final class CSVLoadSession {
             blankLines += chunk.blankLines
             dataLines += chunk.lineCount - chunk.blankLines
             nextLine += chunk.lineCount
+            append(chunk.columns)
+        }
+    }
 
-            let kept = chunk.columns.count
-            timestamps.append(contentsOf: UnsafeBufferPointer(start: chunk.columns.timestamps, count: kept))
-            for k in values.indices {
-                values[k].append(contentsOf: UnsafeBufferPointer(start: chunk.columns.values[k], count: kept))
-            }
+    /// The file line that the next block starts with (1 before the header is read).
+    var nextLineNumber: Int { parser == nil ? 1 : nextLine }
+
+    /// Appends the rows `start..<count` of `columns` to the output.
+    private func append(_ columns: CSVRawColumns) {
+        let kept = columns.count - columns.start
+        timestamps.append(contentsOf: UnsafeBufferPointer(start: columns.timestamps + columns.start, count: kept))
+        for k in values.indices {
+            values[k].append(contentsOf: UnsafeBufferPointer(start: columns.values[k] + columns.start, count: kept))
         }
     }
 
@@ -107,17 +115,25 @@ final class CSVLoadSession {
             throw MarketDataError(kind: .emptyInput, file: name, line: 1,
                                   detail: "line 1 is empty; expected the header row")
         }
+        let maxLineBytes = Self.lineLimit(options)
+        if textEnd - start > maxLineBytes {
+            throw CSVInputText.lineTooLong(file: name, line: 1, limit: maxLineBytes, length: textEnd - start, lengthKnown: true,
+                                           start: UnsafeBufferPointer(start: base + start, count: min(textEnd - start, 512)),
+                                           atFileStart: true)
+        }
         let layout = try CSVColumnLayout(header: UnsafeBufferPointer(start: base + start, count: textEnd - start),
                                          file: name)
         let parser = CSVChunkParser(layout: layout, file: name, skipBadRows: options.skipBadRows,
-                                    maxErrors: max(0, options.maxReportedErrors))
+                                    maxErrors: max(0, options.maxReportedErrors), maxLineBytes: maxLineBytes)
         self.parser = parser
         validator = CSVRowValidator(parser: parser)
 
         let dataStart = min(headerEnd + 1, end)
         // Reserve the output once from the first lines' length; untouched capacity costs nothing.
-        let estimate = Int(Double(expectedBytes)
-            * Self.estimatedRowsPerByte(base, dataStart..<end, fieldCount: layout.fieldCount)) + 16
+        let estimate = Self.reservedRows(
+            expectedBytes: expectedBytes,
+            rowsPerByte: Self.estimatedRowsPerByte(base, dataStart..<end, fieldCount: layout.fieldCount),
+            storeCount: parser.storeCount, physicalMemory: Self.physicalMemory)
         timestamps.reserveCapacity(estimate)
         values = (0..<parser.storeCount).map { _ in
             var column: [Double] = []
@@ -129,9 +145,11 @@ final class CSVLoadSession {
 
     /// The result once every block is in.
     func finish() throws(MarketDataError) -> MarketDataCSVLoadResult {
-        guard let parser, let validator else {
+        guard let parser, var validator else {
             throw MarketDataError(kind: .emptyInput, file: name, detail: "the input is empty; expected a header row")
         }
+        append(try validator.finish())
+        self.validator = validator
         if timestamps.isEmpty {
             if dataLines == 0 {
                 throw MarketDataError(kind: .emptyInput, file: name, line: 1, detail: "header row but no data rows")
@@ -160,6 +178,28 @@ final class CSVLoadSession {
             skippedByKind: parseSkippedByKind.merging(validator.skippedByKind, uniquingKeysWith: +),
             firstErrors: Array(errors.prefix(max(0, options.maxReportedErrors))),
             blankLines: blankLines)
+    }
+
+    /// `options.maxLineBytes`, at least 1 and at most 1 TiB (so that buffer
+    /// sizes derived from it cannot overflow).
+    static func lineLimit(_ options: MarketDataCSVOptions) -> Int {
+        min(max(options.maxLineBytes, 1), 1 << 40)
+    }
+
+    /// Output rows to reserve up front: the estimate from the input's size,
+    /// but never columns over half the machine's memory (the size of a file,
+    /// sparse or lying, must not make the reservation fail); more rows than
+    /// that grow the columns as they come.
+    static func reservedRows(expectedBytes: Int, rowsPerByte: Double, storeCount: Int, physicalMemory: Int) -> Int {
+        let estimate = Double(max(expectedBytes, 0)) * rowsPerByte + 16
+        let cap = Double(physicalMemory / 2 / (MemoryLayout<Double>.stride * (storeCount + 1)))
+        return Int(min(estimate, max(cap, 16)))
+    }
+
+    /// Bytes of physical memory.
+    static var physicalMemory: Int {
+        let pages = sysconf(Int32(_SC_PHYS_PAGES)), size = sysconf(Int32(_SC_PAGESIZE))
+        return pages > 0 && size > 0 ? pages.multipliedReportingOverflow(by: size).partialValue : 1 << 30
     }
 
     /// `count` chunks of about equal size, each ending just after a newline.

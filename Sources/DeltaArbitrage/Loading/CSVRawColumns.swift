@@ -13,21 +13,31 @@ import Darwin
 /// through plain pointers. One set is reused for every block of the input,
 /// so it grows to the rows of one block and stays there.
 ///
+/// The first `headroom` rows are left free by the parser: the validator puts
+/// the rows it held back from the previous chunk there (see
+/// `CSVRowValidator`), so that they are checked and output in file order
+/// without copying the chunk.
+///
 /// `@unchecked Sendable`: a chunk is created, filled and read by one thread at
 /// a time; `DispatchQueue.concurrentPerform` returns only after every chunk is
 /// done, which orders the hand-over.
 final class CSVRawColumns: @unchecked Sendable {
     let storeCount: Int
+    /// Rows reserved in front of the parsed rows.
+    let headroom: Int
     private(set) var capacity: Int
-    /// Rows stored. The parser sets it as it goes; the validator lowers it when it
-    /// compacts rows in place.
+    /// The rows in use are `start..<count`. The parser stores rows from
+    /// `headroom` on; the validator moves `start` down over the rows it puts
+    /// in front and lowers `count` when it compacts rows in place.
+    var start = 0
     var count = 0
     private(set) var timestamps: UnsafeMutablePointer<Int64>
     private(set) var values: UnsafeMutablePointer<UnsafeMutablePointer<Double>>
 
-    init(storeCount: Int, capacity: Int) {
+    init(storeCount: Int, capacity: Int, headroom: Int) {
         self.storeCount = storeCount
-        self.capacity = max(capacity, 16)
+        self.headroom = headroom
+        self.capacity = max(capacity, 16) + headroom
         timestamps = Self.allocate(Int64.self, self.capacity)
         values = .allocate(capacity: storeCount)
         for k in 0..<storeCount { values[k] = Self.allocate(Double.self, self.capacity) }

@@ -8,7 +8,7 @@ import Darwin
 ///
 /// The first line is the header; it names the columns in any order. Required:
 /// `timestamp`, `spot_ask_price`, `spot_bid_price`, `fut_ask_price`,
-/// `fut_bid_price`. Optional: `spot_ask_quantity`, `spot_bid_quantity`,
+/// `fut_bid_price` (names match ignoring ASCII case). Optional: `spot_ask_quantity`, `spot_bid_quantity`,
 /// `fut_ask_quantity`, `fut_bid_quantity` (absent columns load as NaN).
 /// Other columns are ignored. A UTF-8 byte-order mark, CRLF line ends, a
 /// missing final newline and blank lines are accepted.
@@ -31,8 +31,16 @@ import Darwin
 /// * Quoting: a field wholly enclosed in double quotes with no quote or comma
 ///   inside is accepted; other quoting is `.invalidQuoting`.
 ///
+/// * Time order: rows must not go back in time. A row out of order is judged
+///   against the rows on both sides (see `CSVRowValidator`): a far-future
+///   typo is the bad row, not every good row after it.
+/// * Lines are at most `MarketDataCSVOptions.maxLineBytes` (64 KiB) long.
+///
 /// Errors name the file, the 1-based line (the header is line 1), the column
-/// and its 1-based field number. By default the first bad row throws; with
+/// and its 1-based field number; quoted input is capped at 80 characters. A
+/// header without the required columns is shown as read, with the cause when
+/// it shows (gzip/zip/zstd/xz/bzip2 data, UTF-16 text, `;`, tab or `|`
+/// separators, a `#` comment line). By default the first bad row throws; with
 /// `MarketDataCSVOptions.skipBadRows` bad rows are counted instead.
 ///
 /// The text is handled in blocks of 32 MiB that end at line boundaries, each
@@ -56,7 +64,11 @@ public struct MarketDataCSVLoader: Sendable {
     }
 
     /// Loads the CSV file at `path`, reading it in blocks (the text is never
-    /// held in memory as a whole).
+    /// held in memory as a whole). Pipes and devices are read the same way;
+    /// the memory taken is what the loaded rows need plus a block, whatever
+    /// the input (a line over `MarketDataCSVOptions.maxLineBytes` stops the
+    /// load). A path that cannot be opened or read, or is a directory, is an
+    /// `.unreadableFile` error with the system's reason.
     public func load(path: String) throws(MarketDataError) -> MarketDataCSVLoadResult {
         let fd = open(path, O_RDONLY)
         if fd < 0 {
@@ -67,7 +79,13 @@ public struct MarketDataCSVLoader: Sendable {
         if fstat(fd, &info) != 0 {
             throw MarketDataError(kind: .unreadableFile, file: path, detail: "cannot stat: \(Self.errnoText())")
         }
-        let session = makeSession(name: path, expectedBytes: Int(info.st_size))
+        if info.st_mode & S_IFMT == S_IFDIR {
+            throw MarketDataError(kind: .unreadableFile, file: path, detail: "is a directory, not a CSV file")
+        }
+        // Pipes and devices report no size; they are read like files, in blocks.
+        let isRegular = info.st_mode & S_IFMT == S_IFREG
+        let session = makeSession(name: path, expectedBytes: isRegular ? Int(info.st_size) : 0)
+        let maxLineBytes = CSVLoadSession.lineLimit(options)
 
         var capacity = max(blockBytes, 16)
         var buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
@@ -88,12 +106,20 @@ public struct MarketDataCSVLoader: Sendable {
             if !atEnd {
                 while cut > 0 && buffer[cut - 1] != 0x0A { cut -= 1 }
                 if cut == 0 {
-                    // A line longer than the buffer: make room and read on.
-                    let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+                    // No line end in a full buffer: the line is at least `filled`
+                    // bytes (a final "\r" aside). Refuse it once over the limit;
+                    // until then make room and read on.
+                    if filled > maxLineBytes + 1 {
+                        let line = session.nextLineNumber
+                        throw CSVInputText.lineTooLong(file: path, line: line, limit: maxLineBytes, length: filled, lengthKnown: false,
+                                                       start: UnsafeBufferPointer(start: buffer, count: min(filled, 512)),
+                                                       atFileStart: line == 1)
+                    }
+                    let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: min(capacity * 2, maxLineBytes + 2))
                     larger.update(from: buffer, count: filled)
                     buffer.deallocate()
                     buffer = larger
-                    capacity *= 2
+                    capacity = min(capacity * 2, maxLineBytes + 2)
                     continue
                 }
             }
