@@ -49,9 +49,9 @@ struct Analyze: ParsableCommand {
                 try SpreadAnalyzer.analyze(data, options: options)
             }
             if json {
-                print(String(decoding: try makeJSONEncoder().encode(report), as: UTF8.self))
+                try StandardOutput.writeLine(String(decoding: try makeJSONEncoder().encode(report), as: UTF8.self))
             } else {
-                print(AnalysisReportText(file: input.file, data: data, report: report).text)
+                try StandardOutput.writeLine(AnalysisReportText(file: input.file, data: data, report: report).text)
             }
         }
     }

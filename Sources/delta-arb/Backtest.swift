@@ -52,9 +52,9 @@ struct Backtest: ParsableCommand {
                 try deltaNeutralBacktest(data, rule: rule)
             }
             if json {
-                print(String(decoding: try makeJSONEncoder().encode(result), as: UTF8.self))
+                try StandardOutput.writeLine(String(decoding: try makeJSONEncoder().encode(result), as: UTF8.self))
             } else {
-                print(BacktestReport(file: input.file, data: data, rule: rule, result: result, shown: show).text)
+                try StandardOutput.writeLine(BacktestReport(file: input.file, data: data, rule: rule, result: result, shown: show).text)
             }
         }
     }

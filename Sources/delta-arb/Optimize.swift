@@ -61,9 +61,9 @@ struct Optimize: AsyncParsableCommand {
                 StandardError.write("report: \(path)\n")
             }
             if json {
-                print(String(decoding: try makeJSONEncoder().encode(outcome), as: UTF8.self))
+                try StandardOutput.writeLine(String(decoding: try makeJSONEncoder().encode(outcome), as: UTF8.self))
             } else {
-                print(OptimizationText(file: input.file, report: outcome, shown: show).text)
+                try StandardOutput.writeLine(OptimizationText(file: input.file, report: outcome, shown: show).text)
             }
         }
     }

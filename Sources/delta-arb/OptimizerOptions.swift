@@ -100,20 +100,3 @@ struct OptimizerOptions: ParsableArguments {
         return renamed.description
     }
 }
-
-extension AsyncParsableCommand {
-    /// Async `reportingFailures`: engine errors as one line on stderr and exit status 1.
-    func reportingFailures(_ body: () async throws -> Void) async throws {
-        do {
-            try await body()
-        } catch let exit as ExitCode {
-            throw exit
-        } catch let failure as CommandFailure {
-            StandardError.write("delta-arb: error: \(failure)\n")
-            throw ExitCode(1)
-        } catch {
-            StandardError.write("delta-arb: error: \(error)\n")
-            throw ExitCode(1)
-        }
-    }
-}

@@ -114,7 +114,7 @@ struct Paper: AsyncParsableCommand {
                 if json {
                     if let line = try? printer.encode(event) { StandardError.write(String(decoding: line, as: UTF8.self) + "\n") }
                 } else {
-                    print(EventText.line(event))
+                    StandardOutput.writeLineReportingLater(EventText.line(event))
                 }
             }
             // Without --state the journal lives in memory for the run's summary.
@@ -163,9 +163,9 @@ struct Paper: AsyncParsableCommand {
             scheduler?.cancel()
             signals.stop()
             if json {
-                print(String(decoding: try makeJSONEncoder().encode(summary), as: UTF8.self))
+                try StandardOutput.writeLine(String(decoding: try makeJSONEncoder().encode(summary), as: UTF8.self))
             } else {
-                print(Self.text(summary, file: input.file))
+                try StandardOutput.writeLine(Self.text(summary, file: input.file))
             }
         }
     }

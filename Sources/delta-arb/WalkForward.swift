@@ -72,9 +72,9 @@ struct WalkForward: AsyncParsableCommand {
                 StandardError.write("report: \(path)\n")
             }
             if json {
-                print(String(decoding: try makeJSONEncoder().encode(result), as: UTF8.self))
+                try StandardOutput.writeLine(String(decoding: try makeJSONEncoder().encode(result), as: UTF8.self))
             } else {
-                print(text(result, data: data))
+                try StandardOutput.writeLine(text(result, data: data))
             }
         }
     }
