@@ -29,12 +29,12 @@ struct Optimize: AsyncParsableCommand {
 
     @OptionGroup var input: InputOptions
 
-    @Option(help: ArgumentHelp("Hours of trailing data to optimise on.", valueName: "hours"))
-    var lookbackHours: Int = 24
+    @Option(parsing: .unconditional, help: ArgumentHelp("Hours of trailing data to optimise on (0.5 = 30 min), or 'all'.", valueName: "hours|all"))
+    var lookbackHours: HoursOrAll = .hours(24)
 
     @OptionGroup var settings: OptimizerOptions
 
-    @Option(help: ArgumentHelp("Alternatives listed in the human output.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Alternatives listed in the human output.", valueName: "n"))
     var show: Int = 5
 
     @Option(help: ArgumentHelp("Write an HTML report (index.html) into this directory.", valueName: "dir"))
@@ -44,7 +44,7 @@ struct Optimize: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        try OptimizerOptions.requireLookback(lookbackHours, option: "--lookback-hours")
+        try lookbackHours.validate(option: "--lookback-hours")
         guard show >= 0 else { throw ValidationError("--show must be 0 or more") }
         _ = try settings.optimizer()
     }
@@ -53,8 +53,9 @@ struct Optimize: AsyncParsableCommand {
         try await reportingFailures {
             let data = try input.load()
             let optimizer = try settings.optimizer()
+            let hours = try lookbackHours.hours(of: data, option: "--lookback-hours", refusingLonger: false)
             let outcome = try await ProgressIndicator.run("optimising") { _ in
-                try await optimizer.optimize(data, lookbackHours: lookbackHours)
+                try await optimizer.optimize(data, lookbackHours: hours)
             }
             if let report {
                 let path = try writeReport(outcome, data: data, optimizer: optimizer, directory: report)

@@ -177,6 +177,11 @@ enum Format {
         value.isFinite ? String(format: "%.\(digits)f %%", value) : "—"
     }
 
+    /// A number as a user would type it: `24`, `0.5`, `1e-06` (no trailing zeros).
+    static func plain(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%g", value)
+    }
+
     static func count(_ value: Int) -> String {
         let digits = String(value)
         var out = ""

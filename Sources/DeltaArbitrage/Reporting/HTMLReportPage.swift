@@ -146,6 +146,12 @@ enum HTMLFormat {
         return text
     }
 
+    /// A number of hours as typed: `24`, `0.5`, `1.25` (no trailing zeros).
+    static func hours(_ x: Double) -> String {
+        guard x.isFinite else { return missing }
+        return x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : String(format: "%g", x)
+    }
+
     /// `x` with `digits` decimals and an explicit `+` on positive values.
     static func signed(_ x: Double, _ digits: Int) -> String {
         let text = fixed(x, digits)
