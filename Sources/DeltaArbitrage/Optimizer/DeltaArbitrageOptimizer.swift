@@ -167,7 +167,7 @@ public struct DeltaArbitrageOptimizer: Sendable {
         guard Double(span) >= neededMinutes * 6e10 else {
             throw InsufficientDataError(
                 operation: "optimizeParameters", required: Int(neededMinutes.rounded(.up)), available: Int(span / 60_000_000_000),
-                detail: "minutes spanned by the window; it must cover at least half the \(lookbackHours) h lookback")
+                detail: "minutes spanned by the window; it must cover at least half the \(HTMLFormat.hours(lookbackHours)) h lookback")
         }
 
         let statistics = Self.windowStatistics(columns, rows: rows)
