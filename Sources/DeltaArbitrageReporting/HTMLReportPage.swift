@@ -147,6 +147,11 @@ enum HTMLFormat {
         return text
     }
 
+    /// A number of hours as typed: `24`, `0.5`, `1.25` (no trailing zeros).
+    static func hours(_ x: Double) -> String {
+        x.isFinite ? NumberText.plain(x) : missing
+    }
+
     /// `x` with `digits` decimals and an explicit `+` on positive values.
     static func signed(_ x: Double, _ digits: Int) -> String {
         let text = fixed(x, digits)

@@ -103,7 +103,7 @@ public struct WalkForwardHTMLReport: Sendable {
         if let fixed = result.staticParams {
             h += "fixed thresholds: entry <b>\(esc(entry(fixed)))</b>, exit <b>\(esc(exit(fixed)))</b></p>\n"
         } else {
-            h += "re-optimised every <b>\(esc(interval))</b> on the trailing <b>\(result.windowHours) h</b></p>\n"
+            h += "re-optimised every <b>\(esc(interval))</b> on the trailing <b>\(F.hours(result.windowHours)) h</b></p>\n"
         }
         h += "<div class=\"cards\">\n"
         h += HTMLReportPage.card("Trades", "\(s.trades)")
@@ -299,7 +299,7 @@ public struct WalkForwardHTMLReport: Sendable {
             ]
         } else {
             run += [
-                Row(key: "window", label: "Optimisation window", value: "\(result.windowHours) h"),
+                Row(key: "window", label: "Optimisation window", value: "\(F.hours(result.windowHours)) h"),
                 Row(key: "interval", label: "Update interval", value: esc(interval)),
                 Row(key: "updates", label: "Updates", value: "\(result.updates.count)"),
                 Row(key: "updates-optimised", label: "Optimised", value: "\(optimisedCount)"),

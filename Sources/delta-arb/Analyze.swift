@@ -18,13 +18,13 @@ struct Analyze: ParsableCommand {
 
     @OptionGroup var input: InputOptions
 
-    @Option(help: ArgumentHelp("Spacing of the sampling grid, in seconds.", valueName: "seconds"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Spacing of the sampling grid, in seconds.", valueName: "seconds"))
     var gridStep: Double = 1
 
-    @Option(help: ArgumentHelp("Grid samples per block for regime detection.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Grid samples per block for regime detection.", valueName: "n"))
     var blockSize: Int = 60
 
-    @Option(help: ArgumentHelp("PELT penalty (default 2·σ̂²·ln n from the block means).", valueName: "value"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("PELT penalty (default 2·σ̂²·ln n from the block means).", valueName: "value"))
     var penalty: Double?
 
     @Flag(help: "Print one JSON document {\"spread_analysis\": {...}, \"mean_reversion\": {...}, \"data_gaps\": {...}} (with --on-gap split also \"segments\": [...]) instead of tables.")
@@ -46,15 +46,20 @@ struct Analyze: ParsableCommand {
             options.gridStepSeconds = gridStep
             options.regimeBlockSize = blockSize
             options.regimePenalty = penalty
-            let report = try ProgressIndicator.run("analysing") {
-                try SpreadAnalyzer.analyze(data, options: options)
+            let report: SpreadReport
+            do {
+                report = try ProgressIndicator.run("analysing") { try SpreadAnalyzer.analyze(data, options: options) }
+            } catch let tooFine as SpreadGridSizeError {
+                throw UsageFailure("--grid-step \(Format.plain(gridStep)) needs \(Format.count(tooFine.points)) grid points over "
+                    + "the data's \(Format.fixed(tooFine.spanSeconds / 3600, 2)) h; the limit is \(Format.count(tooFine.limit)) "
+                    + "(16 per row, at least 1,000,000, within a quarter of this machine's memory): use a larger --grid-step")
             }
             let segments = gaps.splits ? AnalysisSegment.analyze(data, segments: gaps.report?.segments ?? [], options: options) : nil
             if json {
                 let output = MergedJSON(report, ["data_gaps": gaps.json], ["segments": segments].compactMapValues { $0 })
-                print(String(decoding: try makeJSONEncoder().encode(output), as: UTF8.self))
+                try StandardOutput.writeLine(String(decoding: try makeJSONEncoder().encode(output), as: UTF8.self))
             } else {
-                print(AnalysisReportText(file: input.file, data: data, report: report).text + "\n\n" + gaps.text
+                try StandardOutput.writeLine(AnalysisReportText(file: input.file, data: data, report: report).text + "\n\n" + gaps.text
                       + (segments.map { "\n\n" + AnalysisSegment.table($0) } ?? ""))
             }
         }

@@ -21,22 +21,22 @@ struct Backtest: ParsableCommand {
 
     @OptionGroup var input: InputOptions
 
-    @Option(help: ArgumentHelp("Entry threshold: open when the entry cost is below this, in percent.", valueName: "pct"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Entry threshold: open when the entry cost is below this, in percent.", valueName: "pct"))
     var entry: Double = 0.5
 
-    @Option(name: .customLong("exit"), help: ArgumentHelp("Exit threshold: take profit when net P&L reaches this, in percent.", valueName: "pct"))
+    @Option(name: .customLong("exit"), parsing: .unconditional, help: ArgumentHelp("Exit threshold: take profit when net P&L reaches this, in percent.", valueName: "pct"))
     var exitThreshold: Double = 0.1
 
-    @Option(help: ArgumentHelp("Close a position held this many hours.", valueName: "hours"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Close a position held this many hours.", valueName: "hours"))
     var maxHours: Double = 6
 
-    @Option(help: ArgumentHelp("Spot taker fee, as a fraction (0.0005 = 5 bp).", valueName: "fraction"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Spot taker fee, as a fraction (0.0005 = 5 bp).", valueName: "fraction"))
     var spotFee: Double = 0.0005
 
-    @Option(help: ArgumentHelp("Futures taker fee, as a fraction.", valueName: "fraction"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Futures taker fee, as a fraction.", valueName: "fraction"))
     var futFee: Double = 0.0005
 
-    @Option(help: ArgumentHelp("Trades listed in the human output (the JSON has all).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Trades listed in the human output (the JSON has all).", valueName: "n"))
     var show: Int = 20
 
     @Flag(help: "Print one JSON document {\"trades\": [...], \"summary\": {...}, \"open_position\", \"data_gaps\"} (with --on-gap split also \"segments\") instead of tables.")
@@ -44,15 +44,23 @@ struct Backtest: ParsableCommand {
 
     func validate() throws {
         guard show >= 0 else { throw ValidationError("--show must be 0 or more") }
+        do {
+            try rule.validate()
+        } catch {
+            throw ValidationError(OptimizerOptions.optionName(error, also: [
+                "max_entry_cost_pct": "--entry", "min_profit_pct": "--exit", "max_hours": "--max-hours"]))
+        }
+    }
+
+    var rule: BacktestRule {
+        BacktestRule(entryThresholdPct: entry, exitThresholdPct: exitThreshold, maxHours: maxHours, spotFee: spotFee, futFee: futFee)
     }
 
     func run() throws {
         try reportingFailures {
             let data = try input.load()
             let gaps = try input.checkGaps(data)
-            let rule = BacktestRule(
-                entryThresholdPct: entry, exitThresholdPct: exitThreshold, maxHours: maxHours,
-                spotFee: spotFee, futFee: futFee)
+            let rule = self.rule
             var segments: [BacktestSegment]?
             var result = try ProgressIndicator.run("backtesting") {
                 guard gaps.splits, let report = gaps.report else { return try deltaNeutralBacktest(data, rule: rule) }
@@ -64,9 +72,9 @@ struct Backtest: ParsableCommand {
             if json {
                 let parts = segments.map { ["segments": $0.map { BacktestSegmentJSON(segment: $0, data: data) }] } ?? [:]
                 let output = MergedJSON(result, ["data_gaps": gaps.json], parts)
-                print(String(decoding: try makeJSONEncoder().encode(output), as: UTF8.self))
+                try StandardOutput.writeLine(String(decoding: try makeJSONEncoder().encode(output), as: UTF8.self))
             } else {
-                print(BacktestReport(file: input.file, data: data, rule: rule, result: result, shown: show).text + "\n\n" + gaps.text
+                try StandardOutput.writeLine(BacktestReport(file: input.file, data: data, rule: rule, result: result, shown: show).text + "\n\n" + gaps.text
                       + (segments.map { "\n\n" + BacktestSegmentJSON.table($0, data: data) } ?? ""))
             }
         }

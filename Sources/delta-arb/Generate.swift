@@ -31,22 +31,22 @@ struct Generate: ParsableCommand {
         }
     }
 
-    @Option(help: ArgumentHelp("Length of the series, in hours.", valueName: "hours"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Length of the series, in hours.", valueName: "hours"))
     var hours: Double = 24
 
-    @Option(help: ArgumentHelp("Stationary std of the basis, as a fraction of price.", valueName: "fraction"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Stationary std of the basis, as a fraction of price.", valueName: "fraction"))
     var spreadVolatility: Double = 0.002
 
-    @Option(help: ArgumentHelp("Drift of the basis mean, as a fraction of price per hour.", valueName: "fraction"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Drift of the basis mean, as a fraction of price per hour.", valueName: "fraction"))
     var trendStrength: Double = 0
 
     @Option(help: ArgumentHelp("Generate one of the seed's regime patterns instead.", valueName: "regime"))
     var regime: Regime?
 
-    @Option(help: ArgumentHelp("Mean time between ticks, in milliseconds.", valueName: "ms"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Mean time between ticks, in milliseconds.", valueName: "ms"))
     var tickMs: Double = 1000
 
-    @Option(help: ArgumentHelp("Random seed; the same seed gives the same data.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Random seed; the same seed gives the same data.", valueName: "n"))
     var seed: UInt64 = 0
 
     @Flag(help: "Write timestamps as epoch nanoseconds instead of ISO-8601.")
@@ -57,21 +57,34 @@ struct Generate: ParsableCommand {
 
     func validate() throws {
         guard hours > 0, hours.isFinite else { throw ValidationError("--hours must be a positive number") }
-        guard tickMs > 0, tickMs.isFinite else { throw ValidationError("--tick-ms must be a positive number") }
+        guard tickMs >= 0.001, tickMs.isFinite else { throw ValidationError("--tick-ms must be at least 0.001 (1 µs), got \(tickMs)") }
+        do {
+            try config.validate()
+        } catch {
+            throw ValidationError(OptimizerOptions.optionName(error, also: [
+                "hours": "--hours", "tick_interval": "--tick-ms", "spread_volatility": "--spread-volatility",
+                "trend_strength": "--trend-strength"]))
+        }
+    }
+
+    /// The generator's settings, as the options give them.
+    var config: MockMarketConfig {
+        guard let regime else {
+            var config = MockMarketConfig()
+            config.hours = hours
+            config.spreadVolatility = spreadVolatility
+            config.trendStrength = trendStrength
+            config.meanTickInterval = tickMs / 1000
+            return config
+        }
+        var config = MockMarketConfig(regime: regime.spreadRegime, durationHours: hours)
+        config.meanTickInterval = tickMs / 1000
+        return config
     }
 
     func run() throws {
         try reportingFailures {
-            let data = try ProgressIndicator.run("generating") {
-                if let regime {
-                    try generateMockSpreadRegime(
-                        regime.spreadRegime, durationHours: hours, seed: seed, tickInterval: tickMs / 1000)
-                } else {
-                    try generateMockMarketData(
-                        hours: hours, spreadVolatility: spreadVolatility, trendStrength: trendStrength,
-                        seed: seed, tickInterval: tickMs / 1000)
-                }
-            }
+            let data = try ProgressIndicator.run("generating") { try generateMockMarketData(config, seed: seed) }
             try ProgressIndicator.run("writing \(out)") {
                 try data.writeCSV(to: out, timestampFormat: epochTimestamps ? .epochNanoseconds : .iso8601)
             }

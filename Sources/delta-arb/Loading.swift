@@ -64,27 +64,3 @@ extension InputOptions {
         }
     }
 }
-
-/// An error from the engine, reported as one line on stderr with exit status 1.
-struct CommandFailure: Error, CustomStringConvertible {
-    let underlying: any Error
-    init(_ error: any Error) { underlying = error }
-    var description: String { String(describing: underlying) }
-}
-
-extension ParsableCommand {
-    /// Runs `body`, printing engine errors as `delta-arb: error: …` and exiting 1.
-    func reportingFailures(_ body: () throws -> Void) throws {
-        do {
-            try body()
-        } catch let failure as CommandFailure {
-            StandardError.write("delta-arb: error: \(failure)\n")
-            throw ExitCode(1)
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            StandardError.write("delta-arb: error: \(error)\n")
-            throw ExitCode(1)
-        }
-    }
-}

@@ -34,12 +34,12 @@ struct Optimize: AsyncParsableCommand {
 
     @OptionGroup var input: InputOptions
 
-    @Option(help: ArgumentHelp("Hours of trailing data to optimise on.", valueName: "hours"))
-    var lookbackHours: Int = 24
+    @Option(parsing: .unconditional, help: ArgumentHelp("Hours of trailing data to optimise on (0.5 = 30 min), or 'all'.", valueName: "hours|all"))
+    var lookbackHours: HoursOrAll = .hours(24)
 
     @OptionGroup var settings: OptimizerOptions
 
-    @Option(help: ArgumentHelp("Alternatives listed in the human output.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Alternatives listed in the human output.", valueName: "n"))
     var show: Int = 5
 
     @Option(help: ArgumentHelp("Write an HTML report (index.html) into this directory.", valueName: "dir"))
@@ -49,7 +49,7 @@ struct Optimize: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        try OptimizerOptions.requireLookback(lookbackHours, option: "--lookback-hours")
+        try lookbackHours.validate(option: "--lookback-hours")
         guard show >= 0 else { throw ValidationError("--show must be 0 or more") }
         _ = try settings.optimizer()
     }
@@ -61,10 +61,12 @@ struct Optimize: AsyncParsableCommand {
             let optimizer = try settings.optimizer()
             // Split: the trailing window of the last continuous segment, so no gap lies inside it.
             let segment = gaps.splits ? gaps.report?.lastSegment : nil
+            let optimised = segment.map { data.rows($0) } ?? data
+            let hours = try lookbackHours.hours(of: optimised, option: "--lookback-hours", refusingLonger: false)
             var outcome = try await ProgressIndicator.run("optimising") { _ in
-                guard let segment else { return try await optimizer.optimize(data, lookbackHours: lookbackHours) }
+                guard let segment else { return try await optimizer.optimize(data, lookbackHours: hours) }
                 do {
-                    return try await optimizer.optimize(data.rows(segment), lookbackHours: lookbackHours)
+                    return try await optimizer.optimize(optimised, lookbackHours: hours)
                 } catch let error as InsufficientDataError {
                     throw CommandFailure(SegmentFailure(segment: SegmentPlace(segment, in: data), underlying: error))
                 }
@@ -80,10 +82,10 @@ struct Optimize: AsyncParsableCommand {
             if json {
                 let place = segment.map { ["optimized_segment": SegmentPlace($0, in: data)] } ?? [:]
                 let output = MergedJSON(outcome, ["data_gaps": gaps.json], place)
-                print(String(decoding: try makeJSONEncoder().encode(output), as: UTF8.self))
+                try StandardOutput.writeLine(String(decoding: try makeJSONEncoder().encode(output), as: UTF8.self))
             } else {
                 let note = segment.map { "\nSplit at gaps: optimised on the last continuous segment, \(SegmentPlace($0, in: data).text)" } ?? ""
-                print(OptimizationText(file: input.file, report: outcome, shown: show).text + "\n\n" + gaps.text + note)
+                try StandardOutput.writeLine(OptimizationText(file: input.file, report: outcome, shown: show).text + "\n\n" + gaps.text + note)
             }
         }
     }

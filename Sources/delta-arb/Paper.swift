@@ -40,10 +40,10 @@ struct Paper: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Replay speed: 'max', or a multiple of real time (1 = real time).", valueName: "N|max"))
     var speed: String = "max"
 
-    @Option(help: ArgumentHelp("Entry threshold (with --exit): fixed with --no-update, else the starting value.", valueName: "pct"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Entry threshold (with --exit): fixed with --no-update, else the starting value.", valueName: "pct"))
     var entry: Double?
 
-    @Option(name: .customLong("exit"), help: ArgumentHelp("Exit threshold (with --entry), as --entry.", valueName: "pct"))
+    @Option(name: .customLong("exit"), parsing: .unconditional, help: ArgumentHelp("Exit threshold (with --entry), as --entry.", valueName: "pct"))
     var exitThreshold: Double?
 
     @Flag(help: "Do not re-optimise (needs --entry and --exit).")
@@ -54,16 +54,16 @@ struct Paper: AsyncParsableCommand {
         discussion: "The interval is --update-minutes of data time at the replay speed; ticks keep trading on the thresholds in force while an optimisation runs."))
     var backgroundUpdates = false
 
-    @Option(help: ArgumentHelp("Hours of trailing data each re-optimisation sees.", valueName: "hours"))
-    var windowHours: Int = 24
+    @Option(parsing: .unconditional, help: ArgumentHelp("Hours of trailing data each re-optimisation sees (0.5 = 30 min), or 'all'.", valueName: "hours|all"))
+    var windowHours: HoursOrAll = .hours(24)
 
-    @Option(help: ArgumentHelp("Minutes of data time between re-optimisations.", valueName: "minutes"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Minutes of data time between re-optimisations.", valueName: "minutes"))
     var updateMinutes: Int = 5
 
-    @Option(help: ArgumentHelp("Position size per leg in quote currency.", valueName: "amount"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Position size per leg in quote currency.", valueName: "amount"))
     var positionSize: Double = 100
 
-    @Option(help: ArgumentHelp("Do not open positions while a market's top is older than this.", valueName: "seconds"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Do not open positions while a market's top is older than this.", valueName: "seconds"))
     var staleSeconds: Double = 30
 
     @Option(help: ArgumentHelp("SQLite file holding the strategy state (resumed if it exists).", valueName: "path"))
@@ -84,7 +84,7 @@ struct Paper: AsyncParsableCommand {
         guard (entry == nil) == (exitThreshold == nil) else { throw ValidationError("--entry and --exit go together") }
         if noUpdate && entry == nil { throw ValidationError("--no-update needs fixed thresholds: give --entry and --exit") }
         if overrideThresholds && entry == nil { throw ValidationError("--override-thresholds needs --entry and --exit") }
-        try OptimizerOptions.requireLookback(windowHours, option: "--window-hours")
+        try windowHours.validate(option: "--window-hours")
         guard (1...DeltaArbitrageConfig.maxUpdateIntervalMinutes).contains(updateMinutes) else {
             throw ValidationError("--update-minutes must be in 1...\(DeltaArbitrageConfig.maxUpdateIntervalMinutes)")
         }
@@ -99,6 +99,7 @@ struct Paper: AsyncParsableCommand {
         _ = try replaySpeed()
         try input.refuseSplit(command: "paper")
         _ = try settings.optimizer()
+        if let entry, let exitThreshold { try settings.requireSafe(entry: entry, exit: exitThreshold) }
     }
 
     func replaySpeed() throws -> ReplayFeed<ContinuousClock>.Speed {
@@ -114,6 +115,7 @@ struct Paper: AsyncParsableCommand {
             let data = try input.load()
             let gaps = try input.checkGaps(data)
             var optimizer = try settings.optimizer()
+            let windowHours = try self.windowHours.hours(of: data, option: "--window-hours", refusingLonger: !noUpdate)
             optimizer.config.optimizationLookbackHours = windowHours
             optimizer.config.parameterUpdateIntervalMinutes = updateMinutes
             optimizer.config.basePositionSize = positionSize
@@ -129,7 +131,7 @@ struct Paper: AsyncParsableCommand {
                 if json {
                     if let line = try? printer.encode(event) { StandardError.write(String(decoding: line, as: UTF8.self) + "\n") }
                 } else {
-                    print(EventText.line(event))
+                    StandardOutput.writeLineReportingLater(EventText.line(event))
                 }
             }
             // Installed before anything trades: a signal during the first updates must stop the run, not kill it.
@@ -146,7 +148,7 @@ struct Paper: AsyncParsableCommand {
                 try await strategy.bindFeed(
                     "replay of \(data.count) rows \(UTCTime.iso8601(nanoseconds: first))…\(UTCTime.iso8601(nanoseconds: last)); "
                         + "fees \(config.spotFee)/\(config.futFee), hold \(config.maxPositionHoldMinutes) min, "
-                        + (noUpdate ? "fixed thresholds" : "window \(windowHours) h every \(updateMinutes) min"))
+                        + (noUpdate ? "fixed thresholds" : "window \(Format.plain(windowHours)) h every \(updateMinutes) min"))
             }
             if let entry, let exitThreshold {
                 // Fixed with --no-update; otherwise starting values a resumed run does not reset.
@@ -166,7 +168,7 @@ struct Paper: AsyncParsableCommand {
             }
             let bridge = noUpdate ? nil : await OptimizerBridge(
                 optimizer: optimizer, strategy: strategy, events: events,
-                ringCapacity: max(1024, TickRing.rowsCovering(hours: Double(windowHours), of: data)),
+                ringCapacity: max(1024, TickRing.rowsCovering(hours: windowHours, of: data)),
                 scheduleOnDataClock: !backgroundUpdates)
             let speed = try replaySpeed()
             let feed = ReplayFeed(data: data, speed: speed, clock: ContinuousClock())
@@ -197,9 +199,9 @@ struct Paper: AsyncParsableCommand {
             // The journal's trades carry the file's row numbers, so they can be checked against its gaps.
             summary.trades = gaps.marking(summary.trades)
             if json {
-                print(String(decoding: try makeJSONEncoder().encode(MergedJSON(summary, ["data_gaps": gaps.json])), as: UTF8.self))
+                try StandardOutput.writeLine(String(decoding: try makeJSONEncoder().encode(MergedJSON(summary, ["data_gaps": gaps.json])), as: UTF8.self))
             } else {
-                print(Self.text(summary, file: input.file, stateNote: stateNote) + "\n\n" + gaps.text)
+                try StandardOutput.writeLine(Self.text(summary, file: input.file, stateNote: stateNote) + "\n\n" + gaps.text)
             }
         }
     }

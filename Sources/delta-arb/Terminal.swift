@@ -1,9 +1,73 @@
+import DeltaArbitrage
 import Foundation
+
+/// A write(2) loop on a file descriptor that reports failure instead of
+/// trapping (FileHandle.write traps on a full disk) and writes through
+/// immediately (print's buffer would lose a failure at exit).
+enum FileDescriptorWriter {
+    /// Writes all of `text` to `descriptor`; on failure returns strerror's text.
+    static func write(_ text: String, to descriptor: Int32) -> String? {
+        var bytes = Array(text.utf8)
+        return bytes.withUnsafeMutableBytes { buffer -> String? in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return String(cString: strerror(errno))
+                }
+                offset += written
+            }
+            return nil
+        }
+    }
+}
+
+/// Standard output, which carries results only. A failed write is an error
+/// (exit status 1), never silently lost output.
+enum StandardOutput {
+    /// A write to standard output failed.
+    struct WriteError: Error, CustomStringConvertible {
+        let reason: String
+        var description: String { "cannot write to standard output: \(reason)" }
+    }
+
+    /// The first failure's reason; written from any thread (event sinks), hence the lock.
+    private final class FirstFailure: @unchecked Sendable {
+        private let lock = NSLock()
+        private var reason: String?
+        func record(_ text: String) { lock.withLock { if reason == nil { reason = text } } }
+        var value: String? { lock.withLock { reason } }
+    }
+
+    private static let failure = FirstFailure()
+
+    /// Writes `text` and a newline.
+    static func writeLine(_ text: String) throws {
+        if let reason = FileDescriptorWriter.write(text + "\n", to: STDOUT_FILENO) {
+            failure.record(reason)
+            throw WriteError(reason: reason)
+        }
+    }
+
+    /// `writeLine` for callers that cannot throw (event sinks): the first
+    /// failure is kept and `checkNoFailure()` reports it when the command ends.
+    static func writeLineReportingLater(_ text: String) {
+        _ = try? writeLine(text)
+    }
+
+    /// Throws the first write failure seen, if any.
+    static func checkNoFailure() throws {
+        if let reason = failure.value { throw WriteError(reason: reason) }
+    }
+}
 
 /// Standard error, for progress, diagnostics and logs (stdout carries results only).
 enum StandardError {
+    /// Writes `text`. A failure is ignored: stderr is where it would be
+    /// reported, and the exit status already says whether the command worked.
     static func write(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        _ = FileDescriptorWriter.write(text, to: STDERR_FILENO)
     }
 
     /// True when stderr is an interactive terminal (progress is shown only then).
@@ -113,6 +177,9 @@ enum Format {
     static func percent(_ value: Double, _ digits: Int = 3) -> String {
         value.isFinite ? String(format: "%.\(digits)f %%", value) : "—"
     }
+
+    /// A number as a user would type it: `24`, `0.5`, `1e-06` (no trailing zeros).
+    static func plain(_ value: Double) -> String { NumberText.plain(value) }
 
     static func count(_ value: Int) -> String {
         let digits = String(value)

@@ -28,21 +28,21 @@ struct WalkForward: AsyncParsableCommand {
 
     @OptionGroup var input: InputOptions
 
-    @Option(help: ArgumentHelp("Hours of trailing data each re-optimisation sees.", valueName: "hours"))
-    var windowHours: Int = 24
+    @Option(parsing: .unconditional, help: ArgumentHelp("Hours of trailing data each re-optimisation sees (0.5 = 30 min), or 'all'.", valueName: "hours|all"))
+    var windowHours: HoursOrAll = .hours(24)
 
-    @Option(help: ArgumentHelp("Minutes between re-optimisations.", valueName: "minutes"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Minutes between re-optimisations (at most one update per row, or 10,000 updates when the data has fewer rows).", valueName: "minutes"))
     var updateMinutes: Double = 5
 
-    @Option(help: ArgumentHelp("Fixed entry threshold (with --exit): no optimisation.", valueName: "pct"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Fixed entry threshold (with --exit): no optimisation.", valueName: "pct"))
     var entry: Double?
 
-    @Option(name: .customLong("exit"), help: ArgumentHelp("Fixed exit threshold (with --entry).", valueName: "pct"))
+    @Option(name: .customLong("exit"), parsing: .unconditional, help: ArgumentHelp("Fixed exit threshold (with --entry).", valueName: "pct"))
     var exitThreshold: Double?
 
     @OptionGroup var settings: OptimizerOptions
 
-    @Option(help: ArgumentHelp("Updates listed in the human output (the JSON has all).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Updates listed in the human output (the JSON has all).", valueName: "n"))
     var show: Int = 10
 
     @Option(help: ArgumentHelp("Write an HTML report (index.html) into this directory.", valueName: "dir"))
@@ -52,7 +52,7 @@ struct WalkForward: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        try OptimizerOptions.requireLookback(windowHours, option: "--window-hours")
+        try windowHours.validate(option: "--window-hours")
         guard updateMinutes * 60e9 >= 1, updateMinutes <= Double(DeltaArbitrageConfig.maxUpdateIntervalMinutes) else {
             throw ValidationError("--update-minutes must be positive and at most \(DeltaArbitrageConfig.maxUpdateIntervalMinutes)")
         }
@@ -60,6 +60,23 @@ struct WalkForward: AsyncParsableCommand {
         guard show >= 0 else { throw ValidationError("--show must be 0 or more") }
         try input.refuseSplit(command: "walk-forward")
         _ = try settings.optimizer()
+        if let entry, let exitThreshold { try settings.requireSafe(entry: entry, exit: exitThreshold) }
+    }
+
+    /// Fewest updates refused: a file with few rows still gets this many.
+    static let minUpdateLimit = 10_000
+
+    /// A usage error when `--update-minutes` would schedule more updates than
+    /// the data has rows (and more than `minUpdateLimit`): each update is an
+    /// optimisation and a line of output, so a tiny interval runs away.
+    func requireUpdateCount(_ data: MarketData) throws {
+        let updates = Double(data.spanNanoseconds) / (updateMinutes * 60e9)
+        let limit = max(data.count, Self.minUpdateLimit)
+        guard updates <= Double(limit) else {
+            throw UsageFailure("--update-minutes \(Format.plain(updateMinutes)) gives \(Format.count(Int(min(updates, 9e18)))) updates "
+                + "over the data's \(Format.fixed(Double(data.spanNanoseconds) / 3.6e12, 2)) h; the limit is \(Format.count(limit)) "
+                + "(one per row, at least \(Format.count(Self.minUpdateLimit))): use a larger --update-minutes")
+        }
     }
 
     func run() async throws {
@@ -68,6 +85,8 @@ struct WalkForward: AsyncParsableCommand {
             let gaps = try input.checkGaps(data)
             let optimizer = try settings.optimizer()
             let fixed = entry.flatMap { e in exitThreshold.map { ThresholdPair(entryThresholdPct: e, exitThresholdPct: $0) } }
+            let windowHours = try self.windowHours.hours(of: data, option: "--window-hours", refusingLonger: fixed == nil)
+            if fixed == nil { try requireUpdateCount(data) }
             var result = try await ProgressIndicator.run("walk-forward") { progress in
                 try await optimizedDeltaNeutralBacktest(
                     data, optimizer: optimizer, optimizationWindowHours: windowHours,
@@ -80,9 +99,9 @@ struct WalkForward: AsyncParsableCommand {
                 StandardError.write("report: \(path)\n")
             }
             if json {
-                print(String(decoding: try makeJSONEncoder().encode(MergedJSON(result, ["data_gaps": gaps.json])), as: UTF8.self))
+                try StandardOutput.writeLine(String(decoding: try makeJSONEncoder().encode(MergedJSON(result, ["data_gaps": gaps.json])), as: UTF8.self))
             } else {
-                print(text(result, data: data) + "\n\n" + gaps.text)
+                try StandardOutput.writeLine(text(result, data: data) + "\n\n" + gaps.text)
             }
         }
     }
@@ -101,7 +120,7 @@ struct WalkForward: AsyncParsableCommand {
             lines.append("Fixed thresholds: entry \(Format.percent(fixed.entryThresholdPct, 4)), exit \(Format.percent(fixed.exitThresholdPct, 4))")
         } else {
             let failed = r.updates.filter { !$0.optimized }.count
-            lines.append("Re-optimised every \(Format.fixed(r.updateIntervalSeconds / 60, 2)) min on the last \(r.windowHours) h: "
+            lines.append("Re-optimised every \(Format.fixed(r.updateIntervalSeconds / 60, 2)) min on the last \(Format.plain(r.windowHours)) h: "
                 + "\(Format.count(r.updates.count)) updates, \(Format.count(r.optimizationHistory.count)) succeeded, "
                 + "\(Format.count(failed)) kept the thresholds in force")
         }

@@ -24,17 +24,24 @@ struct CLITests {
             .appendingPathComponent(".build/debug/delta-arb")
     }()
 
-    static func run(_ arguments: [String]) throws -> Outcome {
+    /// Runs the executable; `stdout`/`stderr`, when given, replace the pipe
+    /// that captures that stream (which then reads as empty).
+    static func run(_ arguments: [String], stdout stdoutFile: FileHandle? = nil,
+                    stderr stderrFile: FileHandle? = nil) throws -> Outcome {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
+        process.standardOutput = stdoutFile ?? out
+        process.standardError = stderrFile ?? err
         try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        let stdout = stdoutFile == nil ? out.fileHandleForReading.readDataToEndOfFile() : Data()
+        let stderr = stderrFile == nil ? err.fileHandleForReading.readDataToEndOfFile() : Data()
         process.waitUntilExit()
+        // A signal (a trap) is not an exit status: report it as one no test expects.
+        guard process.terminationReason == .exit else {
+            return Outcome(status: 128 + process.terminationStatus, stdout: "", stderr: "killed by signal \(process.terminationStatus)")
+        }
         return Outcome(status: process.terminationStatus,
                        stdout: String(decoding: stdout, as: UTF8.self),
                        stderr: String(decoding: stderr, as: UTF8.self))

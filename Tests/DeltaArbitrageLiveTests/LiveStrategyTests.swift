@@ -4,7 +4,7 @@ import Foundation
 import Testing
 @testable import DeltaArbitrageLive
 
-func liveConfig(holdMinutes: Int = 45, lookbackHours: Int = 2, updateMinutes: Int = 30) -> DeltaArbitrageConfig {
+func liveConfig(holdMinutes: Int = 45, lookbackHours: Double = 2, updateMinutes: Int = 30) -> DeltaArbitrageConfig {
     var c = DeltaArbitrageConfig()
     c.maxPositionHoldMinutes = holdMinutes
     c.optimizationLookbackHours = lookbackHours

@@ -6,7 +6,7 @@ import DeltaArbitrageMockData
 @Suite("Confidence score")
 struct ConfidenceTests {
     /// Mean confidence and components over a few seeds.
-    func confidence(hours: Double = 24, lookback: Int = 24, halfLifeMinutes: Double = 15,
+    func confidence(hours: Double = 24, lookback: Double = 24, halfLifeMinutes: Double = 15,
                     spreadVolatility: Double = 0.002, regime: SpreadRegime? = nil) async throws -> ConfidenceScore {
         var sums = (stationarity: 0.0, support: 0.0, smooth: 0.0, oos: 0.0)
         let seeds: [UInt64] = [1, 2, 3, 4]

@@ -7,7 +7,7 @@ struct WalkForwardTests {
     /// The naive walk-forward: at every update time, a fresh optimisation of
     /// a copy of the rows before it; then one plain row loop over the whole
     /// series with the thresholds in force at each row.
-    func naiveWalkForward(_ data: MarketData, optimizer: DeltaArbitrageOptimizer, windowHours: Int,
+    func naiveWalkForward(_ data: MarketData, optimizer: DeltaArbitrageOptimizer, windowHours: Double,
                           intervalNs: Int64) async throws -> (trades: [[Int]], history: [OptimizationResult]) {
         let t = data.timestamps
         var thresholdsFromRow: [(row: Int, pair: (Double, Double))] = []

@@ -58,8 +58,8 @@ public struct DeltaArbitrageConfig: Sendable, Hashable, Codable {
     /// Largest position as a multiple of `basePositionSize`.
     public var maxPositionMultiplier = 2.0
 
-    /// Hours of trailing data each optimisation sees.
-    public var optimizationLookbackHours = 24
+    /// Hours of trailing data each optimisation sees (fractions allowed: 0.5 = 30 min).
+    public var optimizationLookbackHours = 24.0
     /// Minutes between scheduled re-optimisations.
     public var parameterUpdateIntervalMinutes = 5
     /// Fewest rows an optimisation accepts.
@@ -91,6 +91,9 @@ public struct DeltaArbitrageConfig: Sendable, Hashable, Codable {
 
     /// Longest lookback accepted (about 11 years): keeps every window in nanoseconds far from `Int64` overflow.
     public static let maxLookbackHours = 100_000
+    /// True for a lookback the optimiser accepts: positive, finite, at most `maxLookbackHours`.
+    public static func isValidLookback(_ hours: Double) -> Bool { hours > 0 && hours <= Double(maxLookbackHours) }
+
     /// Longest update interval or hold limit accepted, in minutes (about 2 years).
     public static let maxUpdateIntervalMinutes = 1_000_000
 
@@ -110,13 +113,16 @@ public struct DeltaArbitrageConfig: Sendable, Hashable, Codable {
         }
         try require(basePositionSize > 0 && basePositionSize.isFinite, "base_position_size", basePositionSize, "must be positive and finite")
         try require(maxPositionMultiplier >= 1 && maxPositionMultiplier.isFinite, "max_position_multiplier", maxPositionMultiplier, "must be at least 1")
-        try require((1...Self.maxLookbackHours).contains(optimizationLookbackHours), "optimization_lookback_hours",
-                    Double(optimizationLookbackHours), "must be in 1...\(Self.maxLookbackHours)")
+        try require(Self.isValidLookback(optimizationLookbackHours), "optimization_lookback_hours",
+                    optimizationLookbackHours, "must be positive and at most \(Self.maxLookbackHours)")
         try require((1...Self.maxUpdateIntervalMinutes).contains(parameterUpdateIntervalMinutes), "parameter_update_interval_minutes",
                     Double(parameterUpdateIntervalMinutes), "must be in 1...\(Self.maxUpdateIntervalMinutes)")
         try require(minSpreadDataPoints >= 4, "min_spread_data_points", Double(minSpreadDataPoints), "must be at least 4 (an AR(1) fit needs them)")
+        // max_entry alone first, so that an exit floor above it is blamed on min_exit, with both named.
+        try require(maxEntryThreshold > 0 && maxEntryThreshold.isFinite, "max_entry_threshold", maxEntryThreshold, "must be positive and finite")
         try require(minExitThreshold > 0 && minExitThreshold.isFinite, "min_exit_threshold", minExitThreshold, "must be positive and finite")
-        try require(maxEntryThreshold > minExitThreshold && maxEntryThreshold.isFinite, "max_entry_threshold", maxEntryThreshold, "must be finite and above min_exit_threshold (\(minExitThreshold))")
+        try require(minExitThreshold < maxEntryThreshold, "min_exit_threshold", minExitThreshold,
+                    "must be below max_entry_threshold (\(maxEntryThreshold))")
         try require((1...Self.maxUpdateIntervalMinutes).contains(maxPositionHoldMinutes), "max_position_hold_minutes",
                     Double(maxPositionHoldMinutes), "must be in 1...\(Self.maxUpdateIntervalMinutes)")
         try require(targetHitRate >= 0 && targetHitRate <= 1, "target_hit_rate", targetHitRate, "must be in [0, 1]")

@@ -79,25 +79,25 @@ public struct DeltaArbitrageOptimizer: Sendable {
     ///   `ParameterValidationError` (invalid configuration or lookback, or no
     ///   grid point passes the safety rules), `OptimizationTimeoutError`
     ///   (`timeBudget` exceeded), `CancellationError`.
-    public func optimizeParameters(_ data: MarketData, lookbackHours: Int = 24) async throws -> OptimizationResult {
+    public func optimizeParameters(_ data: MarketData, lookbackHours: Double = 24) async throws -> OptimizationResult {
         try await optimize(data, lookbackHours: lookbackHours).result
     }
 
     /// `optimizeParameters` with everything it found: constraint status, the
     /// chosen point's trade statistics, confidence components, alternatives,
     /// the grid surface, `OptimizationPerformance` and the status events.
-    public func optimize(_ data: MarketData, lookbackHours: Int = 24) async throws -> OptimizationReport {
+    public func optimize(_ data: MarketData, lookbackHours: Double = 24) async throws -> OptimizationReport {
         try await StopSignal.runCancellable { stop in try self.optimizeNow(data, lookbackHours: lookbackHours, stop: stop) }
     }
 
     /// The synchronous optimisation behind `optimize` (it blocks the calling
     /// thread while the grid runs on all cores).
-    public func optimizeNow(_ data: MarketData, lookbackHours: Int, stop: StopSignal = StopSignal()) throws -> OptimizationReport {
+    public func optimizeNow(_ data: MarketData, lookbackHours: Double, stop: StopSignal = StopSignal()) throws -> OptimizationReport {
         let clock = ContinuousClock(), started = clock.now
         try config.validate()
-        guard (1...DeltaArbitrageConfig.maxLookbackHours).contains(lookbackHours) else {
-            throw ParameterValidationError(parameter: "lookback_hours", value: Double(lookbackHours),
-                                           rule: "must be in 1...\(DeltaArbitrageConfig.maxLookbackHours)")
+        guard DeltaArbitrageConfig.isValidLookback(lookbackHours) else {
+            throw ParameterValidationError(parameter: "lookback_hours", value: lookbackHours,
+                                           rule: "must be positive and at most \(DeltaArbitrageConfig.maxLookbackHours)")
         }
         return try data.withBookColumns { all in
             let window = trailingWindow(all, end: all.count, hours: lookbackHours)
@@ -110,11 +110,12 @@ public struct DeltaArbitrageOptimizer: Sendable {
     }
 
     /// Rows of `columns` before `end` within `hours` of row `end − 1`.
-    func trailingWindow(_ columns: BookColumns, end: Int, hours: Int) -> Range<Int> {
+    func trailingWindow(_ columns: BookColumns, end: Int, hours: Double) -> Range<Int> {
         guard end > 0 else { return 0..<0 }
         let last = columns.timestamps[end - 1]
-        let (product, overflow) = Int64(hours).multipliedReportingOverflow(by: 3_600_000_000_000)
-        let reach = overflow ? Int64.max : product
+        // Rounded up so that a lookback of exactly the data's span (`all`) reaches its first row.
+        let nanoseconds = (hours * 3.6e12).rounded(.up)
+        let reach = nanoseconds < 9.2e18 ? Int64(max(nanoseconds, 0)) : Int64.max
         let start = last >= Int64.min + reach ? last - reach : Int64.min
         return columns.firstRow(atOrAfter: start, in: 0..<end)..<end
     }
@@ -122,7 +123,7 @@ public struct DeltaArbitrageOptimizer: Sendable {
     /// Optimises over `rows` of a prepared index. `rowOffset` maps the index's
     /// rows to the caller's data rows (for the report).
     func optimizeWindow(
-        _ index: FirstPassageBacktest, rows: Range<Int>, lookbackHours: Int, rowOffset: Int, indexReused: Bool,
+        _ index: FirstPassageBacktest, rows: Range<Int>, lookbackHours: Double, rowOffset: Int, indexReused: Bool,
         started: ContinuousClock.Instant, stop: StopSignal
     ) throws -> OptimizationReport {
         let clock = ContinuousClock()
@@ -152,7 +153,7 @@ public struct DeltaArbitrageOptimizer: Sendable {
     }
 
     private func search(
-        _ index: FirstPassageBacktest, rows: Range<Int>, lookbackHours: Int, rowOffset: Int, stop: StopSignal,
+        _ index: FirstPassageBacktest, rows: Range<Int>, lookbackHours: Double, rowOffset: Int, stop: StopSignal,
         deadline: ContinuousClock.Instant?
     ) throws -> OptimizationReport {
         let columns = index.columns
@@ -164,10 +165,10 @@ public struct DeltaArbitrageOptimizer: Sendable {
         let firstTime = columns.timestamps[rows.lowerBound], lastTime = columns.timestamps[rows.upperBound - 1]
         let span = lastTime - firstTime
         let neededMinutes = lookbackHours * 30  // half the lookback
-        guard span >= Int64(neededMinutes) * 60_000_000_000 else {
+        guard Double(span) >= neededMinutes * 6e10 else {
             throw InsufficientDataError(
-                operation: "optimizeParameters", required: neededMinutes, available: Int(span / 60_000_000_000),
-                detail: "minutes spanned by the window; it must cover at least half the \(lookbackHours) h lookback")
+                operation: "optimizeParameters", required: Int(neededMinutes.rounded(.up)), available: Int(span / 60_000_000_000),
+                detail: "minutes spanned by the window; it must cover at least half the \(NumberText.plain(lookbackHours)) h lookback")
         }
 
         let statistics = Self.windowStatistics(columns, rows: rows)

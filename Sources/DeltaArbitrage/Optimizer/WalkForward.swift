@@ -81,7 +81,7 @@ public struct WalkForwardResult: Sendable, Codable {
     /// Position still open after the last row, if any (not in `trades` or `summary`).
     public var openPosition: OpenPositionReport?
     /// Hours of trailing data each optimisation uses.
-    public var windowHours: Int
+    public var windowHours: Double
     /// Time between updates, seconds.
     public var updateIntervalSeconds: Double
     /// The fixed thresholds traded instead of re-optimising; nil for a walk-forward.
@@ -121,7 +121,7 @@ public struct WalkForwardResult: Sendable, Codable {
 ///
 /// - Parameter progress: called with the fraction of rows done.
 public func optimizedDeltaNeutralBacktest(
-    _ data: MarketData, optimizer: DeltaArbitrageOptimizer, optimizationWindowHours: Int = 24,
+    _ data: MarketData, optimizer: DeltaArbitrageOptimizer, optimizationWindowHours: Double = 24,
     updateInterval: Duration = .seconds(300), staticParams: ThresholdPair? = nil,
     progress: (@Sendable (Double) -> Void)? = nil
 ) async throws -> WalkForwardResult {
@@ -132,14 +132,15 @@ public func optimizedDeltaNeutralBacktest(
 }
 
 func walkForward(
-    _ data: MarketData, optimizer: DeltaArbitrageOptimizer, windowHours: Int, updateInterval: Duration,
+    _ data: MarketData, optimizer: DeltaArbitrageOptimizer, windowHours: Double, updateInterval: Duration,
     staticParams: ThresholdPair?, progress: (@Sendable (Double) -> Void)?, stop: StopSignal
 ) throws -> WalkForwardResult {
     let clock = ContinuousClock(), started = clock.now
     let config = optimizer.config
     try config.validate()
-    guard windowHours > 0 else {
-        throw ParameterValidationError(parameter: "optimization_window_hours", value: Double(windowHours), rule: "must be positive")
+    guard DeltaArbitrageConfig.isValidLookback(windowHours) else {
+        throw ParameterValidationError(parameter: "optimization_window_hours", value: windowHours,
+                                       rule: "must be positive and at most \(DeltaArbitrageConfig.maxLookbackHours)")
     }
     let interval = updateInterval.nanoseconds
     guard interval > 0 else {

@@ -31,7 +31,7 @@ public actor OptimizerBridge {
     public let scheduleOnDataClock: Bool
     private let events: EventHub
     private let interval: Int64
-    private let lookbackHours: Int
+    private let lookbackHours: Double
     private var ring: TickRing
     private var lastResult: OptimizationResult?
     private var origin: Int64?
@@ -112,13 +112,13 @@ public actor OptimizerBridge {
     }
 
     /// The rows within `hours` of the newest (the seed's `get_recent_market_data`).
-    public func getRecentMarketData(hours: Int = 24) -> MarketData { ring.recent(hours: Double(hours)) }
+    public func getRecentMarketData(hours: Double = 24) -> MarketData { ring.recent(hours: hours) }
 
     /// The result of the most recent successful optimisation.
     public func getLastOptimizationResult() -> OptimizationResult? { lastResult }
 
     private func runUpdate(at time: Int64) async -> Bool {
-        let data = ring.recent(hours: Double(lookbackHours))
+        let data = ring.recent(hours: lookbackHours)
         let schedule = (origin: origin ?? time, next: next ?? time + interval)
         guard !data.isEmpty else {
             try? await strategy.recordFailedUpdate("\(DataFetchError(reason: "no market data received yet"))", schedule: schedule)
