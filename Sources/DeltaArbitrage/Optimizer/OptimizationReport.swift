@@ -90,6 +90,20 @@ public struct GridSurfacePoint: Sendable, Hashable, Codable {
         case trades, hitRate = "hit_rate", totalPnlPct = "total_pnl_pct", maxDrawdown = "max_drawdown"
         case tradesPerDay = "trades_per_day"
     }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeFinite(entryThresholdPct, forKey: .entryThresholdPct)
+        try c.encodeFinite(exitThresholdPct, forKey: .exitThresholdPct)
+        try c.encode(safe, forKey: .safe)
+        try c.encode(feasible, forKey: .feasible)
+        // An unsafe point writes its statistics as explicit nulls, so every point has every key.
+        try c.encode(trades, forKey: .trades)
+        try c.encodeFinite(hitRate, forKey: .hitRate)
+        try c.encodeFinite(totalPnlPct, forKey: .totalPnlPct)
+        try c.encodeFinite(maxDrawdown, forKey: .maxDrawdown)
+        try c.encodeFinite(tradesPerDay, forKey: .tradesPerDay)
+    }
 }
 
 /// Every grid point of an optimisation, entry-major:
