@@ -178,7 +178,7 @@ struct SpreadAnalysisTests {
         // Keyed by significance level as statsmodels does, not as `_pct` fields (they are τ values, not percentages).
         let critical = details?["adf_critical_values"] as? [String: Double]
         #expect(Set(critical?.keys.map { $0 } ?? []) == ["1%", "5%", "10%"])
-        #expect(critical?["5%"] == report.details.adfCriticalValue5Pct)
+        #expect(critical?["5%"].map { abs($0 - report.details.adfCriticalValue5Pct) < 1e-12 } == true)
         let back = try JSONDecoder().decode(SpreadReport.self, from: makeJSONEncoder().encode(report))
         #expect(back == report)
     }
