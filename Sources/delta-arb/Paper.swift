@@ -24,7 +24,8 @@ struct Paper: AsyncParsableCommand {
             Events (orders, trades, parameter updates, optimisation status, alerts) print \
             as they happen — on stdout, or on stderr with --json, whose stdout carries only \
             the final JSON document (trades in the backtest's format, parameter updates, \
-            summary, strategy performance with tick-to-decision latency).
+            summary, the open position in the backtest's shape with its legs, strategy \
+            performance with tick-to-decision latency; docs/schema/paper.schema.json).
             """
     )
 
@@ -62,7 +63,7 @@ struct Paper: AsyncParsableCommand {
     @Option(help: ArgumentHelp("SQLite file holding the strategy state (resumed if it exists).", valueName: "path"))
     var state: String?
 
-    @Option(help: ArgumentHelp("Append every event as a JSON line to this file.", valueName: "path"))
+    @Option(help: ArgumentHelp("Append every event as a JSON line to this file (docs/schema; each event names the clock of its timestamp).", valueName: "path"))
     var eventLog: String?
 
     @OptionGroup var settings: OptimizerOptions

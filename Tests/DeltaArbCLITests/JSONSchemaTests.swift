@@ -231,6 +231,22 @@ struct JSONContractTests {
         #expect(seen.isSuperset(of: expected), "\(seen)")
     }
 
+    /// With the same fixed thresholds the three commands hold the same position at
+    /// the end, and report it as the same object (paper used to write its live
+    /// record, with raw nanosecond times and fills, under the same key).
+    @Test func openPositionHasOneShapeAcrossCommands() throws {
+        let csv = try Self.csv.get(), thresholds = ["--entry", "0.6", "--exit", "0.3"]
+        let backtest = try Self.json(["backtest", csv, "--json"] + thresholds)
+        let walk = try Self.json(["walk-forward", csv, "--json"] + thresholds)
+        let paper = try Self.json(["paper", csv, "--no-update", "--json"] + thresholds)
+        let open = try #require(backtest["open_position"], "backtest has no open_position key")
+        #expect(open != .null, "the data no longer ends with a position open; pick other thresholds")
+        #expect(walk["open_position"] == open)
+        #expect(paper["open_position"] == open)
+        try Self.expectValid(open, "common.schema.json#/$defs/open_position")
+        #expect(paper["open_position_legs"]?["spot_open"] == .bool(true))
+    }
+
     /// The events a replay of clean data does not raise: a failed order and an alert.
     @Test func failedOrdersAndAlertsMatchTheirSchemas() throws {
         let encoder = makeJSONEncoder(pretty: false)

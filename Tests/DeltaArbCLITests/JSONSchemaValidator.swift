@@ -75,9 +75,10 @@ struct JSONSchemaValidator: Sendable {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("docs/schema")
 
-    /// Every violation of `file`'s schema by `instance`, each as `path: problem`; empty when valid.
-    func errors(of instance: JSONValue, against file: String) -> [String] {
-        guard let schema = documents[file] else { return ["no schema file \(file)"] }
+    /// Every violation by `instance` of the schema `reference` names (`backtest.schema.json`,
+    /// or a part of one: `common.schema.json#/$defs/trade`), each as `path: problem`; empty when valid.
+    func errors(of instance: JSONValue, against reference: String) -> [String] {
+        guard let (schema, file) = resolve(reference, from: reference) else { return ["no schema \(reference)"] }
         var errors: [String] = []
         check(instance, schema, file: file, path: "$", errors: &errors)
         return errors
