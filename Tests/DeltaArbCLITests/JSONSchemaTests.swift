@@ -247,6 +247,20 @@ struct JSONContractTests {
         #expect(paper["open_position_legs"]?["spot_open"] == .bool(true))
     }
 
+    /// The seed's misleading name and the lag-0 test are explained where a user looks: help and schema.
+    @Test func optimizeExplainsHalfLifeAndLagZero() throws {
+        let help = try CLITests.run(["help", "optimize"])
+        let text = help.stdout.replacingOccurrences(of: "\n", with: " ").split(separator: " ").joined(separator: " ")
+        #expect(text.contains("mean_reversion_speed is the AR(1) half-life of the spread in hours"), "\(text)")
+        #expect(text.contains("df_statistic_lag0"))
+        #expect(text.contains("Dickey–Fuller test at lag 0"))
+        let validator = try Self.schemas.get()
+        let speed = validator.resolve("common.schema.json#/$defs/optimization_result/properties/mean_reversion_speed", from: "")
+        #expect(speed?.0["description"]?.stringValue?.contains("HALF-LIFE in hours") == true)
+        let df = validator.resolve("optimize.schema.json#/properties/window_statistics/properties/df_statistic_lag0", from: "")
+        #expect(df?.0["description"]?.stringValue?.contains("LAG 0") == true)
+    }
+
     /// The events a replay of clean data does not raise: a failed order and an alert.
     @Test func failedOrdersAndAlertsMatchTheirSchemas() throws {
         let encoder = makeJSONEncoder(pretty: false)
