@@ -74,7 +74,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DeltaArbCLITests",
-            dependencies: ["delta-arb"]
+            dependencies: ["delta-arb", "DeltaArbitrageLive", "DeltaArbitrage"]
         ),
         .testTarget(
             name: "DeltaArbitrageTests",

@@ -3,24 +3,24 @@ import Foundation
 extension KeyedEncodingContainer {
     /// Encodes a `Double`, writing `null` for NaN and ±infinity (the JSON
     /// convention of DESIGN.md: non-finite numbers are `null`).
-    mutating func encodeFinite(_ value: Double, forKey key: Key) throws {
+    public mutating func encodeFinite(_ value: Double, forKey key: Key) throws {
         if value.isFinite { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
     }
 
     /// Encodes an optional `Double` the same way.
-    mutating func encodeFinite(_ value: Double?, forKey key: Key) throws {
+    public mutating func encodeFinite(_ value: Double?, forKey key: Key) throws {
         if let value, value.isFinite { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
     }
 
     /// Encodes a list of `Double`s with non-finite entries as `null`.
-    mutating func encodeFinite(_ values: [Double], forKey key: Key) throws {
+    public mutating func encodeFinite(_ values: [Double], forKey key: Key) throws {
         try encode(values.map { $0.isFinite ? Optional($0) : nil }, forKey: key)
     }
 }
 
 extension KeyedDecodingContainer {
     /// Decodes a `Double` written by `encodeFinite`; `null` reads back as NaN.
-    func decodeFinite(forKey key: Key) throws -> Double {
+    public func decodeFinite(forKey key: Key) throws -> Double {
         try decodeIfPresent(Double.self, forKey: key) ?? .nan
     }
 }

@@ -2,7 +2,11 @@ import DeltaArbitrage
 import Foundation
 
 /// What a paper-trading run produced.
-public struct PaperTradingSummary: Sendable, Codable {
+///
+/// JSON (docs/schema/paper.schema.json): `open_position` has the backtest's
+/// `OpenPositionReport` shape (marked at the last tick's tops), and
+/// `open_position_legs` the live detail behind it (quantity, open legs, fills).
+public struct PaperTradingSummary: Sendable, Encodable {
     /// Every trade in the journal, in the backtest's trade format.
     public var trades: [Trade]
     /// The thresholds in force at each trade.
@@ -14,6 +18,9 @@ public struct PaperTradingSummary: Sendable, Codable {
     public var summary: BacktestSummary
     /// Position held at the end; nil when flat.
     public var openPosition: LivePosition?
+    /// `openPosition` in the backtest's shape, marked at the last tick's tops;
+    /// nil when flat (or when no tick of this run could mark it).
+    public var openPositionMark: OpenPositionReport?
     /// Why trading halted; nil while trading.
     public var halted: String?
     /// The strategy's execution metrics at the end.
@@ -35,10 +42,50 @@ public struct PaperTradingSummary: Sendable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case trades, tradeThresholds = "trade_thresholds", parameterUpdates = "parameter_updates", summary
-        case openPosition = "open_position", halted, performance = "strategy_performance", ticks
+        case openPositionMark = "open_position", openPosition = "open_position_legs", halted
+        case performance = "strategy_performance", ticks
         case elapsedSeconds = "elapsed_seconds", ticksPerSecond = "ticks_per_second"
         case decisionLatencyP50Ns = "decision_latency_p50_ns", decisionLatencyP99Ns = "decision_latency_p99_ns"
         case decisionLatencyMaxNs = "decision_latency_max_ns", completed
+    }
+
+    /// The legs of the live position (its entry is in `open_position`).
+    private struct Legs: Encodable {
+        let position: LivePosition
+
+        enum CodingKeys: String, CodingKey {
+            case quantity, spotOpen = "spot_open", futuresOpen = "futures_open", spotFill = "spot_fill"
+            case futuresFill = "futures_fill"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encodeFinite(position.quantity, forKey: .quantity)
+            try c.encode(position.spotOpen, forKey: .spotOpen)
+            try c.encode(position.futuresOpen, forKey: .futuresOpen)
+            try c.encode(position.spotFill, forKey: .spotFill)
+            try c.encode(position.futuresFill, forKey: .futuresFill)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(trades, forKey: .trades)
+        try c.encode(tradeThresholds, forKey: .tradeThresholds)
+        try c.encode(parameterUpdates, forKey: .parameterUpdates)
+        try c.encode(summary, forKey: .summary)
+        // Explicit nulls: every key is always there.
+        try c.encode(openPositionMark, forKey: .openPositionMark)
+        try c.encode(openPosition.map(Legs.init), forKey: .openPosition)
+        try c.encode(halted, forKey: .halted)
+        try c.encode(performance, forKey: .performance)
+        try c.encode(ticks, forKey: .ticks)
+        try c.encodeFinite(elapsedSeconds, forKey: .elapsedSeconds)
+        try c.encodeFinite(ticksPerSecond, forKey: .ticksPerSecond)
+        try c.encode(decisionLatencyP50Ns, forKey: .decisionLatencyP50Ns)
+        try c.encode(decisionLatencyP99Ns, forKey: .decisionLatencyP99Ns)
+        try c.encode(decisionLatencyMaxNs, forKey: .decisionLatencyMaxNs)
+        try c.encode(completed, forKey: .completed)
     }
 }
 
@@ -54,6 +101,8 @@ public func runPaperTrading<Feed: BookTickerFeed, C: Clock>(
     let clock = ContinuousClock(), started = clock.now
     var ticks = 0
     var first: Int64?, last: Int64?
+    // The tops and sequence of the last tick, to mark a position still open at the end.
+    var lastSpot: BookTop?, lastFutures: BookTop?, lastSequence = 0
     var completed = true
     var iterator = feed.makeAsyncIterator()
     while true {
@@ -61,6 +110,9 @@ public func runPaperTrading<Feed: BookTickerFeed, C: Clock>(
         guard let update = try await iterator.next() else { break }
         first = first ?? update.timestampNanoseconds
         last = update.timestampNanoseconds
+        lastSequence = update.sequence
+        if let top = update.spot { lastSpot = top }
+        if let top = update.futures { lastFutures = top }
         await exchange.update(update)
         await bridge?.observe(update)
         try await strategy.handle(update)
@@ -74,12 +126,20 @@ public func runPaperTrading<Feed: BookTickerFeed, C: Clock>(
     let context = await strategy.currentContext
     let latency = await strategy.decisionLatencyHistogram()
     let trades = journal.map(\.trade)
+    var mark: OpenPositionReport?
+    if let held = context.position, let thresholds = context.thresholds, let last, let lastSpot, let lastFutures {
+        mark = OpenPositionReport(
+            held.openPosition, markIndex: lastSequence, markTimeNanoseconds: last, markSpotBid: lastSpot.bid,
+            markFutAsk: lastFutures.ask,
+            rule: strategy.config.rule(entryThresholdPct: thresholds.entryThresholdPct,
+                                       exitThresholdPct: thresholds.exitThresholdPct))
+    }
     return PaperTradingSummary(
         trades: trades,
         tradeThresholds: journal.map { ThresholdPair(entryThresholdPct: $0.entryThresholdPct, exitThresholdPct: $0.exitThresholdPct) },
         parameterUpdates: updates,
         summary: BacktestSummary(trades: trades, spanNanoseconds: spanNanoseconds ?? ((last ?? 0) - (first ?? 0))),
-        openPosition: context.position, halted: context.halted, performance: await strategy.performance(),
+        openPosition: context.position, openPositionMark: mark, halted: context.halted, performance: await strategy.performance(),
         ticks: ticks, elapsedSeconds: seconds, ticksPerSecond: seconds > 0 ? Double(ticks) / seconds : 0,
         decisionLatencyP50Ns: latency.value(atPercentile: 50), decisionLatencyP99Ns: latency.value(atPercentile: 99),
         decisionLatencyMaxNs: latency.max, completed: completed)

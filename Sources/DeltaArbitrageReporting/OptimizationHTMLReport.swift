@@ -336,8 +336,8 @@ public struct OptimizationHTMLReport: Sendable {
             Row(key: "window-grid-points", label: "Grid points", value: "\(w.gridPoints)"),
             Row(key: "window-mean", label: "Mean spread", value: esc(F.percent(w.meanSpread, 4))),
             Row(key: "window-std", label: "Std of spread", value: esc(F.percent(w.stdSpread, 4))),
-            Row(key: "window-df-statistic", label: "Dickey–Fuller statistic", value: esc(F.fixed(w.dickeyFullerStatistic, 3))),
-            Row(key: "window-df-p", label: "Dickey–Fuller p-value", value: esc(F.fixed(w.dickeyFullerPValue, 4))),
+            Row(key: "window-df-statistic", label: "Dickey–Fuller statistic (lag 0)", value: esc(F.fixed(w.dickeyFullerStatistic, 3))),
+            Row(key: "window-df-p", label: "Dickey–Fuller p-value (lag 0)", value: esc(F.fixed(w.dickeyFullerPValue, 4))),
             Row(key: "window-half-life", label: "Half-life", value: hours(w.halfLifeHours)),
         ]))
         if let spread {

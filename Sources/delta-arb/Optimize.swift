@@ -29,6 +29,13 @@ struct Optimize: AsyncParsableCommand {
             With --on-gap split the window is the trailing --lookback-hours of the last \
             continuous segment (rows after the last gap longer than --max-gap), and the \
             output says so (JSON "optimized_segment").
+
+            In the JSON (docs/schema/optimize.schema.json), optimization_result keeps the \
+            seed's field names: its mean_reversion_speed is the AR(1) half-life of the spread \
+            in hours (larger = slower reversion; null when the spread does not revert). \
+            window_statistics.df_statistic_lag0 and df_p_value_lag0 are the Dickey–Fuller \
+            test at lag 0 (constant, no lagged differences, MacKinnon p-value) — not the \
+            augmented test with an AIC-chosen lag that `analyze` reports.
             """
     )
 
@@ -138,7 +145,7 @@ struct OptimizationText {
         summary.add(["max drawdown", Format.percent(s.maxDrawdown * 100, 4)])
         summary.add(["spread σ (1 s grid)", Format.percent(r.spreadVolatility, 4)])
         summary.add(["half-life", r.meanReversionSpeed.isFinite ? "\(Format.fixed(r.meanReversionSpeed * 60, 2)) min" : "no reversion"])
-        summary.add(["Dickey–Fuller p", Format.fixed(report.statistics.dickeyFullerPValue, 4)])
+        summary.add(["Dickey–Fuller p (lag 0)", Format.fixed(report.statistics.dickeyFullerPValue, 4)])
         lines.append(summary.render())
         if shown > 0 && !report.alternatives.isEmpty {
             lines.append("")

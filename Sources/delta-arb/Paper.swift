@@ -27,7 +27,8 @@ struct Paper: AsyncParsableCommand {
             Events (orders, trades, parameter updates, optimisation status, alerts) print \
             as they happen — on stdout, or on stderr with --json, whose stdout carries only \
             the final JSON document (trades in the backtest's format, parameter updates, \
-            summary, strategy performance with tick-to-decision latency, data gaps).
+            summary, the open position in the backtest's shape with its legs, strategy \
+            performance with tick-to-decision latency, data gaps; docs/schema/paper.schema.json).
 
             Data gaps (see --max-gap) are reported and every trade of the summary says \
             whether it was held across one (JSON "spans_gap"); --on-gap takes error or \
@@ -72,7 +73,7 @@ struct Paper: AsyncParsableCommand {
     @Flag(help: "On resume, trade on the given --entry/--exit instead of the thresholds saved in --state.")
     var overrideThresholds = false
 
-    @Option(help: ArgumentHelp("Append every event as a JSON line to this file (a failed write stops the run).", valueName: "path"))
+    @Option(help: ArgumentHelp("Append every event as a JSON line to this file (docs/schema; each event names the clock of its timestamp; a failed write stops the run).", valueName: "path"))
     var eventLog: String?
 
     @OptionGroup var settings: OptimizerOptions

@@ -172,10 +172,14 @@ struct SpreadAnalysisTests {
         let object = try JSONSerialization.jsonObject(with: makeJSONEncoder().encode(report)) as? [String: Any]
         #expect(Set(object?.keys.map { $0 } ?? []) == ["spread_analysis", "mean_reversion", "details"])
         let details = object?["details"] as? [String: Any]
-        for key in ["adf_used_lag", "adf_nobs", "adf_critical_value_1pct", "adf_critical_value_5pct",
-                    "adf_critical_value_10pct", "arch_lm_statistic", "arch_lm_p_value", "grid_step_seconds", "grid_points"] {
+        for key in ["adf_used_lag", "adf_nobs", "adf_critical_values", "arch_lm_statistic", "arch_lm_p_value",
+                    "grid_step_seconds", "grid_points"] {
             #expect(details?[key] != nil, "missing \(key)")
         }
+        // Keyed by significance level as statsmodels does, not as `_pct` fields (they are τ values, not percentages).
+        let critical = details?["adf_critical_values"] as? [String: Double]
+        #expect(Set(critical?.keys.map { $0 } ?? []) == ["1%", "5%", "10%"])
+        #expect(critical?["5%"].map { abs($0 - report.details.adfCriticalValue5Pct) < 1e-12 } == true)
         let back = try JSONDecoder().decode(SpreadReport.self, from: makeJSONEncoder().encode(report))
         #expect(back == report)
     }

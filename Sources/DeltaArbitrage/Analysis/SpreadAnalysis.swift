@@ -129,7 +129,9 @@ public struct MeanReversionMetrics: Sendable, Equatable, Codable {
 /// The numbers behind `SpreadAnalysis` and `MeanReversionMetrics` that the
 /// seed does not name but DESIGN.md asks to report: ADF lag selection and
 /// critical values, the ARCH-LM test, the AR(1) coefficients, the grid and the
-/// regime search. All keys snake_case; non-finite numbers are `null`.
+/// regime search. All keys snake_case; non-finite numbers are `null`; the
+/// critical values are one object `adf_critical_values` keyed `"1%"`, `"5%"`,
+/// `"10%"` (docs/schema/analyze.schema.json).
 public struct SpreadStatisticsDetails: Sendable, Equatable, Codable {
     /// `Δ` of the sampling grid, seconds.
     public var gridStepSeconds: Double
@@ -197,8 +199,7 @@ public struct SpreadStatisticsDetails: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case gridStepSeconds = "grid_step_seconds", gridPoints = "grid_points"
         case adfUsedLag = "adf_used_lag", adfMaxLag = "adf_max_lag", adfNobs = "adf_nobs"
-        case adfCriticalValue1Pct = "adf_critical_value_1pct", adfCriticalValue5Pct = "adf_critical_value_5pct"
-        case adfCriticalValue10Pct = "adf_critical_value_10pct", adfIcBest = "adf_ic_best"
+        case adfCriticalValues = "adf_critical_values", adfIcBest = "adf_ic_best"
         case ar1Alpha = "ar1_alpha", ar1Beta = "ar1_beta"
         case archLmLags = "arch_lm_lags", archLmStatistic = "arch_lm_statistic", archLmPValue = "arch_lm_p_value"
         case regimeBlockSize = "regime_block_size", regimeBlocks = "regime_blocks"
@@ -212,9 +213,7 @@ public struct SpreadStatisticsDetails: Sendable, Equatable, Codable {
         try c.encode(adfUsedLag, forKey: .adfUsedLag)
         try c.encode(adfMaxLag, forKey: .adfMaxLag)
         try c.encode(adfNobs, forKey: .adfNobs)
-        try c.encodeFinite(adfCriticalValue1Pct, forKey: .adfCriticalValue1Pct)
-        try c.encodeFinite(adfCriticalValue5Pct, forKey: .adfCriticalValue5Pct)
-        try c.encodeFinite(adfCriticalValue10Pct, forKey: .adfCriticalValue10Pct)
+        try c.encode(CriticalValues(self), forKey: .adfCriticalValues)
         try c.encodeFinite(adfIcBest, forKey: .adfIcBest)
         try c.encodeFinite(ar1Alpha, forKey: .ar1Alpha)
         try c.encodeFinite(ar1Beta, forKey: .ar1Beta)
@@ -234,9 +233,10 @@ public struct SpreadStatisticsDetails: Sendable, Equatable, Codable {
         adfUsedLag = try c.decode(Int.self, forKey: .adfUsedLag)
         adfMaxLag = try c.decode(Int.self, forKey: .adfMaxLag)
         adfNobs = try c.decode(Int.self, forKey: .adfNobs)
-        adfCriticalValue1Pct = try c.decodeFinite(forKey: .adfCriticalValue1Pct)
-        adfCriticalValue5Pct = try c.decodeFinite(forKey: .adfCriticalValue5Pct)
-        adfCriticalValue10Pct = try c.decodeFinite(forKey: .adfCriticalValue10Pct)
+        let critical = try c.decode(CriticalValues.self, forKey: .adfCriticalValues)
+        adfCriticalValue1Pct = critical.level1
+        adfCriticalValue5Pct = critical.level5
+        adfCriticalValue10Pct = critical.level10
         adfIcBest = try c.decodeFinite(forKey: .adfIcBest)
         ar1Alpha = try c.decodeFinite(forKey: .ar1Alpha)
         ar1Beta = try c.decodeFinite(forKey: .ar1Beta)
@@ -247,6 +247,33 @@ public struct SpreadStatisticsDetails: Sendable, Equatable, Codable {
         regimeBlocks = try c.decode(Int.self, forKey: .regimeBlocks)
         regimePenalty = try c.decodeFinite(forKey: .regimePenalty)
         regimeBreakpoints = try c.decode([Int].self, forKey: .regimeBreakpoints)
+    }
+
+    /// The ADF critical values keyed by significance level, as statsmodels'
+    /// `adfuller` returns them: `{"1%": …, "5%": …, "10%": …}` (the keys are
+    /// levels, the values τ statistics — not percentages).
+    private struct CriticalValues: Codable {
+        var level1: Double, level5: Double, level10: Double
+
+        init(_ d: SpreadStatisticsDetails) {
+            (level1, level5, level10) = (d.adfCriticalValue1Pct, d.adfCriticalValue5Pct, d.adfCriticalValue10Pct)
+        }
+
+        enum CodingKeys: String, CodingKey { case level1 = "1%", level5 = "5%", level10 = "10%" }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encodeFinite(level1, forKey: .level1)
+            try c.encodeFinite(level5, forKey: .level5)
+            try c.encodeFinite(level10, forKey: .level10)
+        }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            level1 = try c.decodeFinite(forKey: .level1)
+            level5 = try c.decodeFinite(forKey: .level5)
+            level10 = try c.decodeFinite(forKey: .level10)
+        }
     }
 }
 

@@ -2,6 +2,10 @@ import SpreadKernels
 
 /// A position still open after the last row. It is not a trade (DESIGN.md),
 /// so it is reported beside the trade list, marked to the last row's quotes.
+///
+/// JSON (the one `open_position` shape of backtest, walk-forward and paper):
+/// `entry_index, entry_time` (ISO-8601 UTC), `entry_spot_ask, entry_fut_bid,
+/// entry_spread_pct, mark_index, mark_time, hours_held, mark_net_pnl_pct`.
 public struct OpenPositionReport: Sendable, Hashable, Codable {
     /// Row at which the position was opened.
     public var entryIndex: Int
@@ -34,19 +38,29 @@ public struct OpenPositionReport: Sendable, Hashable, Codable {
     public init(_ position: OpenPosition, columns: BookColumns, rule: BacktestRule) {
         let last = columns.count - 1
         precondition(last >= 0, "an open position needs at least one row")
+        self.init(position, markIndex: last, markTimeNanoseconds: columns.timestamps[last],
+                  markSpotBid: columns.spotBid[last], markFutAsk: columns.futAsk[last], rule: rule)
+    }
+
+    /// Marks `position` at the quotes of row (or feed sequence) `markIndex`:
+    /// the `net_pnl_pct` of unwinding both legs at `markSpotBid` and
+    /// `markFutAsk` with `rule`'s fees. The live strategy's open position is
+    /// reported through this too, so every command shows one shape.
+    public init(_ position: OpenPosition, markIndex: Int, markTimeNanoseconds: Int64, markSpotBid: Double,
+                markFutAsk: Double, rule: BacktestRule) {
         entryIndex = position.entryIndex
         entryTimeNanoseconds = position.entryTime
         entrySpotAsk = position.entrySpotAsk
         entryFutBid = position.entryFutBid
         entrySpreadPct = SeedFormulas.entryCostPct(spotAsk: position.entrySpotAsk, futBid: position.entryFutBid)
-        markIndex = last
-        markTimeNanoseconds = columns.timestamps[last]
-        hoursHeld = SeedFormulas.hours(fromNanoseconds: columns.timestamps[last] - position.entryTime)
+        self.markIndex = markIndex
+        self.markTimeNanoseconds = markTimeNanoseconds
+        hoursHeld = SeedFormulas.hours(fromNanoseconds: markTimeNanoseconds - position.entryTime)
         markNetPnlPct = SeedFormulas.netPnlPct(
             entrySpotCost: SeedFormulas.entrySpotCost(spotAsk: position.entrySpotAsk, spotFee: rule.spotFee),
             entryFutReceive: SeedFormulas.entryFutReceive(futBid: position.entryFutBid, futFee: rule.futFee),
-            exitSpotReceive: SeedFormulas.exitSpotReceive(spotBid: columns.spotBid[last], spotFee: rule.spotFee),
-            exitFutCost: SeedFormulas.exitFutCost(futAsk: columns.futAsk[last], futFee: rule.futFee))
+            exitSpotReceive: SeedFormulas.exitSpotReceive(spotBid: markSpotBid, spotFee: rule.spotFee),
+            exitFutCost: SeedFormulas.exitFutCost(futAsk: markFutAsk, futFee: rule.futFee))
     }
 
     enum CodingKeys: String, CodingKey {

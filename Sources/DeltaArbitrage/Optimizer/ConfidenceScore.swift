@@ -63,4 +63,14 @@ public struct ConfidenceScore: Sendable, Hashable, Codable {
         case stationarity, tradeSupport = "trade_support", smoothness, outOfSample = "out_of_sample"
         case firstHalfChoice = "first_half_choice", score
     }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(stationarity, forKey: .stationarity)
+        try c.encode(tradeSupport, forKey: .tradeSupport)
+        try c.encode(smoothness, forKey: .smoothness)
+        try c.encode(outOfSample, forKey: .outOfSample)
+        try c.encode(firstHalfChoice, forKey: .firstHalfChoice)  // explicit null without a first-half choice
+        try c.encode(score, forKey: .score)
+    }
 }

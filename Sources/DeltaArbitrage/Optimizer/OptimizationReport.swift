@@ -92,10 +92,26 @@ public struct GridSurfacePoint: Sendable, Hashable, Codable {
         case trades, hitRate = "hit_rate", totalPnlPct = "total_pnl_pct", maxDrawdown = "max_drawdown"
         case tradesPerDay = "trades_per_day"
     }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeFinite(entryThresholdPct, forKey: .entryThresholdPct)
+        try c.encodeFinite(exitThresholdPct, forKey: .exitThresholdPct)
+        try c.encode(safe, forKey: .safe)
+        try c.encode(feasible, forKey: .feasible)
+        // An unsafe point writes its statistics as explicit nulls, so every point has every key.
+        try c.encode(trades, forKey: .trades)
+        try c.encodeFinite(hitRate, forKey: .hitRate)
+        try c.encodeFinite(totalPnlPct, forKey: .totalPnlPct)
+        try c.encodeFinite(maxDrawdown, forKey: .maxDrawdown)
+        try c.encodeFinite(tradesPerDay, forKey: .tradesPerDay)
+    }
 }
 
 /// Every grid point of an optimisation, entry-major:
 /// `points[e · exits.count + x]` is `(entries[e], exits[x])`.
+///
+/// JSON: `entry_thresholds_pct`, `exit_thresholds_pct` (the axes, percent), `points`.
 public struct GridSurface: Sendable, Hashable, Codable {
     /// Entry-threshold axis, percent.
     public var entries: [Double]
@@ -116,14 +132,19 @@ public struct GridSurface: Sendable, Hashable, Codable {
 
     /// The point `(entries[e], exits[x])`.
     public subscript(entry e: Int, exit x: Int) -> GridSurfacePoint { points[e * exits.count + x] }
+
+    enum CodingKeys: String, CodingKey {
+        case entries = "entry_thresholds_pct", exits = "exit_thresholds_pct", points
+    }
 }
 
 /// What the window's spread looked like (1 s as-of grid).
 ///
-/// `dickey_fuller_*` is the Dickey–Fuller test with a constant and no lagged
-/// differences: the t-statistic of β in `Δs_t = α + β s_{t−1} + ε` with its
-/// MacKinnon (1994) p-value — the ADF test at lag 0, cheap enough to run at
-/// every walk-forward step. `null` p-value/statistic for a constant spread.
+/// `df_statistic_lag0` / `df_p_value_lag0` are the Dickey–Fuller test with a
+/// constant and no lagged differences: the t-statistic of β in
+/// `Δs_t = α + β s_{t−1} + ε` with its MacKinnon (1994) p-value — the ADF test
+/// at lag 0 (not `analyze`'s AIC-chosen lag), cheap enough to run at every
+/// walk-forward step. `null` p-value/statistic for a constant spread.
 public struct WindowStatistics: Sendable, Hashable, Codable {
     /// Points of the 1 s as-of grid over the window.
     public var gridPoints: Int
@@ -132,9 +153,9 @@ public struct WindowStatistics: Sendable, Hashable, Codable {
     /// Sample standard deviation (ddof = 1) of `entry_cost_pct` on the grid,
     /// percent; NaN (`null`) below two points.
     @NonFiniteAsNull public var stdSpread: Double
-    /// `τ = β̂ / se(β̂)`; NaN (`null`) below four points or for a constant spread.
+    /// Lag-0 Dickey–Fuller `τ = β̂ / se(β̂)`; NaN (`null`) below four points or for a constant spread.
     @NonFiniteAsNull public var dickeyFullerStatistic: Double
-    /// MacKinnon p-value of τ; NaN (`null`) when τ is not finite.
+    /// MacKinnon p-value of the lag-0 τ; NaN (`null`) when τ is not finite.
     @NonFiniteAsNull public var dickeyFullerPValue: Double
     /// AR(1) half-life, hours; +∞ (`null`) when the spread does not revert or the
     /// fit is undefined.
@@ -142,7 +163,7 @@ public struct WindowStatistics: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case gridPoints = "grid_points", meanSpread = "mean_spread", stdSpread = "std_spread"
-        case dickeyFullerStatistic = "dickey_fuller_statistic", dickeyFullerPValue = "dickey_fuller_p_value"
+        case dickeyFullerStatistic = "df_statistic_lag0", dickeyFullerPValue = "df_p_value_lag0"
         case halfLifeHours = "half_life_hours"
     }
 }

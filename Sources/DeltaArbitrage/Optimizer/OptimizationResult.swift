@@ -14,11 +14,14 @@ public struct OptimizationResult: Sendable, Hashable, Codable {
     /// Hours of data the optimisation analysed (the window's span, rounded).
     public var analysisPeriodHours: Int
     /// AR(1) half-life of the spread over the window, hours (`null` when it does not revert).
+    /// The seed calls it `mean_reversion_speed` but defines it as the half-life of
+    /// spread convergence: larger means slower reversion.
     @NonFiniteAsNull public var meanReversionSpeed: Double
     /// Standard deviation (ddof = 1) of the spread on the window's 1 s grid, percent.
     @NonFiniteAsNull public var spreadVolatility: Double
-    /// Time of the newest row the optimisation saw, Unix seconds — in live
-    /// use the moment of the latest tick, in a backtest the simulated "now".
+    /// Time of the newest row the optimisation saw, Unix seconds on the data
+    /// clock — in live use the moment of the latest tick, in a backtest the
+    /// simulated "now". A number, as the seed defines it (not ISO text).
     public var optimizationTimestamp: Double
 
     /// A result from its seed fields; `meanReversionSpeed` is the half-life in

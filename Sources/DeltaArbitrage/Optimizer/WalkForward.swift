@@ -94,6 +94,20 @@ public struct WalkForwardResult: Sendable, Codable {
         case windowHours = "optimization_window_hours", updateIntervalSeconds = "update_interval_seconds"
         case staticParams = "static_params", elapsedSeconds = "elapsed_seconds"
     }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(trades, forKey: .trades)
+        try c.encode(optimizationHistory, forKey: .optimizationHistory)
+        try c.encode(updates, forKey: .updates)
+        try c.encode(summary, forKey: .summary)
+        // Explicit nulls: every key is always there (docs/schema/walk-forward.schema.json).
+        try c.encode(openPosition, forKey: .openPosition)
+        try c.encode(windowHours, forKey: .windowHours)
+        try c.encodeFinite(updateIntervalSeconds, forKey: .updateIntervalSeconds)
+        try c.encode(staticParams, forKey: .staticParams)
+        try c.encodeFinite(elapsedSeconds, forKey: .elapsedSeconds)
+    }
 }
 
 /// Walk-forward backtest with periodic re-optimisation (the seed's

@@ -31,10 +31,37 @@ public struct ParameterUpdateEvent: Sendable, Hashable, Codable {
         self.optimizationDurationMs = optimizationDurationMs
     }
 
+    /// The clock `timestamp` reads: always the data clock.
+    public var clock: EventClock { .data }
+
     enum CodingKeys: String, CodingKey {
-        case timestamp, oldEntryThreshold = "old_entry_threshold", newEntryThreshold = "new_entry_threshold"
+        case timestamp, clock, oldEntryThreshold = "old_entry_threshold", newEntryThreshold = "new_entry_threshold"
         case oldExitThreshold = "old_exit_threshold", newExitThreshold = "new_exit_threshold"
         case confidenceScore = "confidence_score", optimizationDurationMs = "optimization_duration_ms"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(timestamp, forKey: .timestamp)
+        try c.encode(clock, forKey: .clock)
+        try c.encodeFinite(oldEntryThreshold, forKey: .oldEntryThreshold)  // explicit null before the first
+        try c.encodeFinite(newEntryThreshold, forKey: .newEntryThreshold)
+        try c.encodeFinite(oldExitThreshold, forKey: .oldExitThreshold)
+        try c.encodeFinite(newExitThreshold, forKey: .newExitThreshold)
+        try c.encodeFinite(confidenceScore, forKey: .confidenceScore)
+        try c.encodeFinite(optimizationDurationMs, forKey: .optimizationDurationMs)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        // `clock` is not read back: it is a constant of the type.
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        timestamp = try c.decode(Double.self, forKey: .timestamp)
+        oldEntryThreshold = try c.decodeIfPresent(Double.self, forKey: .oldEntryThreshold)
+        newEntryThreshold = try c.decode(Double.self, forKey: .newEntryThreshold)
+        oldExitThreshold = try c.decodeIfPresent(Double.self, forKey: .oldExitThreshold)
+        newExitThreshold = try c.decode(Double.self, forKey: .newExitThreshold)
+        confidenceScore = try c.decodeFinite(forKey: .confidenceScore)
+        optimizationDurationMs = try c.decodeFinite(forKey: .optimizationDurationMs)
     }
 }
 
@@ -57,6 +84,39 @@ public struct OrderEvent: Sendable, Hashable, Codable {
     public var fill: OrderFill?
     /// Why it failed; nil when it filled.
     public var error: String?
+
+    /// The clock `timestamp` reads: always the data clock.
+    public var clock: EventClock { .data }
+
+    enum CodingKeys: String, CodingKey { case timestamp, clock, purpose, order, fill, error }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(timestamp, forKey: .timestamp)
+        try c.encode(clock, forKey: .clock)
+        try c.encode(purpose, forKey: .purpose)
+        try c.encode(order, forKey: .order)
+        try c.encode(fill, forKey: .fill)  // explicit nulls: exactly one of fill and error is null
+        try c.encode(error, forKey: .error)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        timestamp = try c.decode(Double.self, forKey: .timestamp)
+        purpose = try c.decode(Purpose.self, forKey: .purpose)
+        order = try c.decode(MarketOrder.self, forKey: .order)
+        fill = try c.decodeIfPresent(OrderFill.self, forKey: .fill)
+        error = try c.decodeIfPresent(String.self, forKey: .error)
+    }
+
+    /// An order event; `fill` nil with an `error`, or a `fill` and no error.
+    public init(timestamp: Double, purpose: Purpose, order: MarketOrder, fill: OrderFill?, error: String?) {
+        self.timestamp = timestamp
+        self.purpose = purpose
+        self.order = order
+        self.fill = fill
+        self.error = error
+    }
 }
 
 /// A closed round trip, in the backtest's trade format, with the thresholds in force.
@@ -73,9 +133,40 @@ public struct TradeEvent: Sendable, Hashable, Codable {
     /// Base-asset quantity of each leg.
     public var quantity: Double
 
+    /// The clock `timestamp` reads: always the data clock.
+    public var clock: EventClock { .data }
+
     enum CodingKeys: String, CodingKey {
-        case timestamp, trade, entryThresholdPct = "entry_threshold_pct", exitThresholdPct = "exit_threshold_pct"
+        case timestamp, clock, trade, entryThresholdPct = "entry_threshold_pct", exitThresholdPct = "exit_threshold_pct"
         case quantity
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(timestamp, forKey: .timestamp)
+        try c.encode(clock, forKey: .clock)
+        try c.encode(trade, forKey: .trade)
+        try c.encodeFinite(entryThresholdPct, forKey: .entryThresholdPct)
+        try c.encodeFinite(exitThresholdPct, forKey: .exitThresholdPct)
+        try c.encodeFinite(quantity, forKey: .quantity)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        timestamp = try c.decode(Double.self, forKey: .timestamp)
+        trade = try c.decode(Trade.self, forKey: .trade)
+        entryThresholdPct = try c.decodeFinite(forKey: .entryThresholdPct)
+        exitThresholdPct = try c.decodeFinite(forKey: .exitThresholdPct)
+        quantity = try c.decodeFinite(forKey: .quantity)
+    }
+
+    /// A trade event: time in Unix seconds (data clock), thresholds in percent, quantity in base units.
+    public init(timestamp: Double, trade: Trade, entryThresholdPct: Double, exitThresholdPct: Double, quantity: Double) {
+        self.timestamp = timestamp
+        self.trade = trade
+        self.entryThresholdPct = entryThresholdPct
+        self.exitThresholdPct = exitThresholdPct
+        self.quantity = quantity
     }
 }
 
@@ -85,12 +176,38 @@ public struct AlertEvent: Sendable, Hashable, Codable {
     public var timestamp: Double
     /// What happened, for a person.
     public var message: String
+
+    /// The clock `timestamp` reads: always the data clock.
+    public var clock: EventClock { .data }
+
+    enum CodingKeys: String, CodingKey { case timestamp, clock, message }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(timestamp, forKey: .timestamp)
+        try c.encode(clock, forKey: .clock)
+        try c.encode(message, forKey: .message)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        timestamp = try c.decode(Double.self, forKey: .timestamp)
+        message = try c.decode(String.self, forKey: .message)
+    }
+
+    /// An alert at `timestamp` (Unix seconds, data clock).
+    public init(timestamp: Double, message: String) {
+        self.timestamp = timestamp
+        self.message = message
+    }
 }
 
 /// Everything the live side reports.
 ///
 /// JSON (one line per event in the event log): `{"type": "parameter_update" |
-/// "optimization_status" | "order" | "trade" | "alert", "event": {…}}`.
+/// "optimization_status" | "order" | "trade" | "alert", "event": {…}}`; every
+/// event body has `timestamp` (Unix seconds) and `clock` (`data` or `wall`,
+/// the clock `timestamp` reads). Schemas: docs/schema/*.schema.json.
 public enum StrategyEvent: Sendable, Hashable {
     /// Thresholds changed.
     case parameterUpdate(ParameterUpdateEvent)

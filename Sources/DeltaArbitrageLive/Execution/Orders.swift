@@ -1,3 +1,5 @@
+import DeltaArbitrage
+
 /// Buy or sell.
 public enum OrderSide: String, Sendable, Hashable, Codable {
     /// `buy` pays the ask; `sell` receives the bid.
@@ -68,7 +70,33 @@ public struct OrderFill: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case clientOrderId = "client_order_id", market, side, price, quantity, fee
-        case timestampNanoseconds = "timestamp_ns"
+        case time, timestampNanoseconds = "timestamp_ns"
+    }
+
+    /// JSON: the execution time as ISO-8601 UTC `time`, with its exact
+    /// `timestamp_ns` twin (a fill is a record of money changing hands, and
+    /// the state file resumes from it); `timestamp_ns` is what is read back.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(clientOrderId, forKey: .clientOrderId)
+        try c.encode(market, forKey: .market)
+        try c.encode(side, forKey: .side)
+        try c.encodeFinite(price, forKey: .price)
+        try c.encodeFinite(quantity, forKey: .quantity)
+        try c.encodeFinite(fee, forKey: .fee)
+        try c.encode(UTCTime.iso8601(nanoseconds: timestampNanoseconds), forKey: .time)
+        try c.encode(timestampNanoseconds, forKey: .timestampNanoseconds)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        clientOrderId = try c.decode(String.self, forKey: .clientOrderId)
+        market = try c.decode(Market.self, forKey: .market)
+        side = try c.decode(OrderSide.self, forKey: .side)
+        price = try c.decodeFinite(forKey: .price)
+        quantity = try c.decodeFinite(forKey: .quantity)
+        fee = try c.decodeFinite(forKey: .fee)
+        timestampNanoseconds = try c.decode(Int64.self, forKey: .timestampNanoseconds)
     }
 }
 
