@@ -91,7 +91,7 @@ def make_series():
 
 
 def design_penalty(x):
-    """DESIGN.md penalty 2*sigma^2*ln(n); sigma from the MAD of the first
+    """docs/design.md penalty 2*sigma^2*ln(n); sigma from the MAD of the first
     differences, falling back to their std (ddof=1) when the MAD is 0."""
     d = np.diff(x)
     sigma = 1.4826 * np.median(np.abs(d - np.median(d))) / np.sqrt(2)

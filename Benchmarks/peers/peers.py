@@ -2,7 +2,7 @@
 """Peer timings for the DeltaArbitrage Swift benchmark.
 
 Times what a quant would otherwise run in Python on the same book-ticker CSV files
-(see Benchmarks/peers/README.md and /work/shared/DESIGN.md):
+(see Benchmarks/peers/README.md and docs/design.md):
 
   ingest               pandas.read_csv + timestamp parsing to datetime64[ns]
   backtest_row_loop    the seed's approach: a df.itertuples() loop (on a prefix)

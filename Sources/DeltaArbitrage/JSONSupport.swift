@@ -2,7 +2,7 @@ import Foundation
 
 extension KeyedEncodingContainer {
     /// Encodes a `Double`, writing `null` for NaN and ±infinity (the JSON
-    /// convention of DESIGN.md: non-finite numbers are `null`).
+    /// convention of docs/design.md: non-finite numbers are `null`).
     public mutating func encodeFinite(_ value: Double, forKey key: Key) throws {
         if value.isFinite { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
     }

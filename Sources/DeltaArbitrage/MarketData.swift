@@ -85,7 +85,7 @@ public struct MarketData: Sendable, Equatable {
     }
 
     /// `spanNanoseconds` in hours, as the backtest measures holding time.
-    public var spanHours: Double { SeedFormulas.hours(fromNanoseconds: spanNanoseconds) }
+    public var spanHours: Double { SpreadFormulas.hours(fromNanoseconds: spanNanoseconds) }
 
     /// The rows in `range`, as new market data (row indices restart at 0).
     public func rows(_ range: Range<Int>) -> MarketData {

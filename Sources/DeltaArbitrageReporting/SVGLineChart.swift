@@ -397,7 +397,7 @@ extension SVGLineChart {
         let dots = zip(curve.steps, curve.points.dropFirst()).map { trade, point in
             Dot(timeNanoseconds: point.timeNanoseconds, value: point.cumulativePct,
                 colour: trade.netPnlPct > 0 ? "#1b7f45" : "#c62828",
-                title: "exit \(trade.exitTime): \(F.signedPercent(trade.netPnlPct, 4)) (\(trade.exitReason.seedName)), "
+                title: "exit \(trade.exitTime): \(F.signedPercent(trade.netPnlPct, 4)) (\(trade.exitReason.rawValue)), "
                     + "cumulative \(F.signedPercent(point.cumulativePct, 4))")
         }
         self.init(figure: "equity", description: description, start: start, end: end,

@@ -323,7 +323,7 @@ public struct WalkForwardHTMLReport: Sendable {
         for reason in ExitReason.allCases {
             let n = s.exits(reason)
             let share = s.trades > 0 ? Double(n) / Double(s.trades) : .nan
-            stats += "<tr data-key=\"exit-\(reason.seedName)\"><td>\(esc(reason.seedName))</td>"
+            stats += "<tr data-key=\"exit-\(reason.rawValue)\"><td>\(esc(reason.rawValue))</td>"
             stats += "<td class=\"num\">\(n)</td><td class=\"num\">\(esc(F.fractionAsPercent(share, 1)))</td></tr>\n"
         }
         stats += "</table>\n"

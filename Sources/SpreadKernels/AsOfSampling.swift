@@ -1,5 +1,5 @@
 /// As-of sampling of the entry-cost spread on a uniform time grid
-/// (DESIGN.md, "Spread statistics").
+/// (docs/design.md, "Spread statistics").
 public enum AsOfSampling {
     /// Number of grid points `⌊(t_end − t₀)/Δ⌋ + 1` of `rows`, 0 for no rows.
     @inlinable
@@ -40,7 +40,7 @@ public enum AsOfSampling {
         var time = t[row]
         for _ in 0..<points {
             while row < lastRow && t[row + 1] <= time { row += 1 }
-            body(SeedFormulas.entryCostPct(spotAsk: c.spotAsk[row], futBid: c.futBid[row]))
+            body(SpreadFormulas.entryCostPct(spotAsk: c.spotAsk[row], futBid: c.futBid[row]))
             time += step
         }
     }

@@ -24,8 +24,8 @@ public struct OpenPosition: Sendable, Hashable {
 /// The scan alternates between two first-passage searches: while flat, the
 /// first row whose entry cost is below the entry threshold; while in a
 /// position, the first later row that reaches the profit target or the hold
-/// limit. Both searches evaluate `SeedFormulas` eight rows at a time in SIMD
-/// registers and fall back to `SeedDecision` (the code the live strategy runs
+/// limit. Both searches evaluate `SpreadFormulas` eight rows at a time in SIMD
+/// registers and fall back to `TradeDecision` (the code the live strategy runs
 /// on every tick) only to locate the first
 /// qualifying lane, so the decisions are those of the row-by-row loop.
 public enum BacktestKernel {
@@ -42,7 +42,7 @@ public enum BacktestKernel {
         from position: OpenPosition? = nil, trades: inout [TradeIndices]
     ) -> OpenPosition? {
         precondition(rows.lowerBound >= 0 && rows.upperBound <= columns.count, "rows out of range")
-        let cutoff = SeedFormulas.timeoutCutoffNanoseconds(maxHours: rule.maxHours)
+        let cutoff = SpreadFormulas.timeoutCutoffNanoseconds(maxHours: rule.maxHours)
         var open = position
         var row = rows.lowerBound
         let end = rows.upperBound
@@ -89,7 +89,7 @@ public enum BacktestKernel {
             i += 8
         }
         while i < to {
-            if SeedDecision.opens(spotAsk: ask[i], futBid: bid[i], entryThresholdPct: threshold) { return i }
+            if TradeDecision.opens(spotAsk: ask[i], futBid: bid[i], entryThresholdPct: threshold) { return i }
             i += 1
         }
         return nil
@@ -107,8 +107,8 @@ public enum BacktestKernel {
         guard from < to, let sbid = c.spotBid.baseAddress, let fask = c.futAsk.baseAddress,
             let time = c.timestamps.baseAddress
         else { return nil }
-        let entrySpotCost = SeedFormulas.entrySpotCost(spotAsk: held.entrySpotAsk, spotFee: rule.spotFee)
-        let entryFutReceive = SeedFormulas.entryFutReceive(futBid: held.entryFutBid, futFee: rule.futFee)
+        let entrySpotCost = SpreadFormulas.entrySpotCost(spotAsk: held.entrySpotAsk, spotFee: rule.spotFee)
+        let entryFutReceive = SpreadFormulas.entryFutReceive(futBid: held.entryFutBid, futFee: rule.futFee)
         let target = rule.exitThresholdPct
         var i = from
         let sellFactor = SIMD8<Double>(repeating: 1 - rule.spotFee)
@@ -127,7 +127,7 @@ public enum BacktestKernel {
             i += 8
         }
         while i < to {
-            if let reason = SeedDecision.exit(held, spotBid: sbid[i], futAsk: fask[i], time: time[i], rule: rule, cutoff: cutoff) {
+            if let reason = TradeDecision.exit(held, spotBid: sbid[i], futAsk: fask[i], time: time[i], rule: rule, cutoff: cutoff) {
                 return (i, reason)
             }
             i += 1

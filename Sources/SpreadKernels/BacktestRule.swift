@@ -25,19 +25,14 @@ public struct BacktestRule: Sendable, Hashable {
 }
 
 /// Why a position was closed. Profit is checked before time.
-public enum ExitReason: UInt8, Sendable, Hashable, CaseIterable {
+///
+/// The raw values are the names JSON and text use, the original system's
+/// strings (docs/design.md, "Compatibility with the original Python system").
+public enum ExitReason: String, Sendable, Hashable, CaseIterable {
     /// `net_pnl_pct` reached the exit threshold.
-    case profitTarget
+    case profitTarget = "profit_target"
     /// The position was held `maxHours` hours or longer.
     case timeout
-
-    /// The seed's string: `profit_target` or `timeout`.
-    public var seedName: String {
-        switch self {
-        case .profitTarget: "profit_target"
-        case .timeout: "timeout"
-        }
-    }
 }
 
 /// A closed round trip, as row indices into the columns it was found in.

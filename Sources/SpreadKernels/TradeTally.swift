@@ -3,7 +3,7 @@
 /// the trades.
 ///
 /// `maxDrawdown` is the largest peak-to-trough fall of the running sum of
-/// `net_pnl_pct / 100`, starting from 0 (DESIGN.md, "Summary statistics").
+/// `net_pnl_pct / 100`, starting from 0 (docs/design.md, "Summary statistics").
 public struct TradeTally: Sendable, Hashable {
     /// Trades added.
     public var trades = 0
@@ -55,12 +55,12 @@ public struct TradeTally: Sendable, Hashable {
     public mutating func add(
         entry: Int, exit: Int, reason: ExitReason, columns c: BookColumns, spotFee: Double, futFee: Double
     ) {
-        let pnl = SeedFormulas.netPnlPct(
-            entrySpotCost: SeedFormulas.entrySpotCost(spotAsk: c.spotAsk[entry], spotFee: spotFee),
-            entryFutReceive: SeedFormulas.entryFutReceive(futBid: c.futBid[entry], futFee: futFee),
-            exitSpotReceive: SeedFormulas.exitSpotReceive(spotBid: c.spotBid[exit], spotFee: spotFee),
-            exitFutCost: SeedFormulas.exitFutCost(futAsk: c.futAsk[exit], futFee: futFee))
-        add(netPnlPct: pnl, hours: SeedFormulas.hours(fromNanoseconds: c.timestamps[exit] - c.timestamps[entry]),
+        let pnl = SpreadFormulas.netPnlPct(
+            entrySpotCost: SpreadFormulas.entrySpotCost(spotAsk: c.spotAsk[entry], spotFee: spotFee),
+            entryFutReceive: SpreadFormulas.entryFutReceive(futBid: c.futBid[entry], futFee: futFee),
+            exitSpotReceive: SpreadFormulas.exitSpotReceive(spotBid: c.spotBid[exit], spotFee: spotFee),
+            exitFutCost: SpreadFormulas.exitFutCost(futAsk: c.futAsk[exit], futFee: futFee))
+        add(netPnlPct: pnl, hours: SpreadFormulas.hours(fromNanoseconds: c.timestamps[exit] - c.timestamps[entry]),
             reason: reason)
     }
 

@@ -109,7 +109,7 @@ struct BacktestReport {
         summary.add(["trades per day", Format.fixed(s.tradesPerDay, 2)])
         summary.add(["max drawdown", Format.percent(s.maxDrawdown * 100, 4)])
         for reason in ExitReason.allCases {
-            summary.add(["exits: \(reason.seedName)", Format.count(s.exits(reason))])
+            summary.add(["exits: \(reason.rawValue)", Format.count(s.exits(reason))])
         }
         let acrossGaps = result.trades.filter { $0.spansGap == true }.count
         if result.trades.contains(where: { $0.spansGap != nil }) { summary.add(["trades across a data gap", Format.count(acrossGaps)]) }
@@ -133,7 +133,7 @@ struct BacktestReport {
                 table.add([
                     trade.entryTime, trade.exitTime, Format.fixed(trade.hours, 3),
                     Format.fixed(trade.entrySpreadPct, 4), Format.fixed(trade.exitSpreadPct, 4),
-                    Format.fixed(trade.netPnlPct, 4), trade.exitReason.seedName,
+                    Format.fixed(trade.netPnlPct, 4), trade.exitReason.rawValue,
                 ] + (gapColumn ? [trade.spansGap == true ? "yes" : ""] : []))
             }
             lines.append(table.render())

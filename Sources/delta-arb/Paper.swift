@@ -253,7 +253,7 @@ enum EventText {
             if let fill = e.fill { return "\(time(e.timestamp)) order   \(what) @ \(Format.fixed(fill.price, 2)), fee \(Format.fixed(fill.fee, 6))" }
             return "\(time(e.timestamp)) order   \(what) FAILED: \(e.error ?? "")"
         case .trade(let e):
-            return "\(time(e.timestamp)) trade   \(e.trade.exitReason.seedName), net \(Format.percent(e.trade.netPnlPct, 4)) "
+            return "\(time(e.timestamp)) trade   \(e.trade.exitReason.rawValue), net \(Format.percent(e.trade.netPnlPct, 4)) "
                 + "after \(Format.fixed(e.trade.hours, 3)) h (entry \(Format.fixed(e.entryThresholdPct, 4)), exit \(Format.fixed(e.exitThresholdPct, 4)))"
         case .alert(let e):
             return "\(time(e.timestamp)) ALERT   \(e.message)"

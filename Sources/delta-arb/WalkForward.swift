@@ -132,7 +132,7 @@ struct WalkForward: AsyncParsableCommand {
         summary.add(["total net P&L", Format.percent(s.totalPnlPct, 4)])
         summary.add(["trades per day", Format.fixed(s.tradesPerDay, 2)])
         summary.add(["max drawdown", Format.percent(s.maxDrawdown * 100, 4)])
-        for reason in ExitReason.allCases { summary.add(["exits: \(reason.seedName)", Format.count(s.exits(reason))]) }
+        for reason in ExitReason.allCases { summary.add(["exits: \(reason.rawValue)", Format.count(s.exits(reason))]) }
         if r.trades.contains(where: { $0.spansGap != nil }) {
             summary.add(["trades across a data gap", Format.count(r.trades.filter { $0.spansGap == true }.count)])
         }

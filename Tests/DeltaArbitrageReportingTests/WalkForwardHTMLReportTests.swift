@@ -106,7 +106,7 @@ struct WalkForwardHTMLReportTests {
         #expect(try #require(row("updates-optimised", in: html)).contains(">\(r.optimizationHistory.count)<"))
         #expect(try #require(row("updates-kept", in: html)).contains(">\(failed)<"))
         for reason in ExitReason.allCases {
-            #expect(try #require(row("exit-\(reason.seedName)", in: html)).contains(">\(r.summary.exits(reason))<"))
+            #expect(try #require(row("exit-\(reason.rawValue)", in: html)).contains(">\(r.summary.exits(reason))<"))
         }
         #expect(r.summary.exits(.profitTarget) + r.summary.exits(.timeout) == r.trades.count)
         // The open position, when there is one, is shown; otherwise said to be absent.

@@ -26,7 +26,7 @@ struct SpreadAnalysisTests {
             .map { epoch + $0 }
         let bids: [Double] = [99.0, 99.1, 99.2, 99.3, 99.4, 99.5]
         let data = try book(times, futBids: bids)
-        let e = bids.map { SeedFormulas.entryCostPct(spotAsk: 100, futBid: $0) }
+        let e = bids.map { SpreadFormulas.entryCostPct(spotAsk: 100, futBid: $0) }
 
         let grid = try SpreadGrid.asOf(data, stepSeconds: 1)
         #expect(grid.startNanoseconds == epoch)
@@ -46,7 +46,7 @@ struct SpreadAnalysisTests {
         #expect(fine.values[10] == e[5])  // 5.0 s
 
         let single = try SpreadGrid.asOf(try book([epoch], futBids: [99.7]), stepSeconds: 1)
-        #expect(single.values == [SeedFormulas.entryCostPct(spotAsk: 100, futBid: 99.7)])
+        #expect(single.values == [SpreadFormulas.entryCostPct(spotAsk: 100, futBid: 99.7)])
     }
 
     @Test func gridRejectsBadInput() throws {

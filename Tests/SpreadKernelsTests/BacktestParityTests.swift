@@ -104,7 +104,7 @@ func kernelBacktest(_ s: Series, _ rule: BacktestRule, cuts: [Int] = []) -> (tra
             open = BacktestKernel.run(columns, rule: rule, rows: start..<end, from: open, trades: &indices)
             start = end
         }
-        return (indices.map { ReferenceTrade(entry: $0.entryIndex, exit: $0.exitIndex, reason: $0.reason.seedName) },
+        return (indices.map { ReferenceTrade(entry: $0.entryIndex, exit: $0.exitIndex, reason: $0.reason.rawValue) },
                 open?.entryIndex)
     }
 }
@@ -121,7 +121,7 @@ func firstPassageBacktest(_ s: Series, _ rule: BacktestRule, cuts: [Int] = []) -
                                       rows: start..<end, from: open) { indices.append($0) }
             start = end
         }
-        return (indices.map { ReferenceTrade(entry: $0.entryIndex, exit: $0.exitIndex, reason: $0.reason.seedName) },
+        return (indices.map { ReferenceTrade(entry: $0.entryIndex, exit: $0.exitIndex, reason: $0.reason.rawValue) },
                 open?.entryIndex)
     }
 }
@@ -284,7 +284,7 @@ struct BacktestParityTests {
         for _ in 0..<2000 {
             let maxHours = [rng.unit() * 10, rng.unit() * 1e-3, Double(rng.below(48)) / 4][rng.below(3)]
             guard maxHours > 0 else { continue }
-            let cutoff = SeedFormulas.timeoutCutoffNanoseconds(maxHours: maxHours)
+            let cutoff = SpreadFormulas.timeoutCutoffNanoseconds(maxHours: maxHours)
             #expect(Double(cutoff) / 1e9 / 3600 >= maxHours)
             #expect(Double(cutoff - 1) / 1e9 / 3600 < maxHours)
         }

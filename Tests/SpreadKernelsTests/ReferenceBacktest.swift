@@ -1,6 +1,6 @@
 // The seed's `delta_neutral_backtest`, transcribed row by row from the text of
-// DESIGN.md ("Backtest semantics"). It deliberately shares no code with the
-// library — no SeedFormulas, no kernel, no cutoff precomputation — so the
+// docs/design.md ("Backtest semantics"). It deliberately shares no code with the
+// library — no SpreadFormulas, no kernel, no cutoff precomputation — so the
 // parity tests compare two independent readings of the specification.
 
 /// One book-ticker series as plain arrays.

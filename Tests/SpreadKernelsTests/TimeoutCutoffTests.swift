@@ -7,15 +7,15 @@ struct TimeoutCutoffTests {
     /// for limits that are and are not whole nanoseconds.
     @Test(arguments: [6.0, 0.5, 1e-9, 1.0 / 3.0, 123.456789, 0.1 + 0.2, 2.0.nextUp, 1e5])
     func cutoffIsTheFirstQualifyingNanosecond(maxHours: Double) {
-        let cutoff = SeedFormulas.timeoutCutoffNanoseconds(maxHours: maxHours)
-        #expect(SeedFormulas.hours(fromNanoseconds: cutoff) >= maxHours)
-        #expect(cutoff == 0 || SeedFormulas.hours(fromNanoseconds: cutoff - 1) < maxHours)
+        let cutoff = SpreadFormulas.timeoutCutoffNanoseconds(maxHours: maxHours)
+        #expect(SpreadFormulas.hours(fromNanoseconds: cutoff) >= maxHours)
+        #expect(cutoff == 0 || SpreadFormulas.hours(fromNanoseconds: cutoff - 1) < maxHours)
     }
 
     @Test func degenerateLimits() {
-        #expect(SeedFormulas.timeoutCutoffNanoseconds(maxHours: .infinity) == .max)
-        #expect(SeedFormulas.timeoutCutoffNanoseconds(maxHours: .nan) == .max)
-        #expect(SeedFormulas.timeoutCutoffNanoseconds(maxHours: 0) == 0)
-        #expect(SeedFormulas.timeoutCutoffNanoseconds(maxHours: -3) == 0)
+        #expect(SpreadFormulas.timeoutCutoffNanoseconds(maxHours: .infinity) == .max)
+        #expect(SpreadFormulas.timeoutCutoffNanoseconds(maxHours: .nan) == .max)
+        #expect(SpreadFormulas.timeoutCutoffNanoseconds(maxHours: 0) == 0)
+        #expect(SpreadFormulas.timeoutCutoffNanoseconds(maxHours: -3) == 0)
     }
 }

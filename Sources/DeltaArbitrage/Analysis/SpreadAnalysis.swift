@@ -127,7 +127,7 @@ public struct MeanReversionMetrics: Sendable, Equatable, Codable {
 }
 
 /// The numbers behind `SpreadAnalysis` and `MeanReversionMetrics` that the
-/// seed does not name but DESIGN.md asks to report: ADF lag selection and
+/// seed does not name but docs/design.md asks to report: ADF lag selection and
 /// critical values, the ARCH-LM test, the AR(1) coefficients, the grid and the
 /// regime search. All keys snake_case; non-finite numbers are `null`; the
 /// critical values are one object `adf_critical_values` keyed `"1%"`, `"5%"`,
@@ -284,7 +284,7 @@ public struct SpreadReport: Sendable, Equatable, Codable {
     public var spreadAnalysis: SpreadAnalysis
     /// AR(1), ADF and ARCH-LM summary in the seed's shape.
     public var meanReversion: MeanReversionMetrics
-    /// The supporting numbers DESIGN.md asks to report.
+    /// The supporting numbers docs/design.md asks to report.
     public var details: SpreadStatisticsDetails
 
     /// A report from its three parts.

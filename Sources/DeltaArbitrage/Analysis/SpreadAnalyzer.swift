@@ -15,7 +15,7 @@ public struct SpreadAnalysisOptions: Sendable, Equatable {
     /// ARCH-LM p-value below which `volatility_clustering` is true (default 0.05).
     public var significanceLevel: Double
 
-    /// Options with DESIGN.md's defaults unless given.
+    /// Options with docs/design.md's defaults unless given.
     public init(gridStepSeconds: Double = 1, regimeBlockSize: Int = 60, regimePenalty: Double? = nil,
                 autocorrelationLags: Int = 50, archLags: Int = 5, significanceLevel: Double = 0.05) {
         self.gridStepSeconds = gridStepSeconds
@@ -35,7 +35,7 @@ public struct SpreadAnalysisOptions: Sendable, Equatable {
     }
 }
 
-/// The spread statistics of DESIGN.md ("Spread statistics") on market data.
+/// The spread statistics of docs/design.md ("Spread statistics") on market data.
 public enum SpreadAnalyzer {
     /// Samples `entry_cost_pct` on the as-of grid and computes the report.
     ///

@@ -1,7 +1,7 @@
 import Foundation
 import SpreadKernels
 
-/// The entry-cost spread sampled on a uniform time grid (DESIGN.md,
+/// The entry-cost spread sampled on a uniform time grid (docs/design.md,
 /// "Spread statistics"): `t_k = t₀ + k·Δ` for `k = 0 … ⌊(t_end − t₀)/Δ⌋`,
 /// each value taken from the last row at or before `t_k` (as-of sampling).
 public struct SpreadGrid: Sendable, Equatable {
@@ -25,7 +25,7 @@ public struct SpreadGrid: Sendable, Equatable {
     /// Number of grid points.
     public var count: Int { values.count }
 
-    /// Samples `SeedFormulas.entryCostPct(spotAsk:futBid:)` of `data` on the grid.
+    /// Samples `SpreadFormulas.entryCostPct(spotAsk:futBid:)` of `data` on the grid.
     ///
     /// One forward pass: a row cursor advances while the next row's time is at
     /// or before `t_k`, so among rows sharing a timestamp the last one wins, and

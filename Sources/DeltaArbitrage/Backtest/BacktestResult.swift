@@ -1,6 +1,6 @@
 import SpreadKernels
 
-/// A position still open after the last row. It is not a trade (DESIGN.md),
+/// A position still open after the last row. It is not a trade (docs/design.md),
 /// so it is reported beside the trade list, marked to the last row's quotes.
 ///
 /// JSON (the one `open_position` shape of backtest, walk-forward and paper):
@@ -52,15 +52,15 @@ public struct OpenPositionReport: Sendable, Hashable, Codable {
         entryTimeNanoseconds = position.entryTime
         entrySpotAsk = position.entrySpotAsk
         entryFutBid = position.entryFutBid
-        entrySpreadPct = SeedFormulas.entryCostPct(spotAsk: position.entrySpotAsk, futBid: position.entryFutBid)
+        entrySpreadPct = SpreadFormulas.entryCostPct(spotAsk: position.entrySpotAsk, futBid: position.entryFutBid)
         self.markIndex = markIndex
         self.markTimeNanoseconds = markTimeNanoseconds
-        hoursHeld = SeedFormulas.hours(fromNanoseconds: markTimeNanoseconds - position.entryTime)
-        markNetPnlPct = SeedFormulas.netPnlPct(
-            entrySpotCost: SeedFormulas.entrySpotCost(spotAsk: position.entrySpotAsk, spotFee: rule.spotFee),
-            entryFutReceive: SeedFormulas.entryFutReceive(futBid: position.entryFutBid, futFee: rule.futFee),
-            exitSpotReceive: SeedFormulas.exitSpotReceive(spotBid: markSpotBid, spotFee: rule.spotFee),
-            exitFutCost: SeedFormulas.exitFutCost(futAsk: markFutAsk, futFee: rule.futFee))
+        hoursHeld = SpreadFormulas.hours(fromNanoseconds: markTimeNanoseconds - position.entryTime)
+        markNetPnlPct = SpreadFormulas.netPnlPct(
+            entrySpotCost: SpreadFormulas.entrySpotCost(spotAsk: position.entrySpotAsk, spotFee: rule.spotFee),
+            entryFutReceive: SpreadFormulas.entryFutReceive(futBid: position.entryFutBid, futFee: rule.futFee),
+            exitSpotReceive: SpreadFormulas.exitSpotReceive(spotBid: markSpotBid, spotFee: rule.spotFee),
+            exitFutCost: SpreadFormulas.exitFutCost(futAsk: markFutAsk, futFee: rule.futFee))
     }
 
     enum CodingKeys: String, CodingKey {

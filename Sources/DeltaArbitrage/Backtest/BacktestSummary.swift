@@ -1,6 +1,6 @@
 import SpreadKernels
 
-/// Summary statistics of a trade list, as DESIGN.md defines them.
+/// Summary statistics of a trade list, as docs/design.md defines them.
 ///
 /// With `p_k` the `netPnlPct` of the k-th trade (in exit order), `n` trades
 /// and `D` the span of the data in days:
@@ -118,7 +118,7 @@ public struct BacktestSummary: Sendable, Hashable, Codable {
         try c.encodeFinite(spanDays, forKey: .spanDays)
         // Both reasons always present, so consumers never test for a missing key.
         try c.encode(
-            [ExitReason.profitTarget.seedName: profitTargetExits, ExitReason.timeout.seedName: timeoutExits],
+            [ExitReason.profitTarget.rawValue: profitTargetExits, ExitReason.timeout.rawValue: timeoutExits],
             forKey: .exitReasons)
     }
 
@@ -136,7 +136,7 @@ public struct BacktestSummary: Sendable, Hashable, Codable {
         maxDrawdown = try c.decodeFinite(forKey: .maxDrawdown)
         spanDays = try c.decodeFinite(forKey: .spanDays)
         let reasons = try c.decode([String: Int].self, forKey: .exitReasons)
-        profitTargetExits = reasons[ExitReason.profitTarget.seedName] ?? 0
-        timeoutExits = reasons[ExitReason.timeout.seedName] ?? 0
+        profitTargetExits = reasons[ExitReason.profitTarget.rawValue] ?? 0
+        timeoutExits = reasons[ExitReason.timeout.rawValue] ?? 0
     }
 }

@@ -34,7 +34,7 @@ extension BacktestRule {
 /// `(spot_ask − fut_bid)/spot_ask · 100 < maxEntryCostPct`. Holding: on each
 /// later row close with `profit_target` when `net_pnl_pct ≥ minProfitPct`,
 /// else with `timeout` when `hours ≥ maxHours`; the closing row never opens
-/// a position. See `Trade` for the P&L formulas and DESIGN.md for the text.
+/// a position. See `Trade` for the P&L formulas and docs/design.md for the text.
 ///
 /// - Parameters:
 ///   - maxEntryCostPct: entry threshold, percent (0.5 = 0.5 %).

@@ -4,8 +4,8 @@ import SpreadKernels
 /// bought at the ask and short futures sold at the bid on the entry row,
 /// both legs unwound on the exit row.
 ///
-/// Every number is one of DESIGN.md's formulas evaluated in `Double` through
-/// `SeedFormulas`, with `A` = `entrySpotAsk`, `B` = `entryFutBid`, spot fee
+/// Every number is one of docs/design.md's formulas evaluated in `Double` through
+/// `SpreadFormulas`, with `A` = `entrySpotAsk`, `B` = `entryFutBid`, spot fee
 /// `f_s` and futures fee `f_f`:
 ///
 /// - `spot_pnl_pts  = exit_spot_bid·(1 − f_s) − A·(1 + f_s)`
@@ -84,27 +84,27 @@ public struct Trade: Sendable, Hashable, Codable {
     public init(_ indices: TradeIndices, entryTimeNanoseconds: Int64, exitTimeNanoseconds: Int64,
                 entrySpotAsk spotAsk: Double, entryFutBid futBid: Double, exitSpotBid spotBid: Double,
                 exitFutAsk futAsk: Double, rule: BacktestRule) {
-        let entrySpotCost = SeedFormulas.entrySpotCost(spotAsk: spotAsk, spotFee: rule.spotFee)
-        let entryFutReceive = SeedFormulas.entryFutReceive(futBid: futBid, futFee: rule.futFee)
-        let exitSpotReceive = SeedFormulas.exitSpotReceive(spotBid: spotBid, spotFee: rule.spotFee)
-        let exitFutCost = SeedFormulas.exitFutCost(futAsk: futAsk, futFee: rule.futFee)
-        let entrySpread = SeedFormulas.entryCostPct(spotAsk: spotAsk, futBid: futBid)
-        let exitSpread = SeedFormulas.exitSpreadPct(spotBid: spotBid, futAsk: futAsk)
+        let entrySpotCost = SpreadFormulas.entrySpotCost(spotAsk: spotAsk, spotFee: rule.spotFee)
+        let entryFutReceive = SpreadFormulas.entryFutReceive(futBid: futBid, futFee: rule.futFee)
+        let exitSpotReceive = SpreadFormulas.exitSpotReceive(spotBid: spotBid, spotFee: rule.spotFee)
+        let exitFutCost = SpreadFormulas.exitFutCost(futAsk: futAsk, futFee: rule.futFee)
+        let entrySpread = SpreadFormulas.entryCostPct(spotAsk: spotAsk, futBid: futBid)
+        let exitSpread = SpreadFormulas.exitSpreadPct(spotBid: spotBid, futAsk: futAsk)
         self.entryIndex = indices.entryIndex
         self.exitIndex = indices.exitIndex
         self.entryTimeNanoseconds = entryTimeNanoseconds
         self.exitTimeNanoseconds = exitTimeNanoseconds
-        self.hours = SeedFormulas.hours(fromNanoseconds: exitTimeNanoseconds - entryTimeNanoseconds)
+        self.hours = SpreadFormulas.hours(fromNanoseconds: exitTimeNanoseconds - entryTimeNanoseconds)
         self.entrySpotAsk = spotAsk
         self.entryFutBid = futBid
         self.exitSpotBid = spotBid
         self.exitFutAsk = futAsk
         // The same leg functions `netPnlPct` uses, so the reported legs add
         // up to exactly the P&L the exit decision saw.
-        self.spotPnlPts = SeedFormulas.spotPnlPts(entrySpotCost: entrySpotCost, exitSpotReceive: exitSpotReceive)
-        self.futPnlPts = SeedFormulas.futPnlPts(entryFutReceive: entryFutReceive, exitFutCost: exitFutCost)
+        self.spotPnlPts = SpreadFormulas.spotPnlPts(entrySpotCost: entrySpotCost, exitSpotReceive: exitSpotReceive)
+        self.futPnlPts = SpreadFormulas.futPnlPts(entryFutReceive: entryFutReceive, exitFutCost: exitFutCost)
         self.totalPnlPts = spotPnlPts + futPnlPts
-        self.netPnlPct = SeedFormulas.netPnlPct(
+        self.netPnlPct = SpreadFormulas.netPnlPct(
             entrySpotCost: entrySpotCost, entryFutReceive: entryFutReceive,
             exitSpotReceive: exitSpotReceive, exitFutCost: exitFutCost)
         self.entrySpreadPct = entrySpread
@@ -156,7 +156,7 @@ public struct Trade: Sendable, Hashable, Codable {
         try c.encodeFinite(entrySpreadPct, forKey: .entrySpreadPct)
         try c.encodeFinite(exitSpreadPct, forKey: .exitSpreadPct)
         try c.encodeFinite(spreadImprovement, forKey: .spreadImprovement)
-        try c.encode(exitReason.seedName, forKey: .exitReason)
+        try c.encode(exitReason.rawValue, forKey: .exitReason)
         try c.encodeIfPresent(spansGap, forKey: .spansGap)
     }
 
@@ -179,7 +179,7 @@ public struct Trade: Sendable, Hashable, Codable {
         exitSpreadPct = try c.decodeFinite(forKey: .exitSpreadPct)
         spreadImprovement = try c.decodeFinite(forKey: .spreadImprovement)
         let reason = try c.decode(String.self, forKey: .exitReason)
-        guard let parsed = ExitReason.allCases.first(where: { $0.seedName == reason }) else {
+        guard let parsed = ExitReason.allCases.first(where: { $0.rawValue == reason }) else {
             throw DecodingError.dataCorruptedError(
                 forKey: .exitReason, in: c, debugDescription: "unknown exit_reason '\(reason)'")
         }

@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 
-/// Reads market data from CSV text (see DESIGN.md, "Market data (input)").
+/// Reads market data from CSV text (see docs/design.md, "Market data (input)").
 ///
 /// The first line is the header; it names the columns in any order. Required:
 /// `timestamp`, `spot_ask_price`, `spot_bid_price`, `fut_ask_price`,

@@ -6,7 +6,7 @@ import Foundation
 ///
 /// `optimizeParameters(_:lookbackHours:)` takes the trailing `lookbackHours`
 /// of the data (rows at or after `t_last − lookbackHours`), runs the seed
-/// backtest (DESIGN.md) at every point of an (entry, exit) threshold grid that
+/// backtest (docs/design.md) at every point of an (entry, exit) threshold grid that
 /// passes `validateParameters`, in parallel over all cores on one shared
 /// first-passage index (`FirstPassageBacktest`), and returns the best point:
 ///

@@ -1,5 +1,5 @@
 /// A `Double` that encodes as JSON `null` when it is NaN or ±∞ and decodes
-/// `null` as NaN (DESIGN.md, "JSON"), for fields of synthesised `Codable` types.
+/// `null` as NaN (docs/design.md, "JSON"), for fields of synthesised `Codable` types.
 @propertyWrapper
 public struct NonFiniteAsNull: Sendable, Hashable, Codable {
     /// The value; NaN after decoding `null`.

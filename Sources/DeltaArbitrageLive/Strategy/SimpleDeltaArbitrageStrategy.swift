@@ -77,7 +77,7 @@ public struct StrategyOptimizationStatus: Sendable, Hashable, Codable {
 
 /// The live side of the seed's strategy: one hedged spot/futures position
 /// at a time, opened and closed by exactly the backtest's decisions
-/// (`SeedDecision`) on every book update, with thresholds an optimiser
+/// (`TradeDecision`) on every book update, with thresholds an optimiser
 /// keeps fresh.
 ///
 /// On each update the strategy moves its tops, then — like one row of the
@@ -147,7 +147,7 @@ public actor SimpleDeltaArbitrageStrategy {
         self.store = store
         self.events = events
         self.staleAfter = staleAfter
-        cutoff = SeedFormulas.timeoutCutoffNanoseconds(maxHours: config.maxHoldHours)
+        cutoff = SpreadFormulas.timeoutCutoffNanoseconds(maxHours: config.maxHoldHours)
         let saved = try await store?.context() ?? StrategyContext()
         // A state is data like any input: thresholds read back pass the same rules as new ones.
         for (what, pair) in [("thresholds in force", saved.thresholds), ("given thresholds", saved.givenThresholds)] {
@@ -202,7 +202,7 @@ public actor SimpleDeltaArbitrageStrategy {
         let time = update.timestampNanoseconds
         if let held = context.position {
             operational += 1
-            let reason = SeedDecision.exit(held.openPosition, spotBid: spot.bid, futAsk: futures.ask, time: time,
+            let reason = TradeDecision.exit(held.openPosition, spotBid: spot.bid, futAsk: futures.ask, time: time,
                                            rule: rule, cutoff: cutoff)
             record(latencySince: started)
             if let reason { try await close(held, reason: reason, update: update, spot: spot, futures: futures, rule: rule) }
@@ -210,7 +210,7 @@ public actor SimpleDeltaArbitrageStrategy {
         }
         let stale = isStale(at: time)
         if !stale { operational += 1 }
-        let opens = !stale && SeedDecision.opens(spotAsk: spot.ask, futBid: futures.bid, rule: rule)
+        let opens = !stale && TradeDecision.opens(spotAsk: spot.ask, futBid: futures.bid, rule: rule)
         record(latencySince: started)
         if opens { try await open(update: update, spot: spot, futures: futures, thresholds: thresholds) }
     }

@@ -24,7 +24,7 @@ import Dispatch
 /// the seed's `net_pnl_pct ≥ X` in `Double`, so the index is searched for
 /// `v_j ≥ c(X) − m` with a margin `m` far above any rounding error (10⁻¹²
 /// relative to the prices involved, ~10⁴ ulps) and every candidate is
-/// confirmed with `SeedFormulas.netPnlPct`; a candidate that fails is skipped
+/// confirmed with `SpreadFormulas.netPnlPct`; a candidate that fails is skipped
 /// and the search resumes after it. The trades are therefore those of the
 /// row-by-row loop, which the tests check point by point.
 ///
@@ -53,7 +53,7 @@ public struct FirstPassageBacktest: @unchecked Sendable {
         self.maxHours = maxHours
         self.spotFee = spotFee
         self.futFee = futFee
-        self.cutoff = SeedFormulas.timeoutCutoffNanoseconds(maxHours: maxHours)
+        self.cutoff = SpreadFormulas.timeoutCutoffNanoseconds(maxHours: maxHours)
         let n = columns.count
         // Both series in parallel chunks; the price scale is reduced per chunk.
         let chunk = 1 << 16
@@ -62,7 +62,7 @@ public struct FirstPassageBacktest: @unchecked Sendable {
             let sink = UncheckedSendable(out)
             DispatchQueue.concurrentPerform(iterations: chunks) { k in
                 for i in k * chunk..<min((k + 1) * chunk, n) {
-                    sink.value[i] = -SeedFormulas.entryCostPct(spotAsk: columns.spotAsk[i], futBid: columns.futBid[i])
+                    sink.value[i] = -SpreadFormulas.entryCostPct(spotAsk: columns.spotAsk[i], futBid: columns.futBid[i])
                 }
             }
         }
@@ -75,8 +75,8 @@ public struct FirstPassageBacktest: @unchecked Sendable {
                     var scale = 0.0
                     for i in k * chunk..<min((k + 1) * chunk, n) {
                         let bid = columns.spotBid[i], ask = columns.futAsk[i]
-                        sink.value[i] = SeedFormulas.exitSpotReceive(spotBid: bid, spotFee: spotFee)
-                            - SeedFormulas.exitFutCost(futAsk: ask, futFee: futFee)
+                        sink.value[i] = SpreadFormulas.exitSpotReceive(spotBid: bid, spotFee: spotFee)
+                            - SpreadFormulas.exitFutCost(futAsk: ask, futFee: futFee)
                         scale = max(scale, abs(bid), abs(ask))
                     }
                     scaleSink.value[k] = scale
@@ -157,8 +157,8 @@ public struct FirstPassageBacktest: @unchecked Sendable {
     /// (checked first) or the hold limit.
     @inlinable
     func nextExit(_ held: OpenPosition, exitThresholdPct x: Double, from: Int, to: Int) -> (Int, ExitReason)? {
-        let cost = SeedFormulas.entrySpotCost(spotAsk: held.entrySpotAsk, spotFee: spotFee)
-        let receive = SeedFormulas.entryFutReceive(futBid: held.entryFutBid, futFee: futFee)
+        let cost = SpreadFormulas.entrySpotCost(spotAsk: held.entrySpotAsk, spotFee: spotFee)
+        let receive = SpreadFormulas.entryFutReceive(futBid: held.entryFutBid, futFee: futFee)
         let level = cost * x / 100 + (cost - receive)
         let margin = 1e-12 * (2 * priceScale + abs(cost) + abs(receive) + (level.isFinite ? abs(level) : 0))
         let time = columns.timestamps
@@ -178,10 +178,10 @@ public struct FirstPassageBacktest: @unchecked Sendable {
         return firstRow(heldSince: held.entryTime, from: j, to: to).map { ($0, .timeout) }
     }
 
-    /// The seed's exact test `net_pnl_pct ≥ X` at `row` (`SeedDecision`'s, as the live strategy runs it).
+    /// The seed's exact test `net_pnl_pct ≥ X` at `row` (`TradeDecision`'s, as the live strategy runs it).
     @inlinable @inline(__always)
     func reachesTarget(cost: Double, receive: Double, x: Double, row: Int) -> Bool {
-        SeedDecision.reachesProfitTarget(entrySpotCost: cost, entryFutReceive: receive, spotBid: columns.spotBid[row],
+        TradeDecision.reachesProfitTarget(entrySpotCost: cost, entryFutReceive: receive, spotBid: columns.spotBid[row],
                                          futAsk: columns.futAsk[row], exitThresholdPct: x, spotFee: spotFee, futFee: futFee)
     }
 

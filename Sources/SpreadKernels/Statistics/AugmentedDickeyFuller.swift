@@ -28,7 +28,7 @@ public enum AugmentedDickeyFuller {
     /// statsmodels' default maximum lag (Schwert 1989):
     /// `min(⌊n/2⌋ − 2, ⌈12·(n/100)^{1/4}⌉)`.
     ///
-    /// statsmodels rounds **up**; DESIGN.md writes ⌊·⌋. The reference
+    /// statsmodels rounds **up**; docs/design.md writes ⌊·⌋. The reference
     /// implementation wins here because results must equal it (for n = 86 400
     /// the two give 66 and 65).
     public static func defaultMaxLag(observations n: Int) -> Int {

@@ -140,7 +140,7 @@ public enum ChangePoints {
         }
     }
 
-    /// The DESIGN.md regime penalty `2 σ̂² ln n` for `n` block means, with σ̂
+    /// The docs/design.md regime penalty `2 σ̂² ln n` for `n` block means, with σ̂
     /// from `differenceNoiseScale`. Returns 0 when the block means are all
     /// equal (no change can lower the cost, so PELT finds none with any penalty).
     public static func regimePenalty(blockMeans x: UnsafeBufferPointer<Double>) throws(StatisticsError) -> Double {

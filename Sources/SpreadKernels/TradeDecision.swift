@@ -1,8 +1,8 @@
-/// The seed backtest's two decisions, one row at a time — the code the
+/// The backtest's two decisions (docs/design.md, "Backtest semantics"), one row at a time — the code the
 /// live strategy runs on every tick and the backtest kernel runs at the
 /// rows its SIMD scan stops at, so that a replay with fixed thresholds
 /// produces exactly the backtest's trades.
-public enum SeedDecision {
+public enum TradeDecision {
     /// Flat: open at this row when `entry_cost_pct < entry threshold` (strict).
     @inlinable @inline(__always)
     public static func opens(spotAsk: Double, futBid: Double, rule: BacktestRule) -> Bool {
@@ -12,20 +12,20 @@ public enum SeedDecision {
     /// `opens(spotAsk:futBid:rule:)` with the threshold alone.
     @inlinable @inline(__always)
     public static func opens(spotAsk: Double, futBid: Double, entryThresholdPct: Double) -> Bool {
-        SeedFormulas.entryCostPct(spotAsk: spotAsk, futBid: futBid) < entryThresholdPct
+        SpreadFormulas.entryCostPct(spotAsk: spotAsk, futBid: futBid) < entryThresholdPct
     }
 
     /// In a position: the exit this row triggers, if any — `profit_target`
     /// when `net_pnl_pct ≥ exit threshold` (checked first), else `timeout`
     /// when the position has been held `cutoff` nanoseconds
-    /// (`SeedFormulas.timeoutCutoffNanoseconds(maxHours:)`).
+    /// (`SpreadFormulas.timeoutCutoffNanoseconds(maxHours:)`).
     @inlinable @inline(__always)
     public static func exit(
         _ held: OpenPosition, spotBid: Double, futAsk: Double, time: Int64, rule: BacktestRule, cutoff: Int64
     ) -> ExitReason? {
         if reachesProfitTarget(
-            entrySpotCost: SeedFormulas.entrySpotCost(spotAsk: held.entrySpotAsk, spotFee: rule.spotFee),
-            entryFutReceive: SeedFormulas.entryFutReceive(futBid: held.entryFutBid, futFee: rule.futFee),
+            entrySpotCost: SpreadFormulas.entrySpotCost(spotAsk: held.entrySpotAsk, spotFee: rule.spotFee),
+            entryFutReceive: SpreadFormulas.entryFutReceive(futBid: held.entryFutBid, futFee: rule.futFee),
             spotBid: spotBid, futAsk: futAsk, exitThresholdPct: rule.exitThresholdPct,
             spotFee: rule.spotFee, futFee: rule.futFee) {
             return .profitTarget
@@ -36,15 +36,15 @@ public enum SeedDecision {
 
     /// The profit-target test `net_pnl_pct ≥ exit threshold` of a position
     /// whose entry legs cost `entrySpotCost` and received `entryFutReceive`
-    /// (`SeedFormulas.entrySpotCost` / `entryFutReceive`), closed at these tops.
+    /// (`SpreadFormulas.entrySpotCost` / `entryFutReceive`), closed at these tops.
     @inlinable @inline(__always)
     public static func reachesProfitTarget(
         entrySpotCost: Double, entryFutReceive: Double, spotBid: Double, futAsk: Double,
         exitThresholdPct: Double, spotFee: Double, futFee: Double
     ) -> Bool {
-        SeedFormulas.netPnlPct(
+        SpreadFormulas.netPnlPct(
             entrySpotCost: entrySpotCost, entryFutReceive: entryFutReceive,
-            exitSpotReceive: SeedFormulas.exitSpotReceive(spotBid: spotBid, spotFee: spotFee),
-            exitFutCost: SeedFormulas.exitFutCost(futAsk: futAsk, futFee: futFee)) >= exitThresholdPct
+            exitSpotReceive: SpreadFormulas.exitSpotReceive(spotBid: spotBid, spotFee: spotFee),
+            exitFutCost: SpreadFormulas.exitFutCost(futAsk: futAsk, futFee: futFee)) >= exitThresholdPct
     }
 }

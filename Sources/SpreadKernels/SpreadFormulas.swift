@@ -1,4 +1,4 @@
-/// The seed backtest's arithmetic, written once.
+/// The backtest's arithmetic (docs/design.md, "Backtest semantics"), written once.
 ///
 /// Every decision the engine takes (open, take profit, time out) and every
 /// number it reports for a trade is one of these expressions evaluated in
@@ -6,7 +6,7 @@
 /// expressions lane by lane (IEEE-754 division, multiplication and subtraction
 /// are correctly rounded in SIMD registers too, and Swift never contracts them
 /// into fused multiply-adds), so its decisions equal a row-by-row loop bit for bit.
-public enum SeedFormulas {
+public enum SpreadFormulas {
     /// Cost of opening the hedge, in percent of the spot ask:
     /// `(spot_ask − fut_bid) / spot_ask · 100`.
     @inlinable @inline(__always)
