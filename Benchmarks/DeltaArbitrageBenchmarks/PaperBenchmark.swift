@@ -22,7 +22,7 @@ extension Benchmark {
                 if fixed {
                     try await strategy.useFixedParameters(ThresholdPair(entryThresholdPct: 0.5, exitThresholdPct: 0.1))
                 } else {
-                    bridge = await OptimizerBridge(optimizer: DeltaArbitrageOptimizer(config: config), strategy: strategy,
+                    bridge = await OptimizerBridge(optimizer: DeltaArbitrageOptimizer(config: config.optimizer), strategy: strategy,
                                                    events: events, ringCapacity: 200_000)
                 }
                 return try await runPaperTrading(feed: ReplayFeed(data: data, clock: ContinuousClock()), strategy: strategy,

@@ -131,7 +131,7 @@ public func runPaperTrading<Feed: BookTickerFeed, C: Clock>(
         mark = OpenPositionReport(
             held.openPosition, markIndex: lastSequence, markTimeNanoseconds: last, markSpotBid: lastSpot.bid,
             markFutAsk: lastFutures.ask,
-            rule: strategy.config.rule(entryThresholdPct: thresholds.entryThresholdPct,
+            rule: strategy.config.optimizer.rule(entryThresholdPct: thresholds.entryThresholdPct,
                                        exitThresholdPct: thresholds.exitThresholdPct))
     }
     return PaperTradingSummary(

@@ -48,7 +48,7 @@ struct OptimizerOptions: ParsableArguments {
 
     /// The configured optimiser, or a usage error naming the bad option.
     func optimizer() throws -> DeltaArbitrageOptimizer {
-        var config = DeltaArbitrageConfig()
+        var config = OptimizerConfig()
         config.maxEntryThreshold = maxEntry
         config.minExitThreshold = minExit
         config.maxThresholdRatio = maxRatio
@@ -158,9 +158,9 @@ enum HoursOrAll: ExpressibleByArgument, Equatable {
 
     /// A usage error unless the hours are within the optimiser's bounds.
     func validate(option: String) throws {
-        if case .hours(let h) = self, !DeltaArbitrageConfig.isValidLookback(h) {
+        if case .hours(let h) = self, !OptimizerConfig.isValidLookback(h) {
             throw ValidationError("\(option) must be a positive number of hours at most "
-                + "\(DeltaArbitrageConfig.maxLookbackHours), or 'all'; got \(Format.plain(h))")
+                + "\(OptimizerConfig.maxLookbackHours), or 'all'; got \(Format.plain(h))")
         }
     }
 

@@ -86,8 +86,8 @@ struct Paper: AsyncParsableCommand {
         if noUpdate && entry == nil { throw ValidationError("--no-update needs fixed thresholds: give --entry and --exit") }
         if overrideThresholds && entry == nil { throw ValidationError("--override-thresholds needs --entry and --exit") }
         try windowHours.validate(option: "--window-hours")
-        guard (1...DeltaArbitrageConfig.maxUpdateIntervalMinutes).contains(updateMinutes) else {
-            throw ValidationError("--update-minutes must be in 1...\(DeltaArbitrageConfig.maxUpdateIntervalMinutes)")
+        guard (1...OptimizerConfig.maxUpdateIntervalMinutes).contains(updateMinutes) else {
+            throw ValidationError("--update-minutes must be in 1...\(OptimizerConfig.maxUpdateIntervalMinutes)")
         }
         guard positionSize > 0, positionSize.isFinite else { throw ValidationError("--position-size must be positive") }
         guard staleSeconds > 0, staleSeconds <= 1e6 else { throw ValidationError("--stale-seconds must be in (0, 1e6]") }
@@ -118,9 +118,9 @@ struct Paper: AsyncParsableCommand {
             var optimizer = try settings.optimizer()
             let windowHours = try self.windowHours.hours(of: data, option: "--window-hours", refusingLonger: !noUpdate)
             optimizer.config.optimizationLookbackHours = windowHours
-            optimizer.config.parameterUpdateIntervalMinutes = updateMinutes
-            optimizer.config.basePositionSize = positionSize
-            let config = optimizer.config
+            var config = DeltaArbitrageConfig(optimizer: optimizer.config)
+            config.parameterUpdateIntervalMinutes = updateMinutes
+            config.basePositionSize = positionSize
             let events = EventHub()
             let log = try eventLog.map { try JSONLinesEventLog(path: $0) }
             let json = self.json

@@ -53,8 +53,8 @@ struct WalkForward: AsyncParsableCommand {
 
     func validate() throws {
         try windowHours.validate(option: "--window-hours")
-        guard updateMinutes * 60e9 >= 1, updateMinutes <= Double(DeltaArbitrageConfig.maxUpdateIntervalMinutes) else {
-            throw ValidationError("--update-minutes must be positive and at most \(DeltaArbitrageConfig.maxUpdateIntervalMinutes)")
+        guard updateMinutes * 60e9 >= 1, updateMinutes <= Double(OptimizerConfig.maxUpdateIntervalMinutes) else {
+            throw ValidationError("--update-minutes must be positive and at most \(OptimizerConfig.maxUpdateIntervalMinutes)")
         }
         guard (entry == nil) == (exitThreshold == nil) else { throw ValidationError("--entry and --exit go together") }
         guard show >= 0 else { throw ValidationError("--show must be 0 or more") }

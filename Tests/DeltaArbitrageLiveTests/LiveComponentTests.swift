@@ -192,7 +192,7 @@ struct LiveComponentTests {
         config.minSpreadDataPoints = 100
         let exchange = PaperExchange(spotFee: config.spotFee, futFee: config.futFee, clock: ContinuousClock())
         let strategy = try await SimpleDeltaArbitrageStrategy(config: config, gateway: exchange)
-        var optimizer = DeltaArbitrageOptimizer(config: config)
+        var optimizer = DeltaArbitrageOptimizer(config: config.optimizer)
         optimizer.defaultGridSteps = 6
         let bridge = await OptimizerBridge(optimizer: optimizer, strategy: strategy, events: EventHub(),
                                            ringCapacity: data.count, scheduleOnDataClock: false)
@@ -225,7 +225,7 @@ struct LiveSeedInterfaceTests {
         let exchange = PaperExchange(spotFee: config.spotFee, futFee: config.futFee, clock: ContinuousClock())
         let strategy = try await SimpleDeltaArbitrageStrategy(config: config, gateway: exchange)
         #expect(await strategy.updateParameters() == false, "no optimiser attached yet")
-        var optimizer = DeltaArbitrageOptimizer(config: config)
+        var optimizer = DeltaArbitrageOptimizer(config: config.optimizer)
         optimizer.defaultGridSteps = 6
         let bridge = await OptimizerBridge(optimizer: optimizer, strategy: strategy, events: EventHub(),
                                            ringCapacity: 20_000, scheduleOnDataClock: false)
@@ -299,7 +299,7 @@ struct ReviewFindingTests {
 
         var config = liveConfig(holdMinutes: 60, lookbackHours: 24, updateMinutes: 60)
         config.minSpreadDataPoints = 100
-        var optimizer = DeltaArbitrageOptimizer(config: config)
+        var optimizer = DeltaArbitrageOptimizer(config: config.optimizer)
         optimizer.defaultGridSteps = 6
         let store = try StrategyStore(path: ":memory:")
         let exchange = PaperExchange(spotFee: config.spotFee, futFee: config.futFee, clock: ContinuousClock())
@@ -320,7 +320,7 @@ struct ReviewFindingTests {
         let before = try mockData(hours: 6, seed: 3, tick: 2)
         let firstAfterGap = before.count
         let data = joined(before, try mockData(hours: 2, seed: 4, tick: 2), after: .seconds(30 * 86_400))
-        var optimizer = DeltaArbitrageOptimizer(config: liveConfig(lookbackHours: 2, updateMinutes: 30))
+        var optimizer = DeltaArbitrageOptimizer(config: liveConfig(lookbackHours: 2, updateMinutes: 30).optimizer)
         optimizer.defaultGridSteps = 6
         // Every optimisation that really runs reports `started`; a reused result does not.
         let runs = Collected()

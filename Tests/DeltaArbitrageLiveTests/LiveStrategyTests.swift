@@ -51,7 +51,7 @@ struct LiveStrategyTests {
         let store = try StrategyStore(path: ":memory:")
         let summary = try await paper(data, config: config, fixed: ThresholdPair(entryThresholdPct: entry, exitThresholdPct: exit),
                                       store: store)
-        let backtest = try deltaNeutralBacktest(data, rule: config.rule(entryThresholdPct: entry, exitThresholdPct: exit))
+        let backtest = try deltaNeutralBacktest(data, rule: config.optimizer.rule(entryThresholdPct: entry, exitThresholdPct: exit))
         #expect(summary.trades == backtest.trades)
         #expect(!backtest.trades.isEmpty)
         #expect(summary.summary == backtest.summary)
@@ -64,7 +64,7 @@ struct LiveStrategyTests {
     @Test func replayWithUpdatesEqualsWalkForward() async throws {
         let data = try mockData(hours: 10, seed: 5, tick: 2)
         let config = liveConfig()
-        var optimizer = DeltaArbitrageOptimizer(config: config)
+        var optimizer = DeltaArbitrageOptimizer(config: config.optimizer)
         optimizer.defaultGridSteps = 8
         let summary = try await paper(data, config: config, fixed: nil, optimizer: optimizer,
                                       store: try StrategyStore(path: ":memory:"))
@@ -112,7 +112,7 @@ struct LiveStrategyTests {
     @Test func failedOptimisationKeepsTheLastGoodThresholds() async throws {
         let data = try mockData(hours: 4, seed: 6)
         let config = liveConfig(lookbackHours: 2, updateMinutes: 30)
-        var failing = DeltaArbitrageOptimizer(config: config)
+        var failing = DeltaArbitrageOptimizer(config: config.optimizer)
         failing.entryGrid = try ThresholdAxis(from: 2, to: 3, steps: 2)  // every point unsafe
         let fixed = ThresholdPair(entryThresholdPct: 0.5, exitThresholdPct: 0.1)
         let events = EventHub()
@@ -128,7 +128,7 @@ struct LiveStrategyTests {
         #expect(context.lastUpdateError?.contains("safety rules") == true)
         #expect(statuses.values.filter { $0 == "failed" }.count >= 3)
         // And the trades are the fixed thresholds' backtest.
-        #expect(summary.trades == (try deltaNeutralBacktest(data, rule: config.rule(entryThresholdPct: 0.5, exitThresholdPct: 0.1))).trades)
+        #expect(summary.trades == (try deltaNeutralBacktest(data, rule: config.optimizer.rule(entryThresholdPct: 0.5, exitThresholdPct: 0.1))).trades)
     }
 
     /// A rejected futures leg: the spot leg is unwound, the strategy stays
@@ -137,7 +137,7 @@ struct LiveStrategyTests {
         let data = try mockData(hours: 6, seed: 1)
         let config = liveConfig()
         let pair = ThresholdPair(entryThresholdPct: 0.5, exitThresholdPct: 0.1)
-        let backtest = try deltaNeutralBacktest(data, rule: config.rule(entryThresholdPct: 0.5, exitThresholdPct: 0.1))
+        let backtest = try deltaNeutralBacktest(data, rule: config.optimizer.rule(entryThresholdPct: 0.5, exitThresholdPct: 0.1))
         let firstEntry = try #require(backtest.trades.first?.entryIndex)
         let events = EventHub()
         let orders = Collected()
@@ -233,7 +233,7 @@ struct LiveStrategyTests {
         let half = data.rows(0..<data.count / 2)
         _ = try await paper(half, config: config, fixed: pair, store: try StrategyStore(path: path))
         let resumed = try await paper(data, config: config, fixed: pair, store: try StrategyStore(path: path))
-        let backtest = try deltaNeutralBacktest(data, rule: config.rule(entryThresholdPct: 0.5, exitThresholdPct: 0.1))
+        let backtest = try deltaNeutralBacktest(data, rule: config.optimizer.rule(entryThresholdPct: 0.5, exitThresholdPct: 0.1))
         #expect(resumed.trades == backtest.trades)
         #expect(backtest.trades.count >= 2)
     }
@@ -247,7 +247,7 @@ struct ResumeTests {
     @Test func resumedRunEqualsUninterruptedRun() async throws {
         let data = try mockData(hours: 8, seed: 3, tick: 2)
         let config = liveConfig(lookbackHours: 2, updateMinutes: 30)
-        var optimizer = DeltaArbitrageOptimizer(config: config)
+        var optimizer = DeltaArbitrageOptimizer(config: config.optimizer)
         optimizer.defaultGridSteps = 6
         let start = ThresholdPair(entryThresholdPct: 0.45, exitThresholdPct: 0.08)
         let whole = try await paper(data, config: config, fixed: start, optimizer: optimizer)

@@ -52,7 +52,7 @@ struct StateFileTests {
         #expect(!seen.values.contains("order"))
         // The file it was made from still resumes; a feed that stops short of the committed rows is refused.
         let resumed = try await paper(data, config: config, fixed: pair, store: try StrategyStore(path: path))
-        #expect(resumed.trades == (try deltaNeutralBacktest(data, rule: config.rule(entryThresholdPct: 0.5, exitThresholdPct: 0.1))).trades)
+        #expect(resumed.trades == (try deltaNeutralBacktest(data, rule: config.optimizer.rule(entryThresholdPct: 0.5, exitThresholdPct: 0.1))).trades)
         await #expect(throws: FeedContentMismatchError.self) {
             try await paper(data.rows(0..<10), config: config, fixed: pair, store: try StrategyStore(path: path))
         }

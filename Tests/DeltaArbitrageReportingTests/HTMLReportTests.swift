@@ -13,7 +13,7 @@ private struct ReportFixture {
 
     static func make(gridSteps: Int? = nil) async throws -> ReportFixture {
         let data = try generateMockMarketData(hours: 6, seed: 1)
-        var c = DeltaArbitrageConfig()
+        var c = OptimizerConfig()
         c.maxPositionHoldMinutes = 60
         var optimizer = DeltaArbitrageOptimizer(config: c)
         if let gridSteps { optimizer.defaultGridSteps = gridSteps }

@@ -14,7 +14,7 @@ private struct WalkForwardFixture {
     static func make(hours: Double = 8, interval: Duration = .seconds(1800),
                      staticParams: ThresholdPair? = nil) async throws -> WalkForwardFixture {
         let data = try generateMockMarketData(hours: hours, seed: 3)
-        var c = DeltaArbitrageConfig()
+        var c = OptimizerConfig()
         c.maxPositionHoldMinutes = 60
         var o = DeltaArbitrageOptimizer(config: c)
         o.defaultGridSteps = 8

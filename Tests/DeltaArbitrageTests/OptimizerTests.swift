@@ -4,8 +4,8 @@ import Testing
 import DeltaArbitrageMockData
 
 /// A small, fast configuration for tests: short hold limit so short windows qualify.
-func testConfig(holdMinutes: Int = 60) -> DeltaArbitrageConfig {
-    var config = DeltaArbitrageConfig()
+func testConfig(holdMinutes: Int = 60) -> OptimizerConfig {
+    var config = OptimizerConfig()
     config.maxPositionHoldMinutes = holdMinutes
     return config
 }
@@ -196,6 +196,17 @@ struct OptimizerTests {
         }
         #expect(events.statuses == [.started, .failed])
         #expect(events.all.last?.errorMessage?.contains("budget") == true)
+    }
+
+    @Test func statusEventsReadTheInjectedWallClock() async throws {
+        let data = try mock(hours: 6, seed: 2)
+        let events = EventLog()
+        var optimizer = DeltaArbitrageOptimizer(config: testConfig())
+        optimizer.wallClock = { 1_234_567_890.5 }
+        optimizer.statusHandler = { events.append($0) }
+        _ = try await optimizer.optimizeParameters(data, lookbackHours: 6)
+        #expect(events.statuses == [.started, .completed])
+        #expect(events.all.map(\.timestamp) == [1_234_567_890.5, 1_234_567_890.5])
     }
 
     @Test func cancellationStopsTheSearch() async throws {

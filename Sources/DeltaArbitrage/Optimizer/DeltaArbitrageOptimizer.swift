@@ -27,7 +27,7 @@ import Foundation
 /// Pass `entryGrid` / `exitGrid` to choose the axes yourself.
 public struct DeltaArbitrageOptimizer: Sendable {
     /// Safety rules, targets, fees and hold limit.
-    public var config: DeltaArbitrageConfig
+    public var config: OptimizerConfig
     /// Entry-threshold axis; nil derives it from the data.
     public var entryGrid: ThresholdAxis?
     /// Exit-threshold axis; nil derives it from the data.
@@ -43,10 +43,14 @@ public struct DeltaArbitrageOptimizer: Sendable {
     /// Receives every `OptimizationStatusEvent` as it happens (from the thread
     /// running the optimisation).
     public var statusHandler: (@Sendable (OptimizationStatusEvent) -> Void)?
+    /// The wall clock the optimiser reads for its status events' times, in
+    /// seconds since the Unix epoch (default: the system clock). Inject one
+    /// to make a replay or a test reproducible.
+    public var wallClock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
 
     /// The seed's constructor: the three performance targets, over `config`'s other settings.
     public init(targetHitRate: Double = 0.7, minTradesPerDay: Int = 5, maxDrawdownTolerance: Double = 0.02,
-                config: DeltaArbitrageConfig = DeltaArbitrageConfig()) {
+                config: OptimizerConfig = OptimizerConfig()) {
         var config = config
         config.targetHitRate = targetHitRate
         config.minDailyTrades = minTradesPerDay
@@ -55,7 +59,7 @@ public struct DeltaArbitrageOptimizer: Sendable {
     }
 
     /// An optimiser whose targets are `config`'s.
-    public init(config: DeltaArbitrageConfig) {
+    public init(config: OptimizerConfig) {
         self.config = config
     }
 
@@ -95,9 +99,9 @@ public struct DeltaArbitrageOptimizer: Sendable {
     public func optimizeNow(_ data: MarketData, lookbackHours: Double, stop: StopSignal = StopSignal()) throws -> OptimizationReport {
         let clock = ContinuousClock(), started = clock.now
         try config.validate()
-        guard DeltaArbitrageConfig.isValidLookback(lookbackHours) else {
+        guard OptimizerConfig.isValidLookback(lookbackHours) else {
             throw ParameterValidationError(parameter: "lookback_hours", value: lookbackHours,
-                                           rule: "must be positive and at most \(DeltaArbitrageConfig.maxLookbackHours)")
+                                           rule: "must be positive and at most \(OptimizerConfig.maxLookbackHours)")
         }
         return try data.withBookColumns { all in
             let window = trailingWindow(all, end: all.count, hours: lookbackHours)
@@ -133,7 +137,7 @@ public struct DeltaArbitrageOptimizer: Sendable {
             statusHandler?(event)
         }
         func elapsedMs() -> Double { (clock.now - started).milliseconds }
-        emit(OptimizationStatusEvent(timestamp: Date().timeIntervalSince1970, status: .started, dataPointsAnalyzed: rows.count))
+        emit(OptimizationStatusEvent(timestamp: wallClock(), status: .started, dataPointsAnalyzed: rows.count))
         do {
             var report = try search(index, rows: rows, lookbackHours: lookbackHours, rowOffset: rowOffset, stop: stop,
                                     deadline: timeBudget.map { started + $0 })
@@ -141,12 +145,12 @@ public struct DeltaArbitrageOptimizer: Sendable {
             report.performance = OptimizationPerformance(
                 optimizationDurationMs: duration, dataPointsProcessed: rows.count,
                 memoryUsageMb: ProcessMemory.peakResidentMegabytes(), cacheHitRatio: indexReused ? 1 : 0)
-            emit(OptimizationStatusEvent(timestamp: Date().timeIntervalSince1970, status: .completed,
+            emit(OptimizationStatusEvent(timestamp: wallClock(), status: .completed,
                                          dataPointsAnalyzed: rows.count, durationMs: duration))
             report.events = events
             return report
         } catch {
-            emit(OptimizationStatusEvent(timestamp: Date().timeIntervalSince1970, status: .failed,
+            emit(OptimizationStatusEvent(timestamp: wallClock(), status: .failed,
                                          dataPointsAnalyzed: rows.count, errorMessage: "\(error)", durationMs: elapsedMs()))
             throw error
         }

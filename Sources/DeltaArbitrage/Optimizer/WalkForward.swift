@@ -152,9 +152,9 @@ func walkForward(
     let clock = ContinuousClock(), started = clock.now
     let config = optimizer.config
     try config.validate()
-    guard DeltaArbitrageConfig.isValidLookback(windowHours) else {
+    guard OptimizerConfig.isValidLookback(windowHours) else {
         throw ParameterValidationError(parameter: "optimization_window_hours", value: windowHours,
-                                       rule: "must be positive and at most \(DeltaArbitrageConfig.maxLookbackHours)")
+                                       rule: "must be positive and at most \(OptimizerConfig.maxLookbackHours)")
     }
     let interval = updateInterval.nanoseconds
     guard interval > 0 else {

@@ -152,7 +152,7 @@ public actor SimpleDeltaArbitrageStrategy {
         // A state is data like any input: thresholds read back pass the same rules as new ones.
         for (what, pair) in [("thresholds in force", saved.thresholds), ("given thresholds", saved.givenThresholds)] {
             guard let pair else { continue }
-            if let violation = config.safetyViolation(entryThreshold: pair.entryThresholdPct, exitThreshold: pair.exitThresholdPct) {
+            if let violation = config.optimizer.safetyViolation(entryThreshold: pair.entryThresholdPct, exitThreshold: pair.exitThresholdPct) {
                 throw ParameterUpdateError(reason: "the saved state's \(what) (entry \(pair.entryThresholdPct) %, exit "
                     + "\(pair.exitThresholdPct) %) are unsafe: \(violation)")
             }
@@ -198,7 +198,7 @@ public actor SimpleDeltaArbitrageStrategy {
             record(latencySince: started)
             return
         }
-        let rule = config.rule(entryThresholdPct: thresholds.entryThresholdPct, exitThresholdPct: thresholds.exitThresholdPct)
+        let rule = config.optimizer.rule(entryThresholdPct: thresholds.entryThresholdPct, exitThresholdPct: thresholds.exitThresholdPct)
         let time = update.timestampNanoseconds
         if let held = context.position {
             operational += 1
@@ -271,7 +271,7 @@ public actor SimpleDeltaArbitrageStrategy {
     ) async throws -> ParameterUpdateEvent {
         await acquire()
         defer { release() }
-        if let violation = config.safetyViolation(entryThreshold: pair.entryThresholdPct, exitThreshold: pair.exitThresholdPct) {
+        if let violation = config.optimizer.safetyViolation(entryThreshold: pair.entryThresholdPct, exitThreshold: pair.exitThresholdPct) {
             try await commitFailedUpdate("unsafe thresholds: \(violation)", schedule: schedule)
             throw ParameterUpdateError(reason: "unsafe thresholds: \(violation)")
         }
@@ -310,7 +310,7 @@ public actor SimpleDeltaArbitrageStrategy {
     {
         await acquire()
         defer { release() }
-        if let violation = config.safetyViolation(entryThreshold: pair.entryThresholdPct, exitThreshold: pair.exitThresholdPct) {
+        if let violation = config.optimizer.safetyViolation(entryThreshold: pair.entryThresholdPct, exitThreshold: pair.exitThresholdPct) {
             throw ParameterUpdateError(reason: "unsafe thresholds: \(violation)")
         }
         let saved = context.givenThresholds ?? context.thresholds

@@ -1,47 +1,10 @@
 import SpreadKernels
 
-/// A traded pair: the base asset quoted in the quote asset (`BTC/USDT`).
-///
-/// JSON: the string `"BASE/QUOTE"`.
-public struct Symbol: Sendable, Hashable, Codable, CustomStringConvertible {
-    /// Base asset (`BTC`).
-    public var base: String
-    /// Quote asset, the currency prices are in (`USDT`).
-    public var quote: String
-
-    /// The pair `base/quote`.
-    public init(base: String, quote: String) {
-        self.base = base
-        self.quote = quote
-    }
-
-    /// Parses `"BTC/USDT"`; nil unless there is exactly one `/` between two non-empty names.
-    public init?(_ text: String) {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
-        self.init(base: String(parts[0]), quote: String(parts[1]))
-    }
-
-    /// `BASE/QUOTE`, the form `init?(_:)` parses and JSON uses.
-    public var description: String { "\(base)/\(quote)" }
-
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let symbol = Symbol(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                                                    debugDescription: "symbol must read BASE/QUOTE, got '\(text)'"))
-        }
-        self = symbol
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(description)
-    }
-}
-
-/// Configuration of the strategy and of the optimiser's safety rules and
-/// performance targets (the seed's `DeltaArbitrageConfig`).
+/// The optimiser's part of the configuration: the data it needs, the
+/// safety rules thresholds must pass, the hold limit and fees the backtest
+/// applies, and the performance targets. The live strategy's
+/// `DeltaArbitrageConfig` (the seed's configuration) adds position sizing and
+/// the update schedule to it.
 ///
 /// Thresholds are in percent, like the backtest's: `max_entry_threshold = 1.0`
 /// means "never enter when the entry cost is 1 % or more".
@@ -49,19 +12,9 @@ public struct Symbol: Sendable, Hashable, Codable, CustomStringConvertible {
 /// Beyond the seed: the fees the backtest charges (`spot_fee`, `fut_fee`,
 /// fractions) and `max_threshold_ratio`, the bound on `entry / exit` that the
 /// seed's validation calls "bounded ratio".
-public struct DeltaArbitrageConfig: Sendable, Hashable, Codable {
-    /// Traded pair (default `BTC/USDT`).
-    public var symbol = Symbol(base: "BTC", quote: "USDT")
-
-    /// Position size in quote currency.
-    public var basePositionSize = 100.0
-    /// Largest position as a multiple of `basePositionSize`.
-    public var maxPositionMultiplier = 2.0
-
+public struct OptimizerConfig: Sendable, Hashable, Codable {
     /// Hours of trailing data each optimisation sees (fractions allowed: 0.5 = 30 min).
     public var optimizationLookbackHours = 24.0
-    /// Minutes between scheduled re-optimisations.
-    public var parameterUpdateIntervalMinutes = 5
     /// Fewest rows an optimisation accepts.
     public var minSpreadDataPoints = 100
 
@@ -111,12 +64,8 @@ public struct DeltaArbitrageConfig: Sendable, Hashable, Codable {
         func require(_ ok: Bool, _ name: String, _ value: Double, _ rule: String) throws(ParameterValidationError) {
             if !ok { throw ParameterValidationError(parameter: name, value: value, rule: rule) }
         }
-        try require(basePositionSize > 0 && basePositionSize.isFinite, "base_position_size", basePositionSize, "must be positive and finite")
-        try require(maxPositionMultiplier >= 1 && maxPositionMultiplier.isFinite, "max_position_multiplier", maxPositionMultiplier, "must be at least 1")
         try require(Self.isValidLookback(optimizationLookbackHours), "optimization_lookback_hours",
                     optimizationLookbackHours, "must be positive and at most \(Self.maxLookbackHours)")
-        try require((1...Self.maxUpdateIntervalMinutes).contains(parameterUpdateIntervalMinutes), "parameter_update_interval_minutes",
-                    Double(parameterUpdateIntervalMinutes), "must be in 1...\(Self.maxUpdateIntervalMinutes)")
         try require(minSpreadDataPoints >= 4, "min_spread_data_points", Double(minSpreadDataPoints), "must be at least 4 (an AR(1) fit needs them)")
         // max_entry alone first, so that an exit floor above it is blamed on min_exit, with both named.
         try require(maxEntryThreshold > 0 && maxEntryThreshold.isFinite, "max_entry_threshold", maxEntryThreshold, "must be positive and finite")
@@ -163,10 +112,7 @@ public struct DeltaArbitrageConfig: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case symbol
-        case basePositionSize = "base_position_size", maxPositionMultiplier = "max_position_multiplier"
         case optimizationLookbackHours = "optimization_lookback_hours"
-        case parameterUpdateIntervalMinutes = "parameter_update_interval_minutes"
         case minSpreadDataPoints = "min_spread_data_points"
         case maxEntryThreshold = "max_entry_threshold", minExitThreshold = "min_exit_threshold"
         case maxPositionHoldMinutes = "max_position_hold_minutes"
