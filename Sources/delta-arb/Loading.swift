@@ -6,7 +6,7 @@ struct InputOptions: ParsableArguments {
     @Argument(help: ArgumentHelp("CSV book-ticker file to read.", valueName: "file"))
     var file: String
 
-    @Flag(help: "Skip malformed rows (reporting how many, by kind, on stderr) instead of stopping at the first.")
+    @Flag(help: "Skip malformed rows (reporting how many, by kind, on stderr) instead of stopping at the first. An unrecognised header and a line over \(MarketDataCSVOptions.defaultMaxLineBytes >> 10) KiB still stop the load.")
     var skipBadRows = false
 
     @Option(name: .customLong("max-gap"), help: ArgumentHelp(

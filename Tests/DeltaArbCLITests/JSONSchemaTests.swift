@@ -22,7 +22,8 @@ struct JSONSchemaValidatorTests {
                "tag": {"const": "fixed", "description": "g"},
                "flag": {"type": "boolean", "description": "f"},
                "when": {"$ref": "common.schema.json#/$defs/time", "description": "w"},
-               "points": {"type": "array", "items": {"$ref": "common.schema.json#/$defs/point"}, "description": "p"},
+               "points": {"type": "array", "items": {"$ref": "common.schema.json#/$defs/point"}, "maxItems": 3, "description": "p"},
+               "pair": {"type": "array", "minItems": 2, "description": "two or more"},
                "maybe": {"anyOf": [{"type": "null"}, {"$ref": "#/$defs/local"}], "description": "m"}
              },
              "required": ["name", "count"],
@@ -42,7 +43,7 @@ struct JSONSchemaValidatorTests {
     @Test func acceptsAConformingDocument() throws {
         let good = """
             {"name": "x", "count": 3, "ratio": null, "kind": "b", "tag": "fixed", "flag": true,
-             "when": "2025-01-01T00:00:00.000Z", "points": [{"x": 0}, {"x": 2}], "maybe": {}}
+             "when": "2025-01-01T00:00:00.000Z", "points": [{"x": 0}, {"x": 2}, {"x": 1}], "pair": [1, "a"], "maybe": {}}
             """
         #expect(try Self.errors(good) == [])
         #expect(try Self.errors(#"{"name": "x", "count": 0, "ratio": 1.5, "maybe": null}"#) == [])
@@ -64,6 +65,8 @@ struct JSONSchemaValidatorTests {
         (#"{"name": "x", "count": 1, "points": [{"x": 1}, {"y": 1}]}"#, "$.points[1]: missing required 'x'"),
         (#"{"name": "x", "count": 1, "points": [{"x": -1}]}"#, "$.points[0].x: -1.0 is below the minimum"),
         (#"{"name": "x", "count": 1, "maybe": {"z": 1}}"#, "matches none of anyOf"),
+        (#"{"name": "x", "count": 1, "points": [{"x": 0}, {"x": 1}, {"x": 2}, {"x": 3}]}"#, "4 items, more than maxItems 3"),
+        (#"{"name": "x", "count": 1, "pair": [1]}"#, "1 items, fewer than minItems 2"),
         (#"{"name": "x", "count": 1, "when": "2025-01-01 00:00:00.000Z"}"#, "not ISO-8601 UTC"),
         (#"{"name": "x", "count": 1, "when": "2025-01-01T00:00:00.000+01:00"}"#, "not ISO-8601 UTC"),
         (#"{"name": "x", "count": 1, "when": "2025-13-01T00:00:00.000Z"}"#, "not ISO-8601 UTC"),
@@ -296,5 +299,184 @@ struct JSONContractTests {
         root["summary"] = .object(summary)
         let missing = try Self.schemas.get().errors(of: .object(root), against: "backtest.schema.json")
         #expect(missing.contains { $0.contains("missing required 'hit_rate'") }, "\(missing)")
+    }
+}
+
+/// The gap fields (`data_gaps`, `spans_gap`, `segments`, `optimized_segment`)
+/// in real outputs: each command on gapped data under `--on-gap split`, `warn`
+/// and `--max-gap off`, every optional shape present at least once and
+/// validated, and the schemas shown to reject a wrong one.
+extension JSONContractTests {
+    /// The 24 h hole of `DataGapCLITests.gappedFile()` (two segments), and the
+    /// same file with a second day-long hole before its last three rows (three
+    /// segments, the last too short to analyse).
+    static let gapped = Result { () throws -> (twoSegments: String, threeSegments: String) in
+        let (directory, _, twoSegments, lines) = try DataGapCLITests.gappedFile()
+        var shifted = lines
+        for i in (lines.count - 3)..<lines.count {
+            guard let comma = lines[i].firstIndex(of: ","), let time = Int64(lines[i][..<comma]) else {
+                throw CLIFailure(message: "line \(i + 1) of the gapped file has no epoch timestamp")
+            }
+            shifted[i] = String(time + 86_400_000_000_000) + lines[i][comma...]
+        }
+        let threeSegments = directory.appendingPathComponent("three-segments.csv").path
+        try (shifted.joined(separator: "\n") + "\n").write(toFile: threeSegments, atomically: true, encoding: .utf8)
+        return (twoSegments, threeSegments)
+    }
+
+    /// Small settings per command; fixed thresholds for the trading commands,
+    /// which hold one position across the hole of `gapped.twoSegments`.
+    static let gapSettings: [String: [String]] = [
+        "analyze": [],
+        "backtest": ["--entry", "0.5", "--exit", "0.1"],
+        "optimize": ["--lookback-hours", "2", "--grid-steps", "8"],
+        "walk-forward": ["--entry", "0.5", "--exit", "0.1"],
+        "paper": ["--entry", "0.5", "--exit", "0.1", "--no-update"],
+    ]
+
+    /// `--on-gap split`: analyze's segments (two analysed, one too short, with
+    /// its error and nulls), backtest's segments (open at the end and flat) and
+    /// optimize's optimized_segment, each validated.
+    @Test func splitOutputsMatchTheirSchemas() throws {
+        let files = try Self.gapped.get()
+        let analysis = try Self.json(["analyze", files.threeSegments, "--on-gap", "split", "--json"])
+        try Self.expectValid(analysis, "analyze.schema.json")
+        #expect(analysis["data_gaps"]?["on_gap"] == .string("split"))
+        let segments = try #require(analysis["segments"]?.arrayValue)
+        #expect(segments.count == 3)
+        for segment in segments.prefix(2) {
+            #expect(segment["error"] == .null)
+            #expect(segment["spread_analysis"]?.objectValue != nil && segment["details"]?.objectValue != nil)
+        }
+        let short = try #require(segments.last)
+        #expect(short["rows"] == .number(3))
+        #expect(short["error"]?.stringValue?.contains("insufficient data") == true, "\(short)")
+        #expect(short["spread_analysis"] == .null && short["mean_reversion"] == .null && short["details"] == .null)
+
+        let backtest = try Self.json(["backtest", files.threeSegments, "--on-gap", "split", "--entry", "0.3", "--exit", "0.1", "--json"])
+        try Self.expectValid(backtest, "backtest.schema.json")
+        let parts = try #require(backtest["segments"]?.arrayValue)
+        #expect(parts.count == 3)
+        #expect(parts.contains { $0["open_position"]?.objectValue != nil }, "a segment ends with a position open")
+        #expect(parts.contains { $0["open_position"] == .null }, "a segment ends flat")
+        let trades = try #require(backtest["trades"]?.arrayValue)
+        #expect(!trades.isEmpty && trades.allSatisfy { $0["spans_gap"] == .bool(false) })
+
+        let optimization = try Self.json(["optimize", files.twoSegments, "--on-gap", "split"] + Self.gapSettings["optimize", default: []] + ["--json"])
+        try Self.expectValid(optimization, "optimize.schema.json")
+        #expect(optimization["optimized_segment"]?["first_row"] == .number(Double(DataGapCLITests.holeRow)))
+    }
+
+    /// `--on-gap warn` (the default) on the hole: backtest, walk-forward and
+    /// paper mark every trade, one of them true; paper's event lines (which
+    /// carry no spans_gap) validate too.
+    @Test(arguments: ["backtest", "walk-forward", "paper"])
+    func gapsInWarnModeMatchTheSchemas(command: String) throws {
+        let file = try Self.gapped.get().twoSegments
+        let directory = try CLITests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let log = directory.appendingPathComponent("events.jsonl").path
+        let extra = command == "paper" ? ["--event-log", log] : []
+        let document = try Self.json([command, file] + Self.gapSettings[command, default: []] + extra + ["--json"])
+        try Self.expectValid(document, "\(command).schema.json")
+        #expect(document["data_gaps"]?["on_gap"] == .string("warn"))
+        #expect(document["data_gaps"]?["count"] == .number(1))
+        #expect(document["segments"] == nil, "segments only under --on-gap split")
+        let trades = try #require(document["trades"]?.arrayValue)
+        #expect(trades.allSatisfy { $0["spans_gap"] != nil }, "every trade says whether it spans a gap")
+        #expect(trades.filter { $0["spans_gap"] == .bool(true) }.count == 1, "\(command): the position held across the hole")
+        guard command == "paper" else { return }
+        var tradeEvents = 0
+        for line in try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n") {
+            let event = try JSONValue.parse(String(line))
+            let type = try #require(event["type"]?.stringValue)
+            try Self.expectValid(event, try #require(Self.eventSchemas[type], "unknown event type \(type)"))
+            if type == "trade" {
+                tradeEvents += 1
+                #expect(event["event"]?["trade"]?["spans_gap"] == nil, "the live strategy does not know the gaps")
+            }
+        }
+        #expect(tradeEvents == trades.count)
+    }
+
+    /// `--max-gap off`: every command still has data_gaps, with a null
+    /// threshold and nothing found, and no trade claims spans_gap.
+    @Test(arguments: JSONContractTests.commandSchemas)
+    func uncheckedGapsMatchTheSchemas(command: String) throws {
+        let file = try Self.gapped.get().twoSegments
+        let document = try Self.json([command, file, "--max-gap", "off"] + Self.gapSettings[command, default: []] + ["--json"])
+        try Self.expectValid(document, "\(command).schema.json")
+        let gaps = try #require(document["data_gaps"])
+        #expect(gaps["max_gap_seconds"] == .null)
+        #expect(gaps["count"] == .number(0) && gaps["gaps"]?.arrayValue?.isEmpty == true)
+        if let trades = document["trades"]?.arrayValue {
+            #expect(!trades.isEmpty, "\(command)")
+            #expect(trades.allSatisfy { $0["spans_gap"] == nil }, "\(command): not checked, not claimed")
+        }
+    }
+
+    /// The gap schemas are strict: a real split document changed in one place fails where it was changed.
+    @Test func wrongGapFieldsFail() throws {
+        let files = try Self.gapped.get()
+        let validator = try Self.schemas.get()
+        let analysis = try Self.json(["analyze", files.threeSegments, "--on-gap", "split", "--json"])
+        let backtest = try Self.json(["backtest", files.threeSegments, "--on-gap", "split", "--entry", "0.3", "--exit", "0.1", "--json"])
+        let optimization = try Self.json(["optimize", files.twoSegments, "--on-gap", "split"] + Self.gapSettings["optimize", default: []] + ["--json"])
+        let manyGaps = JSONValue.array(Array(repeating: try #require(analysis["data_gaps"]?["gaps"]?.arrayValue?.first), count: 101))
+        let cases: [(JSONValue, String, [String], JSONValue?, String)] = [
+            (analysis, "analyze", ["segments", "0", "mean_spread"], .number(1), "$.segments[0]: undocumented property 'mean_spread'"),
+            (analysis, "analyze", ["segments", "0", "error"], nil, "$.segments[0]: missing required 'error'"),
+            (analysis, "analyze", ["segments", "1", "rows"], .number(0), "$.segments[1].rows: 0.0 is below the minimum"),
+            (analysis, "analyze", ["segments", "1", "start_time"], .number(0), "$.segments[1].start_time: expected string"),
+            (analysis, "analyze", ["segments", "1", "details"], .object([:]), "$.segments[1].details: matches none of anyOf"),
+            (analysis, "analyze", ["segments", "2", "error"], .bool(true), "$.segments[2].error: expected string or null"),
+            (analysis, "analyze", ["segments"], .array([]), "$.segments: 0 items, fewer than minItems 2"),
+            (analysis, "analyze", ["data_gaps"], nil, "$: missing required 'data_gaps'"),
+            (analysis, "analyze", ["data_gaps", "on_gap"], .string("ignore"), "$.data_gaps.on_gap: 'ignore' is not one of the allowed values"),
+            (analysis, "analyze", ["data_gaps", "max_gap_seconds"], .string("60"), "$.data_gaps.max_gap_seconds: expected number or null"),
+            (analysis, "analyze", ["data_gaps", "gaps"], manyGaps, "$.data_gaps.gaps: 101 items, more than maxItems 100"),
+            (analysis, "analyze", ["data_gaps", "gaps", "0", "row"], .number(0), "$.data_gaps.gaps[0].row: 0.0 is below the minimum"),
+            (backtest, "backtest", ["segments", "0", "trades"], nil, "$.segments[0]: missing required 'trades'"),
+            (backtest, "backtest", ["segments", "0", "open_position"], .object(["entry_index": .number(1)]), "$.segments[0].open_position: matches none of anyOf"),
+            (backtest, "backtest", ["trades", "0", "spans_gap"], .string("no"), "$.trades[0].spans_gap: expected boolean"),
+            (optimization, "optimize", ["optimized_segment", "trades"], .number(1), "$.optimized_segment: undocumented property 'trades'"),
+            (optimization, "optimize", ["optimized_segment", "last_row"], nil, "$.optimized_segment: missing required 'last_row'"),
+        ]
+        for (document, command, path, value, expected) in cases {
+            let changed = try #require(document.replacing(path[...], with: value), "\(command): no \(path) in the output")
+            let errors = validator.errors(of: changed, against: "\(command).schema.json")
+            #expect(errors.contains { $0.hasPrefix(expected) }, "\(command) \(path): \(errors)")
+        }
+    }
+}
+
+extension JSONValue {
+    /// This value with the member at `path` (object keys; array indices as
+    /// decimal text) replaced by `value`, or removed when `value` is nil; nil
+    /// when the path's parent does not exist.
+    func replacing(_ path: ArraySlice<String>, with value: JSONValue?) -> JSONValue? {
+        guard let key = path.first else { return value }
+        switch self {
+        case .object(var members):
+            if path.count == 1 {
+                members[key] = value
+            } else {
+                guard let child = members[key]?.replacing(path.dropFirst(), with: value) else { return nil }
+                members[key] = child
+            }
+            return .object(members)
+        case .array(var items):
+            guard let index = Int(key), items.indices.contains(index) else { return nil }
+            if path.count == 1 {
+                guard let value else { items.remove(at: index); return .array(items) }
+                items[index] = value
+            } else {
+                guard let child = items[index].replacing(path.dropFirst(), with: value) else { return nil }
+                items[index] = child
+            }
+            return .array(items)
+        default:
+            return nil
+        }
     }
 }

@@ -45,9 +45,9 @@ enum JSONValue: Decodable, Equatable, Sendable {
 /// The subset of JSON Schema (draft 2020-12) that docs/schema uses, enforced
 /// strictly: `type` (a name or a list, `integer` = a number with no fraction),
 /// `properties`, `required`, `additionalProperties` (false or a schema),
-/// `items`, `enum`, `const`, `minimum`, `maximum`, `anyOf`, `$ref` (`#/…`
-/// in the same file or `file.schema.json#/…` beside it) and `format:
-/// date-time`, which accepts only the ISO-8601 UTC text the CLI writes
+/// `items`, `minItems`, `maxItems`, `enum`, `const`, `minimum`, `maximum`,
+/// `anyOf`, `$ref` (`#/…` in the same file or `file.schema.json#/…` beside
+/// it) and `format: date-time`, which accepts only the ISO-8601 UTC text the CLI writes
 /// (`YYYY-MM-DDTHH:MM:SS.mmmZ` or nine fractional digits). Annotations
 /// (`$schema`, `$id`, `$defs`, `title`, `description`) are ignored; any other
 /// keyword is reported as an error, so a schema cannot rely on a rule that is
@@ -86,7 +86,7 @@ struct JSONSchemaValidator: Sendable {
 
     private static let annotations: Set<String> = ["$schema", "$id", "$defs", "title", "description"]
     private static let assertions: Set<String> = [
-        "type", "properties", "required", "additionalProperties", "items", "enum", "const", "minimum", "maximum",
+        "type", "properties", "required", "additionalProperties", "items", "minItems", "maxItems", "enum", "const", "minimum", "maximum",
         "anyOf", "$ref", "format",
     ]
 
@@ -152,6 +152,14 @@ struct JSONSchemaValidator: Sendable {
                         check(member, extra, file: file, path: "\(path).\(name)", errors: &errors)
                     }
                 }
+            }
+        }
+        if case .array(let items) = value {
+            if case .number(let low)? = s["minItems"], Double(items.count) < low {
+                errors.append("\(path): \(items.count) items, fewer than minItems \(Int(low))")
+            }
+            if case .number(let high)? = s["maxItems"], Double(items.count) > high {
+                errors.append("\(path): \(items.count) items, more than maxItems \(Int(high))")
             }
         }
         if case .array(let items) = value, let itemSchema = s["items"] {

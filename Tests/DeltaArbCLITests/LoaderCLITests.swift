@@ -41,4 +41,22 @@ struct LoaderCLITests {
         #expect(skipping.status == 0, "\(skipping.stderr)")
         #expect(skipping.stderr.contains("skipped 1 bad rows"), "\(skipping.stderr)")
     }
+
+    /// `--skip-bad-rows` skips rows, not files: its help says so, and it holds.
+    @Test func skipBadRowsStillStopsAtTheHeaderAndOverLongLines() throws {
+        let help = try CLITests.run(["help", "backtest"])
+        let text = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(text.contains("An unrecognised header and a line over 64 KiB still stop the load."), "\(text)")
+        let directory = try CLITests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let header = directory.appendingPathComponent("header.csv")
+        try "time,spot_ask_price,spot_bid_price,fut_ask_price,fut_bid_price\n1760249820,100.5,100,100.4,100.3\n"
+            .write(to: header, atomically: true, encoding: .utf8)
+        let unrecognised = try CLITests.run(["backtest", header.path, "--skip-bad-rows"])
+        #expect(unrecognised.status == 1)
+        #expect(unrecognised.stderr.contains("required column missing from the header"), "\(unrecognised.stderr)")
+        let long = try CLITests.run(["backtest", "/dev/zero", "--skip-bad-rows"])
+        #expect(long.status == 1)
+        #expect(long.stderr.contains("line longer than the limit of 65536 bytes"), "\(long.stderr)")
+    }
 }
