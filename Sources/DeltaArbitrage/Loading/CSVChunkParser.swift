@@ -1,3 +1,5 @@
+import SpreadKernels
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -29,12 +31,7 @@ final class CSVChunk: @unchecked Sendable {
 
     /// Local line of stored row `row` (before the validator compacts rows).
     func localLine(ofRow row: Int) -> Int {
-        var lo = 0, hi = anchors.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if anchors[mid].row <= row { lo = mid + 1 } else { hi = mid }
-        }
-        let anchor = anchors[lo - 1]
+        let anchor = anchors[anchors.partitionPoint(in: anchors.indices) { $0.row > row } - 1]
         return anchor.line + (row - anchor.row)
     }
 }

@@ -189,12 +189,8 @@ public struct FirstPassageBacktest: @unchecked Sendable {
     /// (binary search: elapsed time is non-decreasing in the row).
     @inlinable
     func firstRow(heldSince entryTime: Int64, from: Int, to: Int) -> Int? {
-        let time = columns.timestamps
-        var lo = from, hi = to
-        while lo < hi {
-            let mid = (lo + hi) >> 1
-            if time[mid] - entryTime >= cutoff { hi = mid } else { lo = mid + 1 }
-        }
-        return lo < to ? lo : nil
+        let cutoff = self.cutoff
+        let row = columns.timestamps.partitionPoint(in: from..<to) { $0 - entryTime >= cutoff }
+        return row < to ? row : nil
     }
 }
