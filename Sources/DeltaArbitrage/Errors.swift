@@ -48,8 +48,8 @@ public struct ParameterValidationError: OptimizationError, Equatable {
         self.rule = rule
     }
 
-    /// `invalid parameter = value: rule`.
-    public var description: String { "invalid \(parameter) = \(value): \(rule)" }
+    /// `invalid parameter = value: rule`, the value as typed (`0`, not `0.0`).
+    public var description: String { "invalid \(parameter) = \(NumberText.plain(value)): \(rule)" }
 }
 
 /// The optimisation did not finish within its time budget (the seed's

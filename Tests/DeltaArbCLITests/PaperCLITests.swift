@@ -292,7 +292,7 @@ struct OutOfRangeOptionTests {
         let result = try CLITests.run(["paper", csv, "--entry", "5", "--exit", "0.01", "--no-update", "--json"])
         // A usage error, found before the data is read, naming the options.
         #expect(result.status == 64)
-        #expect(result.stderr.contains("invalid --entry = 5.0: must not exceed --max-entry 1.0"))
+        #expect(result.stderr.contains("invalid --entry = 5: must not exceed --max-entry 1"))
     }
 }
 

@@ -71,7 +71,7 @@ public struct OptimizerConfig: Sendable, Hashable, Codable {
         try require(maxEntryThreshold > 0 && maxEntryThreshold.isFinite, "max_entry_threshold", maxEntryThreshold, "must be positive and finite")
         try require(minExitThreshold > 0 && minExitThreshold.isFinite, "min_exit_threshold", minExitThreshold, "must be positive and finite")
         try require(minExitThreshold < maxEntryThreshold, "min_exit_threshold", minExitThreshold,
-                    "must be below max_entry_threshold (\(maxEntryThreshold))")
+                    "must be below max_entry_threshold (\(NumberText.plain(maxEntryThreshold)))")
         try require((1...Self.maxUpdateIntervalMinutes).contains(maxPositionHoldMinutes), "max_position_hold_minutes",
                     Double(maxPositionHoldMinutes), "must be in 1...\(Self.maxUpdateIntervalMinutes)")
         try require(targetHitRate >= 0 && targetHitRate <= 1, "target_hit_rate", targetHitRate, "must be in [0, 1]")
@@ -94,19 +94,19 @@ public struct OptimizerConfig: Sendable, Hashable, Codable {
         }
         if entry > maxEntryThreshold {
             return ParameterValidationError(parameter: "entry_threshold_pct", value: entry,
-                                            rule: "must not exceed max_entry_threshold \(maxEntryThreshold)")
+                                            rule: "must not exceed max_entry_threshold \(NumberText.plain(maxEntryThreshold))")
         }
         if exit < minExitThreshold {
             return ParameterValidationError(parameter: "exit_threshold_pct", value: exit,
-                                            rule: "must be at least min_exit_threshold \(minExitThreshold)")
+                                            rule: "must be at least min_exit_threshold \(NumberText.plain(minExitThreshold))")
         }
         if !(exit < entry) {
             return ParameterValidationError(parameter: "exit_threshold_pct", value: exit,
-                                            rule: "must be below the entry threshold \(entry)")
+                                            rule: "must be below the entry threshold \(NumberText.plain(entry))")
         }
         if entry / exit > maxThresholdRatio {
             return ParameterValidationError(parameter: "entry_threshold_pct", value: entry,
-                                            rule: "entry/exit ratio \(entry / exit) exceeds max_threshold_ratio \(maxThresholdRatio)")
+                                            rule: "entry/exit ratio \(NumberText.plain(entry / exit)) exceeds max_threshold_ratio \(NumberText.plain(maxThresholdRatio))")
         }
         return nil
     }
