@@ -14,6 +14,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        // Tests only: TestClock, a clock the tests advance by hand.
+        .package(url: "https://github.com/pointfreeco/swift-clocks", from: "1.1.1"),
     ],
     targets: [
         .systemLibrary(
@@ -28,7 +32,7 @@ let package = Package(
         ),
         .target(
             name: "DeltaArbitrage",
-            dependencies: ["SpreadKernels"]
+            dependencies: ["SpreadKernels", .product(name: "Atomics", package: "swift-atomics")]
         ),
         .target(
             name: "DeltaArbitrageReporting",
@@ -45,7 +49,10 @@ let package = Package(
         ),
         .target(
             name: "DeltaArbitrageLive",
-            dependencies: ["SpreadKernels", "DeltaArbitrage", "CSQLite"]
+            dependencies: [
+                "SpreadKernels", "DeltaArbitrage", "CSQLite",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
         ),
         .executableTarget(
             name: "delta-arb",
@@ -90,7 +97,11 @@ let package = Package(
         ),
         .testTarget(
             name: "DeltaArbitrageLiveTests",
-            dependencies: ["DeltaArbitrageLive", "DeltaArbitrageMockData", "DeltaArbitrage"]
+            dependencies: [
+                "DeltaArbitrageLive", "DeltaArbitrageMockData", "DeltaArbitrage",
+                .product(name: "Clocks", package: "swift-clocks"),
+                .product(name: "Atomics", package: "swift-atomics"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

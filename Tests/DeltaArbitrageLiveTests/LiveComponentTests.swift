@@ -2,47 +2,20 @@ import DeltaArbitrage
 import DeltaArbitrageMockData
 import Foundation
 import Testing
+import Atomics
+import Clocks
 @testable import DeltaArbitrageLive
 
-/// A clock whose time moves only when a test advances it.
-final class ManualClock: Clock, @unchecked Sendable {
-    struct Instant: InstantProtocol {
-        var offset: Duration
-        func advanced(by d: Duration) -> Instant { Instant(offset: offset + d) }
-        func duration(to other: Instant) -> Duration { other.offset - offset }
-        static func < (a: Instant, b: Instant) -> Bool { a.offset < b.offset }
-    }
-
-    private let lock = NSLock()
-    private var current = Instant(offset: .zero)
-    private var sleepers: [(Instant, CheckedContinuation<Void, any Error>)] = []
-
-    var now: Instant { lock.lock(); defer { lock.unlock() }; return current }
-    var minimumResolution: Duration { .nanoseconds(1) }
-
-    func sleep(until deadline: Instant, tolerance: Duration?) async throws {
-        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-            lock.lock()
-            if deadline <= current {
-                lock.unlock()
-                c.resume()
-            } else {
-                sleepers.append((deadline, c))
-                lock.unlock()
-            }
+extension TestClock<Duration> {
+    /// Some task is asleep on the clock now (`checkSuspension()` throws
+    /// exactly when one is).
+    func hasSleepers() async -> Bool {
+        do {
+            try await checkSuspension()
+            return false
+        } catch {
+            return true
         }
-    }
-
-    /// Number of tasks waiting in `sleep`.
-    var waiting: Int { lock.lock(); defer { lock.unlock() }; return sleepers.count }
-
-    func advance(by d: Duration) {
-        lock.lock()
-        current = current.advanced(by: d)
-        let due = sleepers.filter { $0.0 <= current }
-        sleepers.removeAll { $0.0 <= current }
-        lock.unlock()
-        for (_, c) in due { c.resume() }
     }
 }
 
@@ -65,6 +38,9 @@ struct LiveComponentTests {
             #expect(got >= exact && Double(got - exact) <= Double(exact) / 1024 + 1, "p\(p): \(got) vs \(exact)")
         }
         #expect(h.count == 100_000 && h.max == values.last && h.min == values.first)
+        #expect(h.value(atPercentile: 0) == values.first && h.value(atPercentile: 100) == values.last)
+        let exactMean = Double(values.reduce(0, +)) / Double(values.count)
+        #expect(abs(h.mean - exactMean) <= exactMean / 1024, "mean \(h.mean) vs \(exactMean)")
         var empty = LatencyHistogram()
         #expect(empty.value(atPercentile: 99) == 0)
         empty.record(-5)
@@ -113,25 +89,25 @@ struct LiveComponentTests {
         #expect(try await reopened.trades() == [event])
     }
 
-    /// Latency injection holds a fill until the (manual) clock passes it;
+    /// Latency injection holds a fill until the (test) clock passes it;
     /// a repeated client order id returns the first fill (idempotent retries).
     @Test func paperExchangeLatencyAndIdempotency() async throws {
-        let clock = ManualClock()
+        let clock = TestClock()
         let exchange = PaperExchange(spotFee: 0.001, futFee: 0.0005, clock: clock, latency: .milliseconds(20))
         await exchange.update(BookUpdate(sequence: 0, timestampNanoseconds: 5, spot: BookTop(bid: 99, ask: 101),
                                          futures: BookTop(bid: 98, ask: 98.5)))
         let order = MarketOrder(clientOrderId: "a", market: .spot, side: .buy, quantity: 2)
         let pending = Task { try await exchange.submit(order) }
-        while clock.waiting == 0 { await Task.yield() }
-        clock.advance(by: .milliseconds(19))
-        #expect(clock.waiting == 1, "filled before its latency elapsed")
-        clock.advance(by: .milliseconds(1))
+        while await !clock.hasSleepers() {}
+        await clock.advance(by: .milliseconds(19))
+        #expect(await clock.hasSleepers(), "filled before its latency elapsed")
+        await clock.advance(by: .milliseconds(1))
         let fill = try await pending.value
         #expect(fill.price == 101 && fill.quantity == 2 && abs(fill.fee - 0.202) < 1e-12)
         await exchange.update(BookUpdate(sequence: 1, timestampNanoseconds: 6, spot: BookTop(bid: 50, ask: 51), futures: nil))
         let again = Task { try await exchange.submit(order) }
-        while clock.waiting == 0 { await Task.yield() }
-        clock.advance(by: .milliseconds(20))
+        while await !clock.hasSleepers() {}
+        await clock.advance(by: .milliseconds(20))
         #expect(try await again.value == fill)
     }
 
@@ -198,17 +174,17 @@ struct LiveComponentTests {
                                            ringCapacity: data.count, scheduleOnDataClock: false)
         for await update in ReplayFeed(data: data, clock: ContinuousClock()) { await bridge.observe(update) }
         #expect(await strategy.currentParameters() == nil)
-        let clock = ManualClock()
+        let clock = TestClock()
         let scheduler = ParameterUpdateScheduler(bridge: bridge, clock: clock, interval: .seconds(300))
         let last = data.timestamps.last!
         let task = Task { await scheduler.run(now: { last + 1_000_000_000_000 }) }
         for round in 1...3 {
-            while clock.waiting == 0 { await Task.yield() }
-            clock.advance(by: .seconds(300))
+            while await !clock.hasSleepers() {}
+            await clock.advance(by: .seconds(300))
             while await strategy.optimizationStatus().successfulUpdates < round { await Task.yield() }
         }
         task.cancel()
-        clock.advance(by: .seconds(300))
+        await clock.advance(by: .seconds(300))
         #expect(await strategy.optimizationStatus().successfulUpdates == 3)
         #expect(await strategy.currentParameters() != nil)
         #expect(await bridge.getLastOptimizationResult() != nil)
@@ -246,7 +222,7 @@ struct StrategyConcurrencyTests {
     /// Updates and a parameter swap arriving while orders are in flight queue
     /// behind them: one position, and the swap is not lost.
     @Test func stateChangesDoNotInterleave() async throws {
-        let clock = ManualClock()
+        let clock = TestClock()
         let exchange = PaperExchange(spotFee: 0.0005, futFee: 0.0005, clock: clock, latency: .milliseconds(5))
         let strategy = try await SimpleDeltaArbitrageStrategy(config: liveConfig(), gateway: exchange)
         try await strategy.useFixedParameters(ThresholdPair(entryThresholdPct: 0.5, exitThresholdPct: 0.1))
@@ -254,7 +230,7 @@ struct StrategyConcurrencyTests {
                                futures: BookTop(bid: 99.8, ask: 99.9))
         await exchange.update(cheap)
         let first = Task { try await strategy.handle(cheap) }
-        while clock.waiting < 2 { await Task.yield() }  // both legs of the open are in flight
+        while await !clock.hasSleepers() {}  // the open is in flight
         var second = cheap
         second.sequence = 1
         second.timestampNanoseconds = 1_000_000_000
@@ -264,10 +240,18 @@ struct StrategyConcurrencyTests {
                                                 durationMs: 1, atNanoseconds: 1)
         }
         for _ in 0..<50 { await Task.yield() }
-        clock.advance(by: .milliseconds(5))
-        try await first.value
-        try await secondTask.value
-        _ = try await swap.value
+        // TestClock cannot say how many legs sleep, so time moves on in
+        // latency steps until all three calls are done (a leg that starts
+        // sleeping after a step is woken by the next one).
+        let finished = ManagedAtomic(false)
+        let all = Task {
+            defer { finished.store(true, ordering: .releasing) }
+            try await first.value
+            try await secondTask.value
+            _ = try await swap.value
+        }
+        while !finished.load(ordering: .acquiring) { await clock.advance(by: .milliseconds(5)) }
+        try await all.value
         let context = await strategy.currentContext
         #expect(context.position?.entrySequence == 0, "one position, opened by the first update")
         #expect(context.thresholds == ThresholdPair(entryThresholdPct: 0.6, exitThresholdPct: 0.2), "the swap was lost")
