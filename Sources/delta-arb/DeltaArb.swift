@@ -33,8 +33,8 @@ struct DeltaArb: AsyncParsableCommand {
     )
 
     /// Parses and runs the command; every failure ends as one `delta-arb: error:`
-    /// line on stderr and the documented exit status, and a write to stdout that
-    /// failed is a failure even when the command itself finished.
+    /// line on stderr and the documented exit status (a write to stdout that
+    /// failed is a failure: every result goes through `StandardOutput`).
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {
@@ -45,7 +45,6 @@ struct DeltaArb: AsyncParsableCommand {
             } else {
                 try command.run()
             }
-            try StandardOutput.checkNoFailure()
         } catch {
             Foundation.exit(report(error).rawValue)
         }

@@ -132,7 +132,7 @@ struct Paper: AsyncParsableCommand {
                 if json {
                     if let line = try? printer.encode(event) { StandardError.write(String(decoding: line, as: UTF8.self) + "\n") }
                 } else {
-                    StandardOutput.writeLineReportingLater(EventText.line(event))
+                    do { try StandardOutput.writeLine(EventText.line(event)) } catch { stop.fail(error) }
                 }
             }
             // Installed before anything trades: a signal during the first updates must stop the run, not kill it.

@@ -32,33 +32,11 @@ enum StandardOutput {
         var description: String { "cannot write to standard output: \(reason)" }
     }
 
-    /// The first failure's reason; written from any thread (event sinks), hence the lock.
-    private final class FirstFailure: @unchecked Sendable {
-        private let lock = NSLock()
-        private var reason: String?
-        func record(_ text: String) { lock.withLock { if reason == nil { reason = text } } }
-        var value: String? { lock.withLock { reason } }
-    }
-
-    private static let failure = FirstFailure()
-
     /// Writes `text` and a newline.
     static func writeLine(_ text: String) throws {
         if let reason = FileDescriptorWriter.write(text + "\n", to: STDOUT_FILENO) {
-            failure.record(reason)
             throw WriteError(reason: reason)
         }
-    }
-
-    /// `writeLine` for callers that cannot throw (event sinks): the first
-    /// failure is kept and `checkNoFailure()` reports it when the command ends.
-    static func writeLineReportingLater(_ text: String) {
-        _ = try? writeLine(text)
-    }
-
-    /// Throws the first write failure seen, if any.
-    static func checkNoFailure() throws {
-        if let reason = failure.value { throw WriteError(reason: reason) }
     }
 }
 

@@ -33,6 +33,11 @@ struct CLIErrorTests {
         let human = try CLITests.run(["backtest", csv], stdout: full)
         #expect(human.status == 1)
         #expect(human.stderr.contains("cannot write to standard output"))
+        // paper prints its events on stdout as they happen: the first lost line stops the run.
+        let paper = try CLITests.run(["paper", csv, "--entry", "0.5", "--exit", "0.1", "--no-update"], stdout: full)
+        #expect(paper.status == 1)
+        #expect(paper.stderr.contains("delta-arb: error: cannot write to standard output: No space left on device"))
+        #expect(paper.stderr.contains("stopped early; nothing saved (no --state)"))
     }
 
     @Test func aFullStderrDoesNotTrap() throws {
