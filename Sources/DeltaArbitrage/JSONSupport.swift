@@ -31,3 +31,19 @@ public func makeJSONEncoder(pretty: Bool = true) -> JSONEncoder {
     encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
     return encoder
 }
+
+extension DecodingError {
+    /// One human line: what is wrong and where in the document
+    /// (`missing field 'last_sequence'`, `at trade.hours: expected a number`).
+    public var summary: String {
+        func place(_ context: Context) -> String {
+            context.codingPath.isEmpty ? "" : " at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
+        }
+        switch self {
+        case .dataCorrupted(let c): return "invalid JSON\(place(c)): \(c.debugDescription)"
+        case .keyNotFound(let key, let c): return "invalid JSON\(place(c)): missing field '\(key.stringValue)'"
+        case .typeMismatch(_, let c), .valueNotFound(_, let c): return "invalid JSON\(place(c)): \(c.debugDescription)"
+        @unknown default: return "invalid JSON: \(localizedDescription)"
+        }
+    }
+}

@@ -26,15 +26,7 @@ func humanDescription(of error: any Error) -> String {
     case let failure as CommandFailure:
         return failure.description
     case let decoding as DecodingError:
-        func place(_ context: DecodingError.Context) -> String {
-            context.codingPath.isEmpty ? "" : " at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
-        }
-        switch decoding {
-        case .dataCorrupted(let c): return "invalid JSON\(place(c)): \(c.debugDescription)"
-        case .keyNotFound(let key, let c): return "invalid JSON\(place(c)): missing field '\(key.stringValue)'"
-        case .typeMismatch(_, let c), .valueNotFound(_, let c): return "invalid JSON\(place(c)): \(c.debugDescription)"
-        @unknown default: return "invalid JSON: \(decoding.localizedDescription)"
-        }
+        return decoding.summary
     case let cocoa as CocoaError:
         return foundationText(cocoa as NSError)
     default:

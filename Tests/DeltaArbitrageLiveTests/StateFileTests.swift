@@ -123,6 +123,36 @@ struct StateFileTests {
         }
     }
 
+    /// A saved record that does not decode is refused with the file, the
+    /// record and the reason — never a bare `DecodingError` — and not written.
+    @Test func unreadableRecordsNameTheFileAndTheRecord() async throws {
+        let path = temporaryPath("unreadable") + ".sqlite"
+        defer { removeState(path) }
+        do {
+            let store = try StrategyStore(path: path)
+            try await store.commit(StrategyContext())
+        }
+        do {
+            let db = try SQLiteDatabase(path: path)
+            try db.execute("UPDATE context SET json = '{\"garbage\": 1}'")
+            try db.execute("INSERT INTO parameter_updates (json) VALUES ('[1, 2]')")
+        }
+        let store = try StrategyStore(path: path)
+        await #expect {
+            try await store.context()
+        } throws: { error in
+            guard let error = error as? StateFileError, case .unreadableRecord(let record, let reason) = error.problem else { return false }
+            return error.path == path && record == "saved context" && reason.hasPrefix("invalid JSON: missing field")
+                && "\(error)".hasPrefix("the state file \(path) holds a saved context this build cannot read")
+        }
+        await #expect {
+            try await store.parameterUpdates()
+        } throws: { error in
+            guard let error = error as? StateFileError, case .unreadableRecord(let record, _) = error.problem else { return false }
+            return record == "parameter update (row 1)"
+        }
+    }
+
     /// A new state file is marked (application id, schema version) and reopens.
     @Test func stateFilesAreMarked() throws {
         let path = temporaryPath("marked") + ".sqlite"

@@ -18,6 +18,8 @@ public struct StateFileError: Error, Sendable, Equatable, CustomStringConvertibl
         case unsupportedSchema(found: String, supported: Int)
         /// The lock file could not be created or locked (the system's reason).
         case lockFailed(String)
+        /// A saved record (`context`, `trade 3`, …) does not decode (why).
+        case unreadableRecord(String, reason: String)
     }
 
     /// The state file's path as given.
@@ -37,6 +39,8 @@ public struct StateFileError: Error, Sendable, Equatable, CustomStringConvertibl
             return "the state file \(path) has schema version \(found), this build reads version \(supported); it was not changed"
         case .lockFailed(let reason):
             return "cannot lock the state file \(path) (\(path).lock): \(reason)"
+        case .unreadableRecord(let record, let reason):
+            return "the state file \(path) holds a \(record) this build cannot read (\(reason)); it was not changed"
         }
     }
 }

@@ -102,6 +102,8 @@ public actor StrategyStore {
 
     private let db: SQLiteDatabase
     private let lock: StateFileLock?
+    /// The state file's path as given, for messages.
+    private let path: String
     private let encoder = makeJSONEncoder(pretty: false)
     private let decoder = JSONDecoder()
 
@@ -114,6 +116,7 @@ public actor StrategyStore {
             let db = try SQLiteDatabase(path: path)
             try Self.prepare(db, path: path)
             self.db = db
+            self.path = path
         } catch {
             lock?.releaseRemovingCreatedFile()
             throw error
@@ -168,22 +171,35 @@ public actor StrategyStore {
         guard case .text(let json)? = try db.execute("SELECT json FROM context WHERE id = 1").first?.first else {
             return StrategyContext()
         }
-        return try decoder.decode(StrategyContext.self, from: Data(json.utf8))
+        return try decode(StrategyContext.self, json, record: "saved context")
+    }
+
+    /// `json` decoded, or `StateFileError` naming this file and the record.
+    private func decode<Record: Decodable>(_ type: Record.Type, _ json: String, record: String) throws -> Record {
+        do {
+            return try decoder.decode(Record.self, from: Data(json.utf8))
+        } catch let error as DecodingError {
+            throw StateFileError(path: path, problem: .unreadableRecord(record, reason: error.summary))
+        }
     }
 
     /// The trade journal, in order.
     public func trades() throws -> [TradeEvent] {
-        try db.execute("SELECT json FROM trades ORDER BY id").map { row in
-            guard case .text(let json) = row[0] else { throw SQLiteError(code: 0, message: "bad row", statement: "trades") }
-            return try decoder.decode(TradeEvent.self, from: Data(json.utf8))
+        try db.execute("SELECT id, json FROM trades ORDER BY id").map { row in
+            guard case .integer(let id) = row[0], case .text(let json) = row[1] else {
+                throw StateFileError(path: path, problem: .unreadableRecord("journal trade", reason: "not a JSON text"))
+            }
+            return try decode(TradeEvent.self, json, record: "journal trade (row \(id))")
         }
     }
 
     /// The parameter updates, in order.
     public func parameterUpdates() throws -> [ParameterUpdateEvent] {
-        try db.execute("SELECT json FROM parameter_updates ORDER BY id").map { row in
-            guard case .text(let json) = row[0] else { throw SQLiteError(code: 0, message: "bad row", statement: "updates") }
-            return try decoder.decode(ParameterUpdateEvent.self, from: Data(json.utf8))
+        try db.execute("SELECT id, json FROM parameter_updates ORDER BY id").map { row in
+            guard case .integer(let id) = row[0], case .text(let json) = row[1] else {
+                throw StateFileError(path: path, problem: .unreadableRecord("parameter update", reason: "not a JSON text"))
+            }
+            return try decode(ParameterUpdateEvent.self, json, record: "parameter update (row \(id))")
         }
     }
 
