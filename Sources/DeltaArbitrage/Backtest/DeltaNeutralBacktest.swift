@@ -37,10 +37,12 @@ extension BacktestRule {
 /// a position. See `Trade` for the P&L formulas and docs/design.md for the text.
 ///
 /// - Parameters:
+///   - data: the market data, rows in time order.
 ///   - maxEntryCostPct: entry threshold, percent (0.5 = 0.5 %).
 ///   - minProfitPct: exit threshold on net P&L, percent.
 ///   - maxHours: hold limit in hours.
-///   - spotFee, futFee: taker fee per leg and side, as fractions.
+///   - spotFee: spot taker fee per side, a fraction (0.0005 = 5 bp).
+///   - futFee: futures taker fee per side, a fraction.
 /// - Throws: `ParameterValidationError` for parameters outside their domain
 ///   (see `BacktestRule.validate()`).
 public func deltaNeutralBacktest(
