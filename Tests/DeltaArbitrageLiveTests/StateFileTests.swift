@@ -153,6 +153,30 @@ struct StateFileTests {
         }
     }
 
+    /// A commit that fails names the state file and SQLite's reason, and
+    /// leaves the last committed state as it was.
+    @Test func aFailedCommitNamesTheFileAndKeepsTheLastState() async throws {
+        let path = temporaryPath("failed-commit") + ".sqlite"
+        defer { removeState(path) }
+        let store = try StrategyStore(path: path)
+        var first = StrategyContext()
+        first.lastSequence = 7
+        try await store.commit(first)
+        try SQLiteDatabase(path: path).execute("DROP TABLE parameter_updates")  // the next update cannot be written
+        var second = first
+        second.lastSequence = 8
+        let update = ParameterUpdateEvent(timestamp: 1, oldEntryThreshold: nil, newEntryThreshold: 0.5, oldExitThreshold: nil,
+                                          newExitThreshold: 0.1, confidenceScore: 0.5, optimizationDurationMs: 1)
+        await #expect {
+            try await store.commit(second, update: update)
+        } throws: { error in
+            guard let error = error as? StateFileError, case .writeFailed(let reason) = error.problem else { return false }
+            return error.path == path && reason.contains("parameter_updates")
+                && "\(error)".hasPrefix("cannot write the state file \(path): ")
+        }
+        #expect(try await store.context().lastSequence == 7, "the transaction rolled back")
+    }
+
     /// A new state file is marked (application id, schema version) and reopens.
     @Test func stateFilesAreMarked() throws {
         let path = temporaryPath("marked") + ".sqlite"

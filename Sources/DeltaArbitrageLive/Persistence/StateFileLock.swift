@@ -20,6 +20,8 @@ public struct StateFileError: Error, Sendable, Equatable, CustomStringConvertibl
         case lockFailed(String)
         /// A saved record (`context`, `trade 3`, …) does not decode (why).
         case unreadableRecord(String, reason: String)
+        /// A commit failed (SQLite's reason); the last committed state stands.
+        case writeFailed(String)
     }
 
     /// The state file's path as given.
@@ -41,6 +43,8 @@ public struct StateFileError: Error, Sendable, Equatable, CustomStringConvertibl
             return "cannot lock the state file \(path) (\(path).lock): \(reason)"
         case .unreadableRecord(let record, let reason):
             return "the state file \(path) holds a \(record) this build cannot read (\(reason)); it was not changed"
+        case .writeFailed(let reason):
+            return "cannot write the state file \(path): \(reason); the last committed state stands"
         }
     }
 }

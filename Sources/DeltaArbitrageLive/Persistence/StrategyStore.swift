@@ -208,6 +208,14 @@ public actor StrategyStore {
         let contextJSON = String(decoding: try encoder.encode(context), as: UTF8.self)
         let tradeJSON = try trade.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
         let updateJSON = try update.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        do {
+            try write(contextJSON, trade: trade, tradeJSON: tradeJSON, updateJSON: updateJSON)
+        } catch let error as SQLiteError {
+            throw StateFileError(path: path, problem: .writeFailed(error.message))
+        }
+    }
+
+    private func write(_ contextJSON: String, trade: TradeEvent?, tradeJSON: String?, updateJSON: String?) throws {
         try db.transaction {
             try db.execute("INSERT INTO context (id, json) VALUES (1, ?1) ON CONFLICT(id) DO UPDATE SET json = excluded.json",
                            [.text(contextJSON)])
