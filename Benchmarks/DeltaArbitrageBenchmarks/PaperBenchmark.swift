@@ -5,14 +5,16 @@ import Foundation
 extension Benchmark {
     /// Sustained ticks per second and tick-to-decision latency through the
     /// whole paper stack (replay feed → paper exchange book → bridge →
-    /// strategy, with an in-memory SQLite journal), once with fixed
-    /// thresholds and once re-optimising every 5 minutes on 24 h.
+    /// strategy, with an in-memory SQLite journal), with fixed thresholds
+    /// and re-optimising every 5 minutes on 24 h. Each is run `repeats` times
+    /// (the re-optimising one at most 3) and the fastest run is kept whole: a
+    /// fixed-threshold run lasts a fraction of a second, and on a shared
+    /// machine single runs of one build varied by half.
     func measurePaper(_ workload: Workload) throws -> [String: Any] {
         log("== \(workload.name): generating \(workload.hours) h of \(workload.tickMs) ms ticks")
         let data = try workload.generate(seed: seed)
-        var results: [String: Any] = [:]
-        for (name, fixed) in [("fixed_thresholds", true), ("reoptimising_5min_24h", false)] {
-            let summary = try waitFor { () async throws -> PaperTradingSummary in
+        func run(fixed: Bool) throws -> PaperTradingSummary {
+            try waitFor { () async throws -> PaperTradingSummary in
                 let config = DeltaArbitrageConfig()
                 let store = try StrategyStore(path: ":memory:")
                 let exchange = PaperExchange(spotFee: config.spotFee, futFee: config.futFee, clock: ContinuousClock())
@@ -28,11 +30,22 @@ extension Benchmark {
                 return try await runPaperTrading(feed: ReplayFeed(data: data, clock: ContinuousClock()), strategy: strategy,
                                                  exchange: exchange, bridge: bridge, store: store)
             }
-            log("   paper \(name): \(summary.ticks) ticks in \(summary.elapsedSeconds) s = \(summary.ticksPerSecond) ticks/s; "
-                + "decision p50 \(summary.decisionLatencyP50Ns) ns, p99 \(summary.decisionLatencyP99Ns) ns; "
-                + "\(summary.trades.count) trades, \(summary.parameterUpdates.count) parameter updates")
+        }
+        var results: [String: Any] = [:]
+        for (name, fixed) in [("fixed_thresholds", true), ("reoptimising_5min_24h", false)] {
+            let runs = fixed ? max(repeats, 1) : min(max(repeats, 1), 3)
+            var summary = try run(fixed: fixed)
+            for _ in 1..<runs {
+                let next = try run(fixed: fixed)
+                if next.ticksPerSecond > summary.ticksPerSecond { summary = next }
+            }
+            log("   paper \(name), fastest of \(runs): \(summary.ticks) ticks in \(summary.elapsedSeconds) s = "
+                + "\(summary.ticksPerSecond) ticks/s; decision p50 \(summary.decisionLatencyP50Ns) ns, "
+                + "p99 \(summary.decisionLatencyP99Ns) ns; \(summary.trades.count) trades, "
+                + "\(summary.parameterUpdates.count) parameter updates")
             results[name] = [
-                "ticks": summary.ticks, "seconds": summary.elapsedSeconds, "ticks_per_second": summary.ticksPerSecond,
+                "runs": runs, "ticks": summary.ticks, "seconds": summary.elapsedSeconds,
+                "ticks_per_second": summary.ticksPerSecond,
                 "decision_latency_p50_ns": summary.decisionLatencyP50Ns,
                 "decision_latency_p99_ns": summary.decisionLatencyP99Ns,
                 "decision_latency_max_ns": summary.decisionLatencyMaxNs,

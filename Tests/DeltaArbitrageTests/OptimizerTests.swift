@@ -162,6 +162,52 @@ struct OptimizerTests {
         #expect(o.config.safetyViolation(entryThreshold: 0.9, exitThreshold: 0.05)?.parameter == "entry_threshold_pct")
     }
 
+    /// `isSafe` (the optimiser's per-grid-point check, which builds no message)
+    /// and `safetyViolation` (which names the broken rule) are one rule set:
+    /// they agree on every pair, boundaries and non-finite values included, and
+    /// each rule keeps its message.
+    @Test func isSafeAgreesWithSafetyViolation() {
+        var config = OptimizerConfig()
+        config.maxEntryThreshold = 1
+        config.minExitThreshold = 0.05
+        config.maxThresholdRatio = 10
+        let values: [Double] = [-1, 0, 0.04, 0.05, 0.1, 0.3, 0.5, 0.9, 1, 1.01, .nan, .infinity, -.infinity]
+        var safe = 0
+        for entry in values {
+            for exit in values {
+                let violation = config.safetyViolation(entryThreshold: entry, exitThreshold: exit)
+                #expect(config.isSafe(entryThreshold: entry, exitThreshold: exit) == (violation == nil), "entry \(entry), exit \(exit)")
+                if violation == nil { safe += 1 }
+            }
+        }
+        #expect(safe > 5)
+        func message(_ entry: Double, _ exit: Double) -> String? {
+            config.safetyViolation(entryThreshold: entry, exitThreshold: exit).map { "\($0)" }
+        }
+        #expect(message(0, 0.1) == "invalid entry_threshold_pct = 0: must be positive and finite")
+        #expect(message(0.5, .nan) == "invalid exit_threshold_pct = nan: must be positive and finite")
+        #expect(message(1.5, 0.2) == "invalid entry_threshold_pct = 1.5: must not exceed max_entry_threshold 1")
+        #expect(message(0.5, 0.04) == "invalid exit_threshold_pct = 0.04: must be at least min_exit_threshold 0.05")
+        #expect(message(0.3, 0.3) == "invalid exit_threshold_pct = 0.3: must be below the entry threshold 0.3")
+        #expect(message(0.9, 0.05) == "invalid entry_threshold_pct = 0.9: entry/exit ratio 18 exceeds max_threshold_ratio 10")
+        #expect(message(1, 0.1) == nil)  // entry = max and ratio = max are allowed
+    }
+
+    /// A grid without a safe point names the first point's broken rule (the
+    /// optimiser formats only that message, not one per unsafe point).
+    @Test func unsafeGridNamesTheFirstPointsViolation() async throws {
+        let data = try mock(hours: 3, seed: 4)
+        var optimizer = DeltaArbitrageOptimizer(config: testConfig(holdMinutes: 30))
+        optimizer.entryGrid = try ThresholdAxis(from: 1.5, to: 2, steps: 2)
+        optimizer.exitGrid = try ThresholdAxis(from: 0.1, to: 0.2, steps: 3)
+        let error = await #expect(throws: ParameterValidationError.self) {
+            try await optimizer.optimizeParameters(data, lookbackHours: 3)
+        }
+        #expect(error?.parameter == "threshold_grid")
+        #expect(error?.rule == "none of the 6 grid points passes the safety rules "
+            + "(first: invalid entry_threshold_pct = 1.5: must not exceed max_entry_threshold 1)")
+    }
+
     @Test func insufficientDataIsATypedError() async throws {
         let data = try mock(hours: 0.02, seed: 1)  // 73 rows
         let optimizer = DeltaArbitrageOptimizer(config: testConfig())

@@ -68,7 +68,7 @@ public struct DeltaArbitrageOptimizer: Sendable {
     /// `exit ≥ min_exit_threshold`, `exit < entry` and
     /// `entry / exit ≤ max_threshold_ratio`.
     public func validateParameters(entryThreshold: Double, exitThreshold: Double) -> Bool {
-        config.safetyViolation(entryThreshold: entryThreshold, exitThreshold: exitThreshold) == nil
+        config.isSafe(entryThreshold: entryThreshold, exitThreshold: exitThreshold)
     }
 
     /// The engine's spread analysis (distribution, autocorrelation, half-life, regimes) of `data`.
@@ -187,9 +187,13 @@ public struct DeltaArbitrageOptimizer: Sendable {
         var firstViolation: ParameterValidationError?
         for (e, entry) in entries.enumerated() {
             for (x, exit) in exits.enumerated() {
-                let violation = config.safetyViolation(entryThreshold: entry, exitThreshold: exit)
-                mask[e * exits.count + x] = violation == nil
-                if firstViolation == nil { firstViolation = violation }
+                // Only the first unsafe point's message is shown: formatting one for every unsafe point
+                // (String(format:) inside) cost more instructions than backtesting the whole grid.
+                let safe = config.isSafe(entryThreshold: entry, exitThreshold: exit)
+                mask[e * exits.count + x] = safe
+                if !safe && firstViolation == nil {
+                    firstViolation = config.safetyViolation(entryThreshold: entry, exitThreshold: exit)
+                }
             }
         }
         let safeCount = mask.reduce(0) { $0 + ($1 ? 1 : 0) }

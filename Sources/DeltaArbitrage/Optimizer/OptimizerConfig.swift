@@ -82,33 +82,64 @@ public struct OptimizerConfig: Sendable, Hashable, Codable {
         try require(maxThresholdRatio > 1 && !maxThresholdRatio.isNaN, "max_threshold_ratio", maxThresholdRatio, "must be above 1 (exit < entry)")
     }
 
-    /// The first safety rule `(entry, exit)` breaks, or nil when it is safe:
+    /// The safety rules thresholds must pass, in the order they are checked.
+    enum SafetyRule: Sendable, Hashable {
+        /// `entry` is positive and finite.
+        case entryPositiveAndFinite
+        /// `exit` is positive and finite.
+        case exitPositiveAndFinite
+        /// `entry ≤ max_entry_threshold`.
+        case entryAtMostMaxEntry
+        /// `exit ≥ min_exit_threshold`.
+        case exitAtLeastMinExit
+        /// `exit < entry`.
+        case exitBelowEntry
+        /// `entry / exit ≤ max_threshold_ratio`.
+        case ratioAtMostMaxRatio
+    }
+
+    /// The first safety rule `(entry, exit)` breaks, or nil when it is safe.
+    /// Allocation-free: the optimiser asks it for every grid point, so the
+    /// message is left to `safetyViolation(entryThreshold:exitThreshold:)`.
+    func brokenSafetyRule(entryThreshold entry: Double, exitThreshold exit: Double) -> SafetyRule? {
+        if !(entry.isFinite && entry > 0) { return .entryPositiveAndFinite }
+        if !(exit.isFinite && exit > 0) { return .exitPositiveAndFinite }
+        if entry > maxEntryThreshold { return .entryAtMostMaxEntry }
+        if exit < minExitThreshold { return .exitAtLeastMinExit }
+        if !(exit < entry) { return .exitBelowEntry }
+        if entry / exit > maxThresholdRatio { return .ratioAtMostMaxRatio }
+        return nil
+    }
+
+    /// True when `(entry, exit)` passes every safety rule.
+    public func isSafe(entryThreshold entry: Double, exitThreshold exit: Double) -> Bool {
+        brokenSafetyRule(entryThreshold: entry, exitThreshold: exit) == nil
+    }
+
+    /// The first safety rule `(entry, exit)` breaks, as an error naming the
+    /// threshold and the bound, or nil when it is safe:
     /// both positive and finite, `entry ≤ max_entry_threshold`,
     /// `exit ≥ min_exit_threshold`, `exit < entry`, `entry / exit ≤ max_threshold_ratio`.
     public func safetyViolation(entryThreshold entry: Double, exitThreshold exit: Double) -> ParameterValidationError? {
-        if !(entry.isFinite && entry > 0) {
+        guard let broken = brokenSafetyRule(entryThreshold: entry, exitThreshold: exit) else { return nil }
+        switch broken {
+        case .entryPositiveAndFinite:
             return ParameterValidationError(parameter: "entry_threshold_pct", value: entry, rule: "must be positive and finite")
-        }
-        if !(exit.isFinite && exit > 0) {
+        case .exitPositiveAndFinite:
             return ParameterValidationError(parameter: "exit_threshold_pct", value: exit, rule: "must be positive and finite")
-        }
-        if entry > maxEntryThreshold {
+        case .entryAtMostMaxEntry:
             return ParameterValidationError(parameter: "entry_threshold_pct", value: entry,
                                             rule: "must not exceed max_entry_threshold \(NumberText.plain(maxEntryThreshold))")
-        }
-        if exit < minExitThreshold {
+        case .exitAtLeastMinExit:
             return ParameterValidationError(parameter: "exit_threshold_pct", value: exit,
                                             rule: "must be at least min_exit_threshold \(NumberText.plain(minExitThreshold))")
-        }
-        if !(exit < entry) {
+        case .exitBelowEntry:
             return ParameterValidationError(parameter: "exit_threshold_pct", value: exit,
                                             rule: "must be below the entry threshold \(NumberText.plain(entry))")
-        }
-        if entry / exit > maxThresholdRatio {
+        case .ratioAtMostMaxRatio:
             return ParameterValidationError(parameter: "entry_threshold_pct", value: entry,
                                             rule: "entry/exit ratio \(NumberText.plain(entry / exit)) exceeds max_threshold_ratio \(NumberText.plain(maxThresholdRatio))")
         }
-        return nil
     }
 
     enum CodingKeys: String, CodingKey {
