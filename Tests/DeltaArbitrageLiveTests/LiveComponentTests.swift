@@ -82,7 +82,12 @@ struct LiveComponentTests {
             // The same trade again fails as a whole: the context is not advanced either.
             var later = context
             later.lastSequence += 100
-            await #expect(throws: SQLiteError.self) { try await store.commit(later, trade: event) }
+            await #expect {
+                try await store.commit(later, trade: event)
+            } throws: { error in
+                guard let error = error as? StateFileError, case .writeFailed(let reason) = error.problem else { return false }
+                return reason.contains("UNIQUE constraint failed")
+            }
         }
         let reopened = try StrategyStore(path: path)
         #expect(try await reopened.context() == context)
