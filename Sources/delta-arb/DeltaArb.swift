@@ -56,7 +56,13 @@ struct DeltaArb: AsyncParsableCommand {
         let code = exitCode(for: error)
         if code == .success {  // --help, --version
             let text = fullMessage(for: error)
-            if !text.isEmpty, (try? StandardOutput.writeLine(text)) == nil { return .failure }
+            guard !text.isEmpty else { return code }
+            do {
+                try StandardOutput.writeLine(text)
+            } catch {
+                StandardError.write("delta-arb: error: \(error)\n")
+                return .failure
+            }
             return code
         }
         if let usage = error as? UsageFailure {

@@ -124,6 +124,13 @@ struct CLIErrorTests {
         #expect(help.stdout.contains("--entry <pct>"))
         let topLevel = try CLITests.run(["--help"])
         #expect(topLevel.stdout.contains("64 for bad arguments"))
+        // Help and version text lost on a full stdout is a failure, said on stderr.
+        let full = try #require(FileHandle(forWritingAtPath: "/dev/full"))
+        for arguments in [["--version"], ["--help"]] {
+            let lost = try CLITests.run(arguments, stdout: full)
+            #expect(lost.status == 1)
+            #expect(lost.stderr == "delta-arb: error: cannot write to standard output: No space left on device\n")
+        }
     }
 
     /// Every numeric option of backtest, optimize and walk-forward takes a
