@@ -66,7 +66,8 @@ public enum TwoMarketMerge {
     ///
     /// Cost: O(n + m) — the time-order check reads each timestamp column
     /// once, then one pass over both inputs writes straight into the nine
-    /// columns, reserved once; nothing is allocated per row.
+    /// columns, allocated once for the most rows there can be (one per
+    /// quote from the first common timestamp on); nothing is allocated per row.
     ///
     /// - Throws: `TwoMarketMergeError` naming the market and the 0-based row
     ///   when a market's timestamps decrease (spot is checked first) or its
@@ -105,43 +106,35 @@ public enum TwoMarketMerge {
         while j < m && ft[j] < firstBoth { j += 1 }
         result.leadingQuotesBeforeBoth = i + j
 
-        // Every row's time is the time of at least one remaining quote.
-        let capacity = (n - i) + (m - j)
-        var data = MarketData()
-        data.timestamps.reserveCapacity(capacity)
-        data.spotAskPrice.reserveCapacity(capacity)
-        data.spotBidPrice.reserveCapacity(capacity)
-        data.spotAskQuantity.reserveCapacity(capacity)
-        data.spotBidQuantity.reserveCapacity(capacity)
-        data.futAskPrice.reserveCapacity(capacity)
-        data.futBidPrice.reserveCapacity(capacity)
-        data.futAskQuantity.reserveCapacity(capacity)
-        data.futBidQuantity.reserveCapacity(capacity)
-
         var dropped = 0
-        while i < n || j < m {
-            let t = i == n ? ft[j] : j == m ? st[i] : min(st[i], ft[j])
-            while i < n && st[i] == t { i += 1 }
-            while j < m && ft[j] == t { j += 1 }
-            // t >= firstBoth, so both markets have consumed a quote at or before t.
-            let a = i - 1, b = j - 1
-            // t >= each quote's time, so the difference is exact as unsigned even
-            // across the whole Int64 range.
-            if UInt64(bitPattern: t &- st[a]) > ageLimit || UInt64(bitPattern: t &- ft[b]) > ageLimit {
-                dropped += 1
-                continue
+        // Every row's time is the time of at least one remaining quote.
+        result.data = MarketData(newColumns: (n - i) + (m - j)) { out in
+            var rows = 0
+            while i < n || j < m {
+                let t = i == n ? ft[j] : j == m ? st[i] : min(st[i], ft[j])
+                while i < n && st[i] == t { i += 1 }
+                while j < m && ft[j] == t { j += 1 }
+                // t >= firstBoth, so both markets have consumed a quote at or before t.
+                let a = i - 1, b = j - 1
+                // t >= each quote's time, so the difference is exact as unsigned even
+                // across the whole Int64 range.
+                if UInt64(bitPattern: t &- st[a]) > ageLimit || UInt64(bitPattern: t &- ft[b]) > ageLimit {
+                    dropped += 1
+                    continue
+                }
+                out.timestamps[rows] = t
+                out.spotAskPrice[rows] = s.askPrice[a]
+                out.spotBidPrice[rows] = s.bidPrice[a]
+                out.spotAskQuantity[rows] = s.askQuantity[a]
+                out.spotBidQuantity[rows] = s.bidQuantity[a]
+                out.futAskPrice[rows] = f.askPrice[b]
+                out.futBidPrice[rows] = f.bidPrice[b]
+                out.futAskQuantity[rows] = f.askQuantity[b]
+                out.futBidQuantity[rows] = f.bidQuantity[b]
+                rows += 1
             }
-            data.timestamps.append(t)
-            data.spotAskPrice.append(s.askPrice[a])
-            data.spotBidPrice.append(s.bidPrice[a])
-            data.spotAskQuantity.append(s.askQuantity[a])
-            data.spotBidQuantity.append(s.bidQuantity[a])
-            data.futAskPrice.append(f.askPrice[b])
-            data.futBidPrice.append(f.bidPrice[b])
-            data.futAskQuantity.append(f.askQuantity[b])
-            data.futBidQuantity.append(f.bidQuantity[b])
+            return rows
         }
-        result.data = data
         result.droppedStale = dropped
     }
 
