@@ -10,12 +10,15 @@ let package = Package(
         .library(name: "DeltaArbitrageReporting", targets: ["DeltaArbitrageReporting"]),
         .library(name: "DeltaArbitrageMockData", targets: ["DeltaArbitrageMockData"]),
         .library(name: "DeltaArbitrageLive", targets: ["DeltaArbitrageLive"]),
+        .library(name: "DeltaArbitrageSources", targets: ["DeltaArbitrageSources"]),
         .executable(name: "delta-arb", targets: ["delta-arb"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        // The PostgreSQL book-ticker store (DeltaArbitrageSources; SwiftPM build only).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         // Tests only: TestClock, a clock the tests advance by hand.
         .package(url: "https://github.com/pointfreeco/swift-clocks", from: "1.1.1"),
     ],
@@ -54,10 +57,21 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
+        // Market-data sources beyond CSV files: the PostgreSQL book-ticker
+        // store. Built by SwiftPM only (the CMake build leaves it out and
+        // compiles the CLI with DELTA_ARB_NO_DATABASE).
+        .target(
+            name: "DeltaArbitrageSources",
+            dependencies: [
+                "DeltaArbitrage",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
         .executableTarget(
             name: "delta-arb",
             dependencies: [
                 "DeltaArbitrage",
+                "DeltaArbitrageSources",
                 "DeltaArbitrageReporting",
                 "DeltaArbitrageMockData",
                 "DeltaArbitrageLive",
@@ -81,7 +95,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DeltaArbCLITests",
-            dependencies: ["delta-arb", "DeltaArbitrageLive", "DeltaArbitrage"]
+            dependencies: ["delta-arb", "DeltaArbitrageLive", "DeltaArbitrage", "DeltaArbitrageSources"]
         ),
         .testTarget(
             name: "DeltaArbitrageTests",
@@ -94,6 +108,10 @@ let package = Package(
         .testTarget(
             name: "DeltaArbitrageMockDataTests",
             dependencies: ["DeltaArbitrageMockData", "DeltaArbitrage"]
+        ),
+        .testTarget(
+            name: "DeltaArbitrageSourcesTests",
+            dependencies: ["DeltaArbitrageSources", "DeltaArbitrage"]
         ),
         .testTarget(
             name: "DeltaArbitrageLiveTests",

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds the package with its
 # tests (failing on any warning in the project's own sources), builds the
-# library targets and the CLI with CMake + Ninja, then runs `swift test`.
+# library targets and the CLI with CMake + Ninja, then runs `swift test`
+# with a throwaway PostgreSQL cluster (scripts/with-postgres.sh), so the
+# database tests always run here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
@@ -18,4 +20,4 @@ cmake -G Ninja -S . -B .build-cmake -DCMAKE_BUILD_TYPE=Release >&2
 cmake --build .build-cmake >&2
 .build-cmake/bin/delta-arb --help >/dev/null
 
-swift test
+scripts/with-postgres.sh swift test

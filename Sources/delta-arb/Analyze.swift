@@ -2,7 +2,7 @@ import ArgumentParser
 import DeltaArbitrage
 import Foundation
 
-struct Analyze: ParsableCommand {
+struct Analyze: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure how the spread of a CSV file behaves.",
         discussion: """
@@ -38,9 +38,9 @@ struct Analyze: ParsableCommand {
         }
     }
 
-    func run() throws {
-        try reportingFailures {
-            let data = try input.load()
+    func run() async throws {
+        try await reportingFailures {
+            let data = try await input.load()
             let gaps = try input.checkGaps(data)
             var options = SpreadAnalysisOptions()
             options.gridStepSeconds = gridStep
@@ -59,7 +59,7 @@ struct Analyze: ParsableCommand {
                 let output = MergedJSON(report, ["data_gaps": gaps.json], ["segments": segments].compactMapValues { $0 })
                 try StandardOutput.writeLine(String(decoding: try makeJSONEncoder().encode(output), as: UTF8.self))
             } else {
-                try StandardOutput.writeLine(AnalysisReportText(file: input.file, data: data, report: report).text + "\n\n" + gaps.text
+                try StandardOutput.writeLine(AnalysisReportText(file: input.sourceName, data: data, report: report).text + "\n\n" + gaps.text
                       + (segments.map { "\n\n" + AnalysisSegment.table($0) } ?? ""))
             }
         }

@@ -2,7 +2,7 @@ import ArgumentParser
 import DeltaArbitrage
 import Foundation
 
-struct Backtest: ParsableCommand {
+struct Backtest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Backtest the seed's entry/exit rule over a CSV file.",
         discussion: """
@@ -56,9 +56,9 @@ struct Backtest: ParsableCommand {
         BacktestRule(entryThresholdPct: entry, exitThresholdPct: exitThreshold, maxHours: maxHours, spotFee: spotFee, futFee: futFee)
     }
 
-    func run() throws {
-        try reportingFailures {
-            let data = try input.load()
+    func run() async throws {
+        try await reportingFailures {
+            let data = try await input.load()
             let gaps = try input.checkGaps(data)
             let rule = self.rule
             var segments: [BacktestSegment]?
@@ -74,7 +74,7 @@ struct Backtest: ParsableCommand {
                 let output = MergedJSON(result, ["data_gaps": gaps.json], parts)
                 try StandardOutput.writeLine(String(decoding: try makeJSONEncoder().encode(output), as: UTF8.self))
             } else {
-                try StandardOutput.writeLine(BacktestReport(file: input.file, data: data, rule: rule, result: result, shown: show).text + "\n\n" + gaps.text
+                try StandardOutput.writeLine(BacktestReport(file: input.sourceName, data: data, rule: rule, result: result, shown: show).text + "\n\n" + gaps.text
                       + (segments.map { "\n\n" + BacktestSegmentJSON.table($0, data: data) } ?? ""))
             }
         }

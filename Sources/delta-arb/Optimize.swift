@@ -63,7 +63,7 @@ struct Optimize: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let data = try input.load()
+            let data = try await input.load()
             let gaps = try input.checkGaps(data)
             let optimizer = try settings.optimizer()
             // Split: the trailing window of the last continuous segment, so no gap lies inside it.
@@ -92,7 +92,7 @@ struct Optimize: AsyncParsableCommand {
                 try StandardOutput.writeLine(String(decoding: try makeJSONEncoder().encode(output), as: UTF8.self))
             } else {
                 let note = segment.map { "\nSplit at gaps: optimised on the last continuous segment, \(SegmentPlace($0, in: data).text)" } ?? ""
-                try StandardOutput.writeLine(OptimizationText(file: input.file, report: outcome, shown: show).text + "\n\n" + gaps.text + note)
+                try StandardOutput.writeLine(OptimizationText(file: input.sourceName, report: outcome, shown: show).text + "\n\n" + gaps.text + note)
             }
         }
     }
@@ -104,7 +104,7 @@ struct Optimize: AsyncParsableCommand {
                                          exitThresholdPct: outcome.result.exitThresholdPct)
         let trades = try deltaNeutralBacktest(window, rule: rule).trades
         let spread = try? SpreadAnalyzer.analyze(window, options: SpreadAnalysisOptions())
-        let html = OptimizationHTMLReport(title: input.file, report: outcome, chosenTrades: trades, spread: spread).html
+        let html = OptimizationHTMLReport(title: input.sourceName, report: outcome, chosenTrades: trades, spread: spread).html
         return try writeHTMLReport(html, into: directory)
     }
 }

@@ -113,7 +113,7 @@ struct Paper: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let data = try input.load()
+            let data = try await input.load()
             let gaps = try input.checkGaps(data)
             var optimizer = try settings.optimizer()
             let windowHours = try self.windowHours.hours(of: data, option: "--window-hours", refusingLonger: !noUpdate)
@@ -202,7 +202,7 @@ struct Paper: AsyncParsableCommand {
             if json {
                 try StandardOutput.writeLine(String(decoding: try makeJSONEncoder().encode(MergedJSON(summary, ["data_gaps": gaps.json])), as: UTF8.self))
             } else {
-                try StandardOutput.writeLine(Self.text(summary, file: input.file, stateNote: stateNote) + "\n\n" + gaps.text)
+                try StandardOutput.writeLine(Self.text(summary, file: input.sourceName, stateNote: stateNote) + "\n\n" + gaps.text)
             }
         }
     }

@@ -81,7 +81,7 @@ struct WalkForward: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let data = try input.load()
+            let data = try await input.load()
             let gaps = try input.checkGaps(data)
             let optimizer = try settings.optimizer()
             let fixed = entry.flatMap { e in exitThreshold.map { ThresholdPair(entryThresholdPct: e, exitThresholdPct: $0) } }
@@ -107,7 +107,7 @@ struct WalkForward: AsyncParsableCommand {
     }
 
     func writeReport(_ result: WalkForwardResult, data: MarketData, directory: String) throws -> String {
-        let html = WalkForwardHTMLReport(title: input.file, result: result, dataStart: data.timestamps.first ?? 0,
+        let html = WalkForwardHTMLReport(title: input.sourceName, result: result, dataStart: data.timestamps.first ?? 0,
                                          dataEnd: data.timestamps.last ?? 0).html
         return try writeHTMLReport(html, into: directory)
     }
@@ -115,7 +115,7 @@ struct WalkForward: AsyncParsableCommand {
     func text(_ r: WalkForwardResult, data: MarketData) -> String {
         let s = r.summary
         var lines: [String] = []
-        lines.append("Walk-forward of \(input.file): \(Format.count(data.count)) rows, \(DataSpan(data).text)")
+        lines.append("Walk-forward of \(input.sourceName): \(Format.count(data.count)) rows, \(DataSpan(data).text)")
         if let fixed = r.staticParams {
             lines.append("Fixed thresholds: entry \(Format.percent(fixed.entryThresholdPct, 4)), exit \(Format.percent(fixed.exitThresholdPct, 4))")
         } else {
