@@ -4,11 +4,18 @@ import PostgresNIO
 /// Fills the book-ticker store: creates the schema, and writes one market's
 /// quotes, creating its `exchanges` and `symbols` rows as needed.
 public enum BookTickerStoreWriter {
-    /// Rows written and rows that were already there (same `timestamp` and symbol).
+    /// Rows written, rows that were already there (same `timestamp` and
+    /// symbol), and quotes superseded by a later quote of the same input at
+    /// the same microsecond (the store holds one quote per market per instant).
     public struct ImportCounts: Sendable, Equatable {
         public var inserted: Int
         public var skipped: Int
-        public init(inserted: Int, skipped: Int) { self.inserted = inserted; self.skipped = skipped }
+        public var superseded: Int
+        public init(inserted: Int, skipped: Int, superseded: Int = 0) {
+            self.inserted = inserted
+            self.skipped = skipped
+            self.superseded = superseded
+        }
     }
 
     /// Runs the schema (`BookTickerSchema.sql`); harmless on a store that has it.
@@ -39,26 +46,41 @@ public enum BookTickerStoreWriter {
     }
 
     /// Writes `quotes` as the rows of `symbol` (BASE/QUOTE) on `market`
-    /// (an `exchanges.enum_value` ending in `_SPOT` or `_FUTURES`), in batches.
+    /// (an `exchanges.enum_value`), in batches. The market's type is
+    /// `marketType` (`SPOT` or `FUTURES`) when given, else told by the
+    /// name's suffix (`_SPOT`, `_FUTURES`); a new `exchanges` row is named
+    /// after the market without that suffix.
     /// A row whose (timestamp, symbol) is already stored is skipped, so a
     /// re-import inserts nothing. Timestamps are stored to the microsecond
     /// (PostgreSQL's resolution); prices as the shortest decimal that reads
     /// back as the same double. `sequenceNumbers`, when given, has one per quote.
+    ///
+    /// The primary key holds one quote per market per microsecond, so of
+    /// several quotes at one microsecond only the last is written — the one
+    /// the two-market merge would use — and the others are counted in
+    /// `superseded`, not lost silently.
     public static func importQuotes(_ quotes: MarketQuotes, into url: PostgresURL, symbol: String, market: String,
-                                    sequenceNumbers: [Int64]? = nil, batchSize: Int = 20_000) async throws -> ImportCounts {
+                                    marketType: String? = nil, sequenceNumbers: [Int64]? = nil,
+                                    batchSize: Int = 20_000) async throws -> ImportCounts {
         func failure(_ detail: String) -> BookTickerStoreError {
             BookTickerStoreError(source: url.description, symbol: symbol, market: market, detail: detail)
         }
         let parts = symbol.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { throw failure("symbol must be BASE/QUOTE") }
-        guard let type = marketType(of: market) else { throw failure("market must end in _SPOT or _FUTURES (e.g. MEXC_SPOT)") }
+        if let marketType, marketType != "SPOT" && marketType != "FUTURES" {
+            throw failure("market type '\(marketType)' is neither SPOT nor FUTURES")
+        }
+        guard let type = marketType ?? Self.marketType(of: market) else {
+            throw failure("market must end in _SPOT or _FUTURES (e.g. MEXC_SPOT), or its type be given")
+        }
         if let sequenceNumbers, sequenceNumbers.count != quotes.count {
             throw failure("\(sequenceNumbers.count) sequence numbers for \(quotes.count) quotes")
         }
+        let (quotes, sequenceNumbers, superseded) = lastPerMicrosecond(quotes, sequenceNumbers)
         let connection = try await PostgresStore.connect(url)
         do {
             let counts = try await PostgresStore.run(url, symbol: symbol, market: market, on: connection) {
-                let exchangeName = String(market.dropLast(type.count + 1))
+                let exchangeName = market.hasSuffix("_" + type) ? String(market.dropLast(type.count + 1)) : market
                 try await connection.query("""
                     INSERT INTO exchanges (enum_value, exchange_name, market_type) VALUES (\(market), \(exchangeName), \(type))
                     ON CONFLICT (enum_value) DO NOTHING
@@ -80,7 +102,7 @@ public enum BookTickerStoreWriter {
                     """, logger: PostgresStore.logger).collect().first?.decode(Int32.self) else {
                     throw failure("symbol row missing after insert")
                 }
-                var counts = ImportCounts(inserted: 0, skipped: 0)
+                var counts = ImportCounts(inserted: 0, skipped: 0, superseded: superseded)
                 var start = 0
                 while start < quotes.count {
                     let end = min(start + batchSize, quotes.count)
@@ -114,5 +136,18 @@ public enum BookTickerStoreWriter {
             try? await connection.close()
             throw error
         }
+    }
+
+    /// The quotes without those followed by another at the same microsecond
+    /// (the last of each instant stays), and how many were left out.
+    static func lastPerMicrosecond(_ quotes: MarketQuotes, _ sequenceNumbers: [Int64]?)
+        -> (MarketQuotes, [Int64]?, superseded: Int) {
+        let micros = quotes.timestamps.map(PostgresBookTickerSource.microsecondsFloor)
+        let kept = micros.indices.filter { $0 == micros.count - 1 || micros[$0 + 1] != micros[$0] }
+        guard kept.count < quotes.count else { return (quotes, sequenceNumbers, 0) }
+        let out = MarketQuotes(timestamps: kept.map { quotes.timestamps[$0] }, bidPrice: kept.map { quotes.bidPrice[$0] },
+                               bidQuantity: kept.map { quotes.bidQuantity[$0] }, askPrice: kept.map { quotes.askPrice[$0] },
+                               askQuantity: kept.map { quotes.askQuantity[$0] })
+        return (out, sequenceNumbers.map { s in kept.map { s[$0] } }, quotes.count - kept.count)
     }
 }

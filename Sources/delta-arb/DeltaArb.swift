@@ -29,7 +29,7 @@ struct DeltaArb: AsyncParsableCommand {
             or --update-minutes giving too many points).
             """,
         version: DeltaArbitrageVersion,
-        subcommands: [Generate.self, Analyze.self, Backtest.self, Optimize.self, WalkForward.self, Paper.self]
+        subcommands: [Generate.self, Analyze.self, Backtest.self, Optimize.self, WalkForward.self, Paper.self, Database.self]
     )
 
     /// Parses and runs the command; every failure ends as one `delta-arb: error:`

@@ -73,6 +73,135 @@ struct DatabaseCLITests {
         }
     }
 
+    /// One market's quotes as a generic one-market CSV (shortest round-trip numbers).
+    static func oneMarketCSV(_ q: MarketQuotes) -> String {
+        var text = "timestamp,bid_price,bid_qty,ask_price,ask_qty\n"
+        for i in 0..<q.count {
+            text += "\(UTCTime.iso8601(nanoseconds: q.timestamps[i])),\(q.bidPrice[i]),\(q.bidQuantity[i]),\(q.askPrice[i]),\(q.askQuantity[i])\n"
+        }
+        return text
+    }
+
+    /// The JSON keys that hold wall-clock measurements of the run, not results:
+    /// their values are blanked before comparing (nothing else is touched),
+    /// and so is the `timestamp` of a status event marked `"clock" : "wall"`.
+    static let wallClockKeys = ["optimization_duration_ms", "memory_usage_mb", "elapsed_seconds", "duration_ms"]
+
+    static func withoutWallClock(_ json: String) -> String {
+        var text = json
+        for key in wallClockKeys {
+            text = text.replacingOccurrences(of: "\"\(key)\"\\s*:\\s*[^,}\\]\\n]+", with: "\"\(key)\":_", options: .regularExpression)
+        }
+        return text.replacingOccurrences(of: "(\"clock\" : \"wall\",[^{}]*?\"timestamp\" : )[-0-9.e+]+", with: "$1_",
+                                         options: .regularExpression)
+    }
+
+    @Test func dbInitTwiceIsHarmless() throws {
+        let text = try Self.url()
+        for _ in 0..<2 {
+            let outcome = try CLITests.run(["db", "init", "--db", text])
+            #expect(outcome.status == 0, "\(outcome.stderr)")
+            #expect(outcome.stdout.hasPrefix("schema version 1 ready at 127.0.0.1:"))
+        }
+    }
+
+    /// db import of a spot and a futures file (re-import inserts nothing),
+    /// db export of a range, and every command's JSON from that CSV equal to
+    /// the same command's with --db over the same range.
+    @Test func dbImportExportAndEveryCommandsJSONFromTheExportEqualsTheDatabases() throws {
+        let text = try Self.url()
+        #expect(try CLITests.run(["db", "init", "--db", text]).status == 0)
+        let symbol = "IMP\(UInt32.random(in: 0..<UInt32.max))/USDT"
+        let start: Int64 = 1_759_276_800_000_000_000
+        let spot = Self.quotes(count: 3_000, start: start, seed: 21, price: 1.2345)
+        let futures = Self.quotes(count: 2_600, start: start + 15_000_000_000, seed: 22, price: 1.2301)
+        let directory = try CLITests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let spotFile = directory.appendingPathComponent("spot.csv").path
+        let futuresFile = directory.appendingPathComponent("futures.csv").path
+        try Self.oneMarketCSV(spot).write(toFile: spotFile, atomically: true, encoding: .utf8)
+        try Self.oneMarketCSV(futures).write(toFile: futuresFile, atomically: true, encoding: .utf8)
+        // A distractor: the same symbol on another futures market.
+        let other = directory.appendingPathComponent("other.csv").path
+        try Self.oneMarketCSV(Self.quotes(count: 400, start: start, seed: 23, price: 7)).write(toFile: other, atomically: true, encoding: .utf8)
+
+        for (file, market, extra, count) in [(spotFile, "IMPX_SPOT", [String](), 3_000), (futuresFile, "IMPY", ["--market-type", "futures"], 2_600),
+                                             (other, "IMPZ_FUTURES", [], 400)] {
+            let first = try CLITests.run(["db", "import", file, "--db", text, "--symbol", symbol, "--market", market] + extra)
+            #expect(first.status == 0, "\(first.stderr)")
+            #expect(first.stdout.contains(": \(count) inserted, 0 skipped"), "\(first.stdout)")
+            let again = try CLITests.run(["db", "import", file, "--db", text, "--symbol", symbol, "--market", market] + extra)
+            #expect(again.status == 0, "\(again.stderr)")
+            #expect(again.stdout.contains(": 0 inserted, \(count) skipped"), "\(again.stdout)")
+        }
+
+        let from = UTCTime.iso8601(nanoseconds: spot.timestamps[100])
+        let to = UTCTime.iso8601(nanoseconds: spot.timestamps[2_900])
+        let source = ["--db", text, "--symbol", symbol, "--spot-market", "IMPX_SPOT", "--futures-market", "IMPY",
+                      "--from", from, "--to", to]
+        let csv = directory.appendingPathComponent("merged.csv").path
+        let export = try CLITests.run(["db", "export"] + source + ["--out", csv])
+        #expect(export.status == 0, "\(export.stderr)")
+        #expect(export.stdout.isEmpty)
+        // The export is the merge of the range as read back from the files.
+        let reference = try TwoMarketMerge.merge(
+            spot: TestSlice.slice(MarketQuotesCSVReader.load(path: spotFile), from: spot.timestamps[100], to: spot.timestamps[2_900]),
+            futures: TestSlice.slice(MarketQuotesCSVReader.load(path: futuresFile), from: spot.timestamps[100], to: spot.timestamps[2_900]))
+        #expect(try MarketDataCSVLoader().load(path: csv).data == reference.data)
+
+        let grids = ["--entry-grid", "-0.6:0.6:7", "--exit-grid", "-0.4:0.2:5"]
+        let commands: [[String]] = [
+            ["backtest", "--entry", "0.1", "--exit", "-0.05"],
+            ["analyze"],
+            ["optimize", "--lookback-hours", "all"] + grids,
+            ["walk-forward", "--window-hours", "0.5", "--update-minutes", "20"] + grids,
+        ]
+        for command in commands {
+            let fromCSV = try CLITests.run(command + [csv, "--json"])
+            let fromDB = try CLITests.run(command + source + ["--json"])
+            #expect(fromCSV.status == 0, "\(command[0]): \(fromCSV.stderr)")
+            #expect(fromDB.status == 0, "\(command[0]): \(fromDB.stderr)")
+            #expect(!fromCSV.stdout.isEmpty)
+            #expect(Self.withoutWallClock(fromDB.stdout) == Self.withoutWallClock(fromCSV.stdout), "\(command[0])")
+        }
+
+        // --max-quote-age-ms: the rows dropped are counted on stderr, as the merge counts them,
+        // and the export under the same bound gives the same results as --db.
+        let bound = ["--max-quote-age-ms", "1500"]
+        let aged = try TwoMarketMerge.merge(
+            spot: TestSlice.slice(spot, from: spot.timestamps[100], to: spot.timestamps[2_900]),
+            futures: TestSlice.slice(futures, from: spot.timestamps[100], to: spot.timestamps[2_900]),
+            maxQuoteAgeNanoseconds: 1_500_000_000)
+        #expect(aged.droppedStale > 0)
+        let agedCSV = directory.appendingPathComponent("aged.csv").path
+        let agedExport = try CLITests.run(["db", "export"] + source + bound + ["--out", agedCSV])
+        #expect(agedExport.status == 0, "\(agedExport.stderr)")
+        #expect(agedExport.stderr.contains("; \(aged.droppedStale) rows dropped by --max-quote-age-ms"), "\(agedExport.stderr)")
+        #expect(try MarketDataCSVLoader().load(path: agedCSV).data == aged.data)
+        let agedFromCSV = try CLITests.run(["backtest", "--entry", "0.1", "--exit", "-0.05", agedCSV, "--json"])
+        let agedFromDB = try CLITests.run(["backtest", "--entry", "0.1", "--exit", "-0.05", "--json"] + source + bound)
+        #expect(agedFromDB.status == 0 && agedFromCSV.status == 0)
+        #expect(agedFromDB.stdout == agedFromCSV.stdout)
+        #expect(agedFromDB.stderr.contains("; \(aged.droppedStale) rows dropped by --max-quote-age-ms"))
+    }
+
+    @Test func dbImportOfABadFileWritesNothingAndNamesTheLine() throws {
+        let text = try Self.url()
+        #expect(try CLITests.run(["db", "init", "--db", text]).status == 0)
+        let directory = try CLITests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("bad.csv").path
+        try "timestamp,bid_price,bid_qty,ask_price,ask_qty\n1759276800,1,1,2,1\n1759276801,3,1,2,1\n"
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let symbol = "BAD\(UInt32.random(in: 0..<UInt32.max))/USDT"
+        let outcome = try CLITests.run(["db", "import", file, "--db", text, "--symbol", symbol, "--market", "BADX_SPOT"])
+        #expect(outcome.status == 1)
+        #expect(outcome.stderr == "delta-arb: error: \(file):3:2: column 'bid_price': bid 3 above ask 2\n")
+        let read = try CLITests.run(["backtest", "--db", text, "--symbol", symbol, "--spot-market", "BADX_SPOT",
+                                     "--futures-market", "BADX_FUTURES", "--json"])
+        #expect(read.status == 1 && read.stderr.contains("no such market"), "\(read.stderr)")
+    }
+
     @Test func databaseErrorsAreOneLineWithExitStatusOne() async throws {
         let text = try Self.url()
         let outcome = try CLITests.run(["backtest", "--db", text, "--symbol", "NONE/USDT", "--spot-market", "NOPE_SPOT",
@@ -99,8 +228,39 @@ struct SourceOptionTests {
           "--from", "2025-10-02T00:00:00Z", "--to", "2025-10-01T00:00:00Z"], "is after --to"),
     ])
     func usageErrorsExit64(_ arguments: [String], _ expected: String) throws {
+        try Self.expectUsageError(arguments, expected)
+    }
+
+    @Test(arguments: [
+        (["db", "import", "q.csv", "--db", "postgres://h/d", "--symbol", "A/B", "--market", "MEXC"], "give --market-type"),
+        (["db", "import", "q.csv", "--db", "postgres://h/d", "--symbol", "A/B", "--market", "MEXC_SPOT", "--market-type", "FUTURES"],
+         "--market-type FUTURES contradicts --market 'MEXC_SPOT'"),
+        (["db", "import", "q.csv", "--db", "postgres://h/d", "--symbol", "AB", "--market", "MEXC_SPOT"], "--symbol 'AB'"),
+        (["db", "import", "q.csv", "--symbol", "A/B", "--market", "MEXC_SPOT"], "missing --db URL"),
+        (["db", "init"], "missing --db URL"),
+        (["db", "init", "--db", "mysql://h/d"], "not a postgres:// URL"),
+        (["db", "export", "--symbol", "A/B", "--spot-market", "A_SPOT", "--futures-market", "A_FUTURES", "--out", "x.csv"], "missing --db URL"),
+        (["db", "export", "--db", "postgres://h/d", "--symbol", "A/B", "--spot-market", "A_SPOT", "--out", "x.csv"], "--db needs --futures-market"),
+    ])
+    func dbUsageErrorsExit64(_ arguments: [String], _ expected: String) throws {
+        try Self.expectUsageError(arguments, expected)
+    }
+
+    static func expectUsageError(_ arguments: [String], _ expected: String) throws {
         let outcome = try CLITests.run(arguments)
         #expect(outcome.status == 64)
         #expect(outcome.stderr.contains(expected), "\(outcome.stderr)")
+    }
+}
+
+/// `TestDatabase.slice` of the sources' tests, for this target.
+enum TestSlice {
+    static func slice(_ q: MarketQuotes, from: Int64, to: Int64) -> MarketQuotes {
+        var out = MarketQuotes()
+        for i in 0..<q.count where q.timestamps[i] >= from && q.timestamps[i] <= to {
+            out.append(timestamp: q.timestamps[i], bidPrice: q.bidPrice[i], bidQuantity: q.bidQuantity[i],
+                       askPrice: q.askPrice[i], askQuantity: q.askQuantity[i])
+        }
+        return out
     }
 }

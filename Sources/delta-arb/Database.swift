@@ -1,0 +1,226 @@
+import ArgumentParser
+import DeltaArbitrage
+#if !DELTA_ARB_NO_DATABASE
+import DeltaArbitrageSources
+#endif
+import Foundation
+
+/// `delta-arb db`: fill the PostgreSQL book-ticker store and export from it.
+struct Database: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "db",
+        abstract: "Create, fill and export the PostgreSQL book-ticker store." + DatabaseSupport.helpNote,
+        discussion: """
+            The store is the normalized schema of db/schema/001_book_ticker_store.sql: \
+            exchanges, symbols and book_ticker_snapshots, one row per top-of-book update \
+            per market. The data commands read it with --db URL --symbol BASE/QUOTE \
+            --spot-market ENUM --futures-market ENUM [--from] [--to].
+
+            The URL is postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require], \
+            from --db or else $DELTA_ARB_DB; the password comes from the URL, else \
+            PGPASSWORD, else ~/.pgpass (or PGPASSFILE).
+
+            Typical use: db init once, db import each market's file, then analyze, \
+            optimize or walk-forward with --db; db export writes a merged range as the \
+            CSV every command reads.
+            """ + (DatabaseSupport.built ? "" : "\n\nThis build has no database support (the CMake build leaves it out): build with SwiftPM to use these commands."),
+        subcommands: [Init.self, Import.self, Export.self]
+    )
+
+    /// `db init`: creates the schema.
+    struct Init: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "init",
+            abstract: "Create the store's tables and indexes (schema version \(Database.schemaVersion)); harmless on a store that has them." + DatabaseSupport.helpNote,
+            discussion: """
+                Runs db/schema/001_book_ticker_store.sql (carried in the binary). Every \
+                statement is CREATE … IF NOT EXISTS, so running it again changes nothing. \
+                On TimescaleDB, turn book_ticker_snapshots into a hypertable afterwards, \
+                while it is empty (see the README).
+                """)
+
+        @OptionGroup var store: StoreURLOption
+
+        func validate() throws {
+            guard DatabaseSupport.built else { throw DatabaseSupport.unavailable("db init") }
+            _ = try store.url()
+        }
+
+        func run() async throws {
+            #if !DELTA_ARB_NO_DATABASE
+            let url = try Database.parse(try store.url())
+            try await reportingFailures {
+                do { try await BookTickerStoreWriter.initialize(url) } catch { throw CommandFailure(error) }
+                try StandardOutput.writeLine("schema version \(BookTickerSchema.version) ready at \(url)")
+            }
+            #endif
+        }
+    }
+
+    /// `db import`: one market's quotes from a one-market CSV file.
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "import",
+            abstract: "Write one market's quotes from a CSV file into the store." + DatabaseSupport.helpNote,
+            discussion: """
+                FILE is one market's book tickers with the header \
+                timestamp,bid_price,bid_qty,ask_price,ask_qty (any order, any case; \
+                bid_quantity/ask_quantity also accepted; other columns ignored), timestamps \
+                as the data commands read them (ISO 8601, UTC unless an offset is given, or \
+                epoch seconds/ms/µs/ns), in time order. Every field is required; a bad row \
+                stops the import before anything is written, naming the line and column.
+
+                The exchanges and symbols rows are created when missing. The market's type \
+                is told by the --market suffix (_SPOT, _FUTURES) or given by --market-type. \
+                Rows whose timestamp the store already holds for this symbol and market are \
+                skipped, so importing a file again inserts nothing; the counts of inserted \
+                and skipped rows are printed. The store keeps one quote per market per \
+                microsecond: of several quotes at one microsecond the last is written and \
+                the others are counted as superseded.
+                """)
+
+        @Argument(help: ArgumentHelp("One-market CSV file (timestamp,bid_price,bid_qty,ask_price,ask_qty).", valueName: "file"))
+        var file: String
+
+        @OptionGroup var store: StoreURLOption
+
+        @Option(help: ArgumentHelp("The symbol, BASE/QUOTE (stored as symbols.symbol_base/symbol_quote).", valueName: "BASE/QUOTE"))
+        var symbol: String
+
+        @Option(help: ArgumentHelp("The market, an exchanges.enum_value (e.g. MEXC_SPOT, GATEIO_FUTURES).", valueName: "enum"))
+        var market: String
+
+        @Option(name: .customLong("market-type"), help: ArgumentHelp(
+            "SPOT or FUTURES, for a --market whose name does not end in _SPOT or _FUTURES (default: told by that suffix).",
+            valueName: "type"))
+        var marketType: MarketType?
+
+        enum MarketType: String, ExpressibleByArgument, CaseIterable {
+            case spot = "SPOT", futures = "FUTURES"
+            init?(argument: String) { self.init(rawValue: argument.uppercased()) }
+        }
+
+        /// The market's type: `--market-type`, else the `--market` suffix.
+        func resolvedMarketType() throws -> MarketType {
+            let suffix: MarketType? = market.hasSuffix("_SPOT") ? .spot : market.hasSuffix("_FUTURES") ? .futures : nil
+            switch (marketType, suffix) {
+            case (let given?, let told?) where given != told:
+                throw ValidationError("--market-type \(given.rawValue) contradicts --market '\(market)' (a \(told.rawValue) name)")
+            case (let given?, _): return given
+            case (nil, let told?): return told
+            case (nil, nil):
+                throw ValidationError("--market '\(market)': cannot tell SPOT from FUTURES (no _SPOT or _FUTURES suffix); give --market-type")
+            }
+        }
+
+        func validate() throws {
+            guard DatabaseSupport.built else { throw DatabaseSupport.unavailable("db import") }
+            _ = try store.url()
+            try Database.checkSymbol(symbol)
+            guard !market.isEmpty, market.count <= 30 else {
+                throw ValidationError("--market '\(market)': expected an exchange enum of 1 to 30 characters (e.g. MEXC_SPOT)")
+            }
+            _ = try resolvedMarketType()
+        }
+
+        func run() async throws {
+            #if !DELTA_ARB_NO_DATABASE
+            let url = try Database.parse(try store.url())
+            let type = try resolvedMarketType()
+            try await reportingFailures {
+                let quotes: MarketQuotes
+                do {
+                    quotes = try ProgressIndicator.run("reading \(file)") { try MarketQuotesCSVReader.load(path: file) }
+                } catch {
+                    throw CommandFailure(error)
+                }
+                if quotes.count == 0 { throw CommandFailure(MarketDataError(kind: .noCompleteRows, file: file, detail: "no quotes after the header")) }
+                let counts: BookTickerStoreWriter.ImportCounts
+                do {
+                    counts = try await BookTickerStoreWriter.importQuotes(quotes, into: url, symbol: symbol, market: market,
+                                                                          marketType: type.rawValue)
+                } catch {
+                    throw CommandFailure(error)
+                }
+                try StandardOutput.writeLine("\(market) \(symbol) @ \(url): \(counts.inserted) inserted, \(counts.skipped) skipped (already stored)"
+                    + (counts.superseded > 0 ? ", \(counts.superseded) superseded (a later quote at the same microsecond)" : "")
+                    + " of \(quotes.count) quotes in \(file)")
+            }
+            #endif
+        }
+    }
+
+    /// `db export`: a merged range as the CSV the data commands read.
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "export",
+            abstract: "Write one symbol's spot and futures markets, merged, as a CSV file." + DatabaseSupport.helpNote,
+            discussion: """
+                Reads the range as the data commands' --db does (the same two-market as-of \
+                merge, --from/--to inclusive, --max-quote-age-ms and --skip-bad-rows alike) \
+                and writes it with the header timestamp,spot_ask_price,spot_bid_price,\
+                spot_ask_quantity,spot_bid_quantity,fut_ask_price,fut_bid_price,\
+                fut_ask_quantity,fut_bid_quantity. Numbers round-trip exactly, so every \
+                command gives the same result from this file as from the same --db range.
+                """)
+
+        @OptionGroup var range: StoreRangeOptions
+
+        @Flag(help: "Leave out bad rows of the store (NULL or non-positive prices, bid above ask), reporting how many on stderr, instead of stopping at the first.")
+        var skipBadRows = false
+
+        @Flag(help: "Write timestamps as epoch nanoseconds instead of ISO-8601.")
+        var epochTimestamps = false
+
+        @Option(name: [.short, .long], help: ArgumentHelp("Output CSV file.", valueName: "file"))
+        var out: String
+
+        func validate() throws {
+            guard DatabaseSupport.built else { throw DatabaseSupport.unavailable("db export") }
+            _ = try storeRange()
+        }
+
+        func storeRange() throws -> StoreRange {
+            guard let url = range.db ?? StoreRangeOptions.environmentURL(ProcessInfo.processInfo.environment) else {
+                throw ValidationError("missing --db URL (or set DELTA_ARB_DB)")
+            }
+            return try range.range(url: url)
+        }
+
+        func run() async throws {
+            let source = try storeRange()
+            try await reportingFailures {
+                let data = try await source.load(skipBadRows: skipBadRows)
+                do {
+                    try ProgressIndicator.run("writing \(out)") {
+                        try data.writeCSV(to: out, timestampFormat: epochTimestamps ? .epochNanoseconds : .iso8601)
+                    }
+                } catch {
+                    throw CommandFailure(error)
+                }
+                StandardError.write("wrote \(Format.count(data.count)) rows to \(out) (\(DataSpan(data).text))\n")
+            }
+        }
+    }
+
+    static var schemaVersion: Int {
+        #if DELTA_ARB_NO_DATABASE
+        return 1
+        #else
+        return BookTickerSchema.version
+        #endif
+    }
+
+    static func checkSymbol(_ symbol: String) throws {
+        let parts = symbol.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+            throw ValidationError("--symbol '\(symbol)': expected BASE/QUOTE, e.g. BTC/USDT")
+        }
+    }
+
+    #if !DELTA_ARB_NO_DATABASE
+    static func parse(_ text: String) throws -> PostgresURL {
+        do { return try PostgresURL(text) } catch { throw ValidationError("--db: \(error)") }
+    }
+    #endif
+}
