@@ -85,6 +85,7 @@ let package = Package(
                 "DeltaArbitrage",
                 "DeltaArbitrageMockData",
                 "DeltaArbitrageLive",
+                "DeltaArbitrageSources",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/DeltaArbitrageBenchmarks"

@@ -11,6 +11,9 @@ export PATH="$PATH:/opt/swift/usr/bin"
 scripts/install-deps.sh
 python3 -c "import numpy, pandas, numba, statsmodels, ruptures" 2>/dev/null \
   || pip install -q numpy pandas numba statsmodels ruptures >&2 || echo "warning: peers incomplete" >&2
+case " $* " in *db-read*) # its peer reads the store with asyncpg
+  python3 -c "import asyncpg" 2>/dev/null || pip install -q asyncpg >&2 || echo "warning: no asyncpg, the db-read peer is skipped" >&2 ;;
+esac
 cpu_flags=()
 grep -qw avx2 /proc/cpuinfo && cpu_flags=(-Xswiftc -target-cpu -Xswiftc haswell)
 swift build -c release --product DeltaArbitrageBenchmarks --scratch-path .build-release "${cpu_flags[@]}" >&2

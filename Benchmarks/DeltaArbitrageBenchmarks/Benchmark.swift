@@ -30,6 +30,12 @@ struct Benchmark: ParsableCommand {
     @Option(help: "Repetitions of each fast engine measurement (the best is kept).")
     var repeats: Int = 5
 
+    @Option(help: "PostgreSQL URL for the db-read workload (default: $DELTA_ARB_TEST_DB; without either it is skipped). Its DBBENCH rows are rewritten.")
+    var db: String?
+
+    @Option(help: "Quotes the db-read workload writes and reads, over two markets (half each).")
+    var dbRows: Int = 2_000_000
+
     @Option(help: "Random seed of the generated data.")
     var seed: UInt64 = 42
 
@@ -42,6 +48,9 @@ struct Benchmark: ParsableCommand {
             }
             let result: [String: Any]
             switch workload.job {
+            case .databaseRead:
+                guard let measured = try measureDatabaseRead(workload) else { continue }
+                result = measured
             case .engine: result = try measure(workload)
             case .optimize: result = try measureOptimize(workload)
             case .walkForward: result = try measureWalkForward(workload)

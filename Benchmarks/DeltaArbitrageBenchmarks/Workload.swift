@@ -19,6 +19,8 @@ struct Workload: Sendable {
         case walkForward
         /// The full paper-trading stack (replay → strategy → paper exchange), fixed and re-optimising.
         case paper
+        /// Reading two markets from the PostgreSQL book-ticker store: server, engine and seed path side by side.
+        case databaseRead
     }
     var job: Job = .engine
 
@@ -29,6 +31,8 @@ struct Workload: Sendable {
         Workload(name: "optimize-1d-1s", hours: 24, tickMs: 1000, job: .optimize),
         Workload(name: "walk-forward-90d-1s", hours: 90 * 24, tickMs: 1000, job: .walkForward),
         Workload(name: "paper-2d-1s", hours: 2 * 24, tickMs: 1000, job: .paper),
+        // Its size is --db-rows (the hours follow from it).
+        Workload(name: "db-read", hours: 0, tickMs: 100, job: .databaseRead),
     ]
 
     static func named(_ name: String) -> Workload? { all.first { $0.name == name } }
