@@ -221,7 +221,7 @@ extension Benchmark {
 
     func symbolID(_ db: String, _ symbol: String, _ market: String) throws -> Int {
         let parts = symbol.split(separator: "/").map(String.init)
-        let text = try psql(urlText, "SELECT s.id FROM symbols s JOIN exchanges e ON e.id = s.exchange_id "
+        let text = try psql(db, "SELECT s.id FROM symbols s JOIN exchanges e ON e.id = s.exchange_id "
                             + "WHERE e.enum_value = '\(market)' AND s.symbol_base = '\(parts[0])' AND s.symbol_quote = '\(parts[1])'")
         guard let id = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw ValidationError("no symbols row for \(symbol) on \(market) (psql said '\(text)')")
@@ -252,7 +252,7 @@ extension Benchmark {
         return String(decoding: out, as: UTF8.self)
     }
 
-    func psql(_ url: PostgresURL, _ command: String) throws -> String { try finish(try startPsql(urlText, command)) }
+    func psql(_ db: String, _ command: String) throws -> String { try finish(try startPsql(db, command)) }
 
     /// Runs `peers/db_read.py`; its JSON, or `["skipped": why]`.
     static func runDatabasePeer(url: String, spotID: Int, futuresID: Int, fromUs: Int64, toUs: Int64,
