@@ -20,8 +20,7 @@ public enum BookTickerStoreWriter {
 
     /// Runs the schema (`BookTickerSchema.sql`); harmless on a store that has it.
     public static func initialize(_ url: PostgresURL) async throws {
-        let connection = try await PostgresStore.connect(url)
-        do {
+        try await PostgresStore.withConnection(url) { connection in
             // One initializer at a time: concurrent CREATE … IF NOT EXISTS can still collide.
             try await PostgresStore.run(url, symbol: nil, market: nil, on: connection) {
                 try await connection.query("SELECT pg_advisory_lock(4720190)", logger: PostgresStore.logger).collect()
@@ -31,11 +30,7 @@ public enum BookTickerStoreWriter {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: PostgresStore.logger)
                 }
             }
-        } catch {
-            try? await connection.close()
-            throw error
         }
-        try? await connection.close()
     }
 
     /// The market type an enum value names by its suffix (`…_SPOT`, `…_FUTURES`), or nil.
@@ -77,9 +72,8 @@ public enum BookTickerStoreWriter {
             throw failure("\(sequenceNumbers.count) sequence numbers for \(quotes.count) quotes")
         }
         let (quotes, sequenceNumbers, superseded) = lastPerMicrosecond(quotes, sequenceNumbers)
-        let connection = try await PostgresStore.connect(url)
-        do {
-            let counts = try await PostgresStore.run(url, symbol: symbol, market: market, on: connection) {
+        return try await PostgresStore.withConnection(url) { connection in
+            try await PostgresStore.run(url, symbol: symbol, market: market, on: connection) {
                 let exchangeName = market.hasSuffix("_" + type) ? String(market.dropLast(type.count + 1)) : market
                 try await connection.query("""
                     INSERT INTO exchanges (enum_value, exchange_name, market_type) VALUES (\(market), \(exchangeName), \(type))
@@ -130,11 +124,6 @@ public enum BookTickerStoreWriter {
                 }
                 return counts
             }
-            try? await connection.close()
-            return counts
-        } catch {
-            try? await connection.close()
-            throw error
         }
     }
 

@@ -95,14 +95,8 @@ public struct PostgresBookTickerSource: MarketDataSource {
     }
 
     private func read(market: String, type: String) async throws -> MarketRead {
-        let connection = try await PostgresStore.connect(url)
-        do {
-            let result = try await read(market: market, type: type, on: connection)
-            try? await connection.close()
-            return result
-        } catch {
-            try? await connection.close()
-            throw error
+        try await PostgresStore.withConnection(url) { connection in
+            try await read(market: market, type: type, on: connection)
         }
     }
 

@@ -39,6 +39,21 @@ public enum PostgresStore {
         }
     }
 
+    /// Runs `body` on a new connection to `url` and closes it, also when
+    /// `body` throws. A failure to close is not reported: by then the reads
+    /// are done and every write is committed (or rolled back) by the server.
+    static func withConnection<T>(_ url: PostgresURL, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let connection = try await connect(url)
+        do {
+            let result = try await body(connection)
+            try? await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
     /// Runs `body`, rethrowing a driver error as a `BookTickerStoreError`
     /// naming the source, symbol and market.
     @discardableResult
