@@ -17,8 +17,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
-        // The PostgreSQL book-ticker store (DeltaArbitrageSources; SwiftPM build only).
-        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         // Tests only: TestClock, a clock the tests advance by hand.
         .package(url: "https://github.com/pointfreeco/swift-clocks", from: "1.1.1"),
     ],
@@ -57,15 +55,16 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
-        // Market-data sources beyond CSV files: the PostgreSQL book-ticker
-        // store. Built by SwiftPM only (the CMake build leaves it out and
-        // compiles the CLI with DELTA_ARB_NO_DATABASE).
+        // libpq, PostgreSQL's C client: binary COPY in both directions.
+        .systemLibrary(
+            name: "CLibPQ",
+            path: "Sources/CLibPQ",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        // Market-data sources beyond CSV files: the PostgreSQL book-ticker store.
         .target(
             name: "DeltaArbitrageSources",
-            dependencies: [
-                "DeltaArbitrage",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-            ]
+            dependencies: ["DeltaArbitrage", "CLibPQ"]
         ),
         .executableTarget(
             name: "delta-arb",

@@ -83,13 +83,8 @@ extension Benchmark {
         let from = spot.timestamps[0] < futures.timestamps[0] ? spot.timestamps[0] : futures.timestamps[0]
         let to = max(spot.timestamps[spot.count - 1], futures.timestamps[futures.count - 1])
         let (fromUs, toUs) = (from / 1000, to / 1000)
-        // The engine's query, word for word, with the bounds written in.
-        func select(_ id: Int) -> String {
-            "SELECT \"timestamp\", bid_price, bid_qty, ask_price, ask_qty FROM book_ticker_snapshots WHERE symbol_id = \(id) "
-                + "AND \"timestamp\" >= to_timestamp(0) + \(fromUs) * INTERVAL '1 microsecond' "
-                + "AND \"timestamp\" <= to_timestamp(0) + \(toUs) * INTERVAL '1 microsecond' "
-                + "ORDER BY \"timestamp\", sequence_number, id"
-        }
+        // The engine's query, word for word.
+        func select(_ id: Int) -> String { PostgresBookTickerSource.selectSQL(symbolID: id, from: from, to: to) }
         let plan = try psql(urlText, "EXPLAIN " + select(spotID)).split(separator: "\n").map(String.init)
         let runs = min(max(repeats, 1), 3)
 

@@ -1,5 +1,4 @@
 import DeltaArbitrage
-import PostgresNIO
 
 /// Fills the book-ticker store: creates the schema, and writes one market's
 /// quotes, creating its `exchanges` and `symbols` rows as needed.
@@ -22,13 +21,9 @@ public enum BookTickerStoreWriter {
     public static func initialize(_ url: PostgresURL) async throws {
         try await PostgresStore.withConnection(url) { connection in
             // One initializer at a time: concurrent CREATE … IF NOT EXISTS can still collide.
-            try await PostgresStore.run(url, symbol: nil, market: nil, on: connection) {
-                try await connection.query("SELECT pg_advisory_lock(4720190)", logger: PostgresStore.logger).collect()
-            }
+            try connection.query("SELECT pg_advisory_lock(4720190)")
             for statement in BookTickerSchema.statements {
-                try await PostgresStore.run(url, symbol: nil, market: nil, on: connection) {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: PostgresStore.logger)
-                }
+                try connection.query(statement)
             }
         }
     }
@@ -41,7 +36,7 @@ public enum BookTickerStoreWriter {
     }
 
     /// Writes `quotes` as the rows of `symbol` (BASE/QUOTE) on `market`
-    /// (an `exchanges.enum_value`), in batches. The market's type is
+    /// (an `exchanges.enum_value`) in one transaction. The market's type is
     /// `marketType` (`SPOT` or `FUTURES`) when given, else told by the
     /// name's suffix (`_SPOT`, `_FUTURES`); a new `exchanges` row is named
     /// after the market without that suffix.
@@ -55,9 +50,8 @@ public enum BookTickerStoreWriter {
     /// the two-market merge would use — and the others are counted in
     /// `superseded`, not lost silently.
     public static func importQuotes(_ quotes: MarketQuotes, into url: PostgresURL, symbol: String, market: String,
-                                    marketType: String? = nil, sequenceNumbers: [Int64]? = nil,
-                                    batchSize: Int = 20_000) async throws -> ImportCounts {
-        func failure(_ detail: String) -> BookTickerStoreError {
+                                    marketType: String? = nil, sequenceNumbers: [Int64]? = nil) async throws -> ImportCounts {
+        @Sendable func failure(_ detail: String) -> BookTickerStoreError {
             BookTickerStoreError(source: url.description, symbol: symbol, market: market, detail: detail)
         }
         let parts = symbol.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
@@ -72,59 +66,91 @@ public enum BookTickerStoreWriter {
             throw failure("\(sequenceNumbers.count) sequence numbers for \(quotes.count) quotes")
         }
         let (quotes, sequenceNumbers, superseded) = lastPerMicrosecond(quotes, sequenceNumbers)
+        let stream = binaryCopyStream(quotes, sequenceNumbers: sequenceNumbers)
         return try await PostgresStore.withConnection(url) { connection in
-            try await PostgresStore.run(url, symbol: symbol, market: market, on: connection) {
+            try PostgresStore.run(symbol: symbol, market: market) {
                 let exchangeName = market.hasSuffix("_" + type) ? String(market.dropLast(type.count + 1)) : market
-                try await connection.query("""
-                    INSERT INTO exchanges (enum_value, exchange_name, market_type) VALUES (\(market), \(exchangeName), \(type))
+                // All or nothing: a failure leaves the store as it was.
+                try connection.query("BEGIN")
+                try connection.query("""
+                    INSERT INTO exchanges (enum_value, exchange_name, market_type) VALUES ($1, $2, $3)
                     ON CONFLICT (enum_value) DO NOTHING
-                    """, logger: PostgresStore.logger)
-                let exchangeID = try await connection.query("SELECT id, market_type FROM exchanges WHERE enum_value = \(market)",
-                                                            logger: PostgresStore.logger).collect()
-                guard let row = exchangeID.first else { throw failure("exchange row missing after insert") }
-                let (eid, storedType) = try row.decode((Int32, String).self)
+                    """, [market, exchangeName, type])
+                guard let exchange = try connection.query("SELECT id, market_type FROM exchanges WHERE enum_value = $1", [market]).first,
+                      let exchangeID = exchange[0], let storedType = exchange[1] else {
+                    throw failure("exchange row missing after insert")
+                }
                 guard storedType == type else { throw failure("is stored as a \(storedType) market") }
-                let exchangeSymbol = parts[0] + parts[1]
-                try await connection.query("""
+                try connection.query("""
                     INSERT INTO symbols (exchange_id, symbol_base, symbol_quote, exchange_symbol, symbol_type)
-                    VALUES (\(eid), \(parts[0]), \(parts[1]), \(exchangeSymbol), \(type))
+                    VALUES ($1, $2, $3, $4, $5)
                     ON CONFLICT (exchange_id, symbol_base, symbol_quote, symbol_type) DO NOTHING
-                    """, logger: PostgresStore.logger)
-                guard let sid = try await connection.query("""
-                    SELECT id FROM symbols WHERE exchange_id = \(eid) AND symbol_base = \(parts[0])
-                      AND symbol_quote = \(parts[1]) AND symbol_type = \(type)
-                    """, logger: PostgresStore.logger).collect().first?.decode(Int32.self) else {
+                    """, [exchangeID, parts[0], parts[1], parts[0] + parts[1], type])
+                guard let symbolID = try connection.integer("""
+                    SELECT id FROM symbols WHERE exchange_id = $1 AND symbol_base = $2 AND symbol_quote = $3 AND symbol_type = $4
+                    """, [exchangeID, parts[0], parts[1], type]) else {
                     throw failure("symbol row missing after insert")
                 }
-                var counts = ImportCounts(inserted: 0, skipped: 0, superseded: superseded)
-                var start = 0
-                while start < quotes.count {
-                    let end = min(start + batchSize, quotes.count)
-                    let micros = quotes.timestamps[start..<end].map { PostgresBookTickerSource.microsecondsFloor($0) }
-                    func text(_ column: [Double]) -> [String] { column[start..<end].map { $0.isNaN ? "0" : "\($0)" } }
-                    let sequence: [Int64] = sequenceNumbers.map { Array($0[start..<end]) } ?? Array(repeating: 0, count: end - start)
-                    let hasSequence = sequenceNumbers != nil
-                    guard let inserted = try await connection.query("""
-                        WITH inserted AS (
-                          INSERT INTO book_ticker_snapshots
-                            ("timestamp", symbol_id, bid_price, bid_qty, ask_price, ask_qty, sequence_number, update_type)
-                          SELECT to_timestamp(0) + t * INTERVAL '1 microsecond', \(sid), bp::numeric, bq::numeric, ap::numeric, aq::numeric, CASE WHEN \(hasSequence) THEN s END, 'import'
-                          FROM unnest(\(micros)::bigint[], \(text(quotes.bidPrice))::text[], \(text(quotes.bidQuantity))::text[],
-                                      \(text(quotes.askPrice))::text[], \(text(quotes.askQuantity))::text[], \(sequence)::bigint[])
-                               AS r(t, bp, bq, ap, aq, s)
-                          ON CONFLICT ("timestamp", symbol_id) DO NOTHING
-                          RETURNING 1)
-                        SELECT count(*) FROM inserted
-                        """, logger: PostgresStore.logger).collect().first?.decode(Int64.self) else {
-                        throw failure("the insert returned no count")
-                    }
-                    counts.inserted += Int(inserted)
-                    counts.skipped += end - start - Int(inserted)
-                    start = end
+                // The rows go in by binary COPY to a temporary table, then on
+                // to the store skipping those already there (COPY itself
+                // cannot skip). Prices travel as the shortest decimal text of
+                // the double and become NUMERIC on the server, exactly.
+                try connection.query("""
+                    CREATE TEMPORARY TABLE delta_arb_import (t timestamptz, bp text, bq text, ap text, aq text, s bigint)
+                    ON COMMIT DROP
+                    """)
+                try connection.copyIn("COPY delta_arb_import FROM STDIN (FORMAT binary)", data: stream)
+                guard let inserted = try connection.integer("""
+                    WITH inserted AS (
+                      INSERT INTO book_ticker_snapshots
+                        ("timestamp", symbol_id, bid_price, bid_qty, ask_price, ask_qty, sequence_number, update_type)
+                      SELECT t, \(symbolID), bp::numeric, bq::numeric, ap::numeric, aq::numeric, s, 'import'
+                      FROM delta_arb_import
+                      ON CONFLICT ("timestamp", symbol_id) DO NOTHING
+                      RETURNING 1)
+                    SELECT count(*) FROM inserted
+                    """) else {
+                    throw failure("the insert returned no count")
                 }
-                return counts
+                try connection.query("COMMIT")
+                return ImportCounts(inserted: inserted, skipped: quotes.count - inserted, superseded: superseded)
             }
         }
+    }
+
+    /// The quotes as PostgreSQL's binary COPY stream for the temporary
+    /// table `(t timestamptz, bp, bq, ap, aq text, s bigint)`: signature,
+    /// zero flags and extension, then per row the field count and each
+    /// field's length and big-endian bytes, then the −1 trailer. A NaN
+    /// quantity is written as 0; `s` is NULL without sequence numbers.
+    static func binaryCopyStream(_ quotes: MarketQuotes, sequenceNumbers: [Int64]?) -> [UInt8] {
+        var out = BinaryCopyDecoder.signature + [0, 0, 0, 0, 0, 0, 0, 0]
+        out.reserveCapacity(19 + quotes.count * 110 + 2)
+        func append<I: FixedWidthInteger>(_ value: I) {
+            withUnsafeBytes(of: value.bigEndian) { out.append(contentsOf: $0) }
+        }
+        func appendText(_ value: Double) {
+            let text = value.isNaN ? "0" : "\(value)"
+            append(Int32(text.utf8.count))
+            out.append(contentsOf: text.utf8)
+        }
+        for i in 0..<quotes.count {
+            append(Int16(6))
+            append(Int32(8))
+            append(PostgresBookTickerSource.microsecondsFloor(quotes.timestamps[i]) - PostgresBinary.postgresEpochMicroseconds)
+            appendText(quotes.bidPrice[i])
+            appendText(quotes.bidQuantity[i])
+            appendText(quotes.askPrice[i])
+            appendText(quotes.askQuantity[i])
+            if let sequenceNumbers {
+                append(Int32(8))
+                append(sequenceNumbers[i])
+            } else {
+                append(Int32(-1))
+            }
+        }
+        append(Int16(-1))
+        return out
     }
 
     /// The quotes without those followed by another at the same microsecond

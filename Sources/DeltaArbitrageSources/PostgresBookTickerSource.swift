@@ -1,16 +1,17 @@
 import DeltaArbitrage
-import PostgresNIO
+import Foundation
 
 /// Reads one symbol's spot and futures markets from the book-ticker store
 /// (db/schema/001_book_ticker_store.sql) and merges them with
 /// `TwoMarketMerge`.
 ///
-/// Each market is one binary-format extended query over the per-symbol time
-/// index, `WHERE symbol_id = … AND timestamp BETWEEN from AND to` (inclusive
-/// at both ends, as the seed's loader reads), ordered by `timestamp`,
-/// `sequence_number`, `id`; the two run concurrently on two connections. The
-/// rows' bytes are decoded straight into `MarketQuotes` columns: timestamps
-/// to nanoseconds since the Unix epoch, NUMERIC to the nearest double.
+/// Each market is one binary `COPY (SELECT …) TO STDOUT` over the per-symbol
+/// time index, `WHERE symbol_id = … AND timestamp BETWEEN from AND to`
+/// (inclusive at both ends, as the seed's loader reads), ordered by
+/// `timestamp`, `sequence_number`, `id`; the two run concurrently on two
+/// connections. The rows' bytes are decoded straight into `MarketQuotes`
+/// columns: timestamps to nanoseconds since the Unix epoch, NUMERIC to the
+/// nearest double.
 ///
 /// Every row is checked as the CSV loader checks one: a NULL or non-positive
 /// price, a negative quantity or a bid above its ask stops the load with an
@@ -96,103 +97,115 @@ public struct PostgresBookTickerSource: MarketDataSource {
 
     private func read(market: String, type: String) async throws -> MarketRead {
         try await PostgresStore.withConnection(url) { connection in
-            try await read(market: market, type: type, on: connection)
+            try PostgresStore.run(symbol: symbol, market: market) {
+                try read(market: market, type: type, on: connection)
+            }
         }
     }
 
-    private func read(market: String, type: String, on connection: PostgresConnection) async throws -> MarketRead {
+    private func read(market: String, type: String, on connection: PostgresConnection) throws -> MarketRead {
         let parts = symbol.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
             throw error(nil, "symbol must be BASE/QUOTE (e.g. BTC/USDT)")
         }
-        let logger = PostgresStore.logger
         // The market first, so that an unknown one is told apart from a symbol it lacks.
-        let exchangeRows = try await PostgresStore.run(url, symbol: symbol, market: market, on: connection) {
-            try await connection.query("SELECT id, market_type FROM exchanges WHERE enum_value = \(market)", logger: logger)
-                .collect()
-        }
-        guard let exchange = exchangeRows.first else {
+        guard let exchange = try connection.query("SELECT id, market_type FROM exchanges WHERE enum_value = $1", [market]).first,
+              let exchangeID = exchange[0], let marketType = exchange[1] else {
             throw error(market, "no such market in exchanges.enum_value")
         }
-        let (exchangeID, marketType) = try exchange.decode((Int32, String).self)
         guard marketType == type else {
             throw error(market, "is a \(marketType) market, expected \(type) here")
         }
-        let symbolRows = try await PostgresStore.run(url, symbol: symbol, market: market, on: connection) {
-            try await connection.query("""
-                SELECT id FROM symbols
-                WHERE exchange_id = \(exchangeID) AND symbol_base = \(parts[0])
-                  AND symbol_quote = \(parts[1]) AND symbol_type = \(type)
-                """, logger: logger).collect()
-        }
-        guard let symbolRow = symbolRows.first else {
+        guard let symbolID = try connection.integer("""
+            SELECT id FROM symbols
+            WHERE exchange_id = $1 AND symbol_base = $2 AND symbol_quote = $3 AND symbol_type = $4
+            """, [exchangeID, parts[0], parts[1], type]) else {
             throw error(market, "no such symbol on this market")
         }
-        let symbolID = try symbolRow.decode(Int32.self)
 
-        var sql = """
-            SELECT "timestamp", bid_price, bid_qty, ask_price, ask_qty FROM book_ticker_snapshots
-            WHERE symbol_id = $1
-            """
-        var binds = PostgresBindings()
-        binds.append(symbolID)
-        // Microseconds since the Unix epoch, PostgreSQL's resolution; the
-        // range stays inclusive: `from` rounds up, `to` rounds down.
-        if let from {
-            binds.append(Self.microsecondsCeiling(from))
-            sql += " AND \"timestamp\" >= to_timestamp(0) + $\(binds.count) * INTERVAL '1 microsecond'"
-        }
-        if let to {
-            binds.append(Self.microsecondsFloor(to))
-            sql += " AND \"timestamp\" <= to_timestamp(0) + $\(binds.count) * INTERVAL '1 microsecond'"
-        }
-        sql += " ORDER BY \"timestamp\", sequence_number, id"
-
+        let select = Self.selectSQL(symbolID: symbolID, from: from, to: to)
         var quotes = MarketQuotes()
+        // The planner's row estimate sizes the columns once, instead of
+        // growing them by copying as rows arrive; a wrong estimate costs
+        // only a regrowth (or untouched address space).
+        if let estimate = try Self.plannedRows(select, on: connection) {
+            quotes.reserveCapacity(min(estimate + estimate / 16 + 1024, 1 << 31))
+        }
         var skipped = 0
         var firstSkipped: [BookTickerStoreError] = []
-        try await PostgresStore.run(url, symbol: symbol, market: market, on: connection) {
-            let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
-            var values = [Double](repeating: 0, count: 4)
-            for try await row in rows {
-                var cells = row.makeIterator()
-                guard let time = cells.next()?.bytes?.withUnsafeReadableBytes(PostgresBinary.timestampNanoseconds) else {
-                    throw error(market, "a row's timestamp is NULL or infinite")
-                }
-                var problem: String?
-                for k in 0..<4 {
-                    guard let cell = cells.next() else { throw error(market, "row has too few columns", at: time) }
-                    guard let bytes = cell.bytes else {
-                        problem = problem ?? "\(cell.columnName) is NULL"
-                        values[k] = .nan
-                        continue
-                    }
-                    guard let value = bytes.withUnsafeReadableBytes(PostgresBinary.numeric) else {
-                        problem = problem ?? "\(cell.columnName) is not a finite number"
-                        values[k] = .nan
-                        continue
-                    }
-                    values[k] = value
-                }
-                if problem == nil {
-                    problem = Self.rowProblem(bidPrice: values[0], bidQuantity: values[1],
-                                              askPrice: values[2], askQuantity: values[3])
-                }
-                if let problem {
-                    let failure = error(market, problem, at: time)
-                    guard skipBadRows else { throw failure }
-                    skipped += 1
-                    if firstSkipped.count < 5 { firstSkipped.append(failure) }
-                    continue
-                }
-                quotes.append(timestamp: time, bidPrice: values[0], bidQuantity: values[1],
-                              askPrice: values[2], askQuantity: values[3])
+        let names = ["bid_price", "bid_qty", "ask_price", "ask_qty"]
+        try connection.copyOut("COPY (\(select)) TO STDOUT (FORMAT binary)",
+                               fields: 5) { fields in
+            guard let timeBytes = fields[0], let time = PostgresBinary.timestampNanoseconds(timeBytes) else {
+                throw error(market, "a row's timestamp is NULL or infinite")
             }
+            var values: (Double, Double, Double, Double) = (0, 0, 0, 0)
+            var problem: String?
+            for k in 0..<4 {
+                let value: Double
+                if let bytes = fields[k + 1] {
+                    if let number = PostgresBinary.numeric(bytes) {
+                        value = number
+                    } else {
+                        problem = problem ?? "\(names[k]) is not a finite number"
+                        value = .nan
+                    }
+                } else {
+                    problem = problem ?? "\(names[k]) is NULL"
+                    value = .nan
+                }
+                switch k {
+                case 0: values.0 = value
+                case 1: values.1 = value
+                case 2: values.2 = value
+                default: values.3 = value
+                }
+            }
+            if problem == nil {
+                problem = Self.rowProblem(bidPrice: values.0, bidQuantity: values.1, askPrice: values.2, askQuantity: values.3)
+            }
+            if let problem {
+                let failure = error(market, problem, at: time)
+                guard skipBadRows else { throw failure }
+                skipped += 1
+                if firstSkipped.count < 5 { firstSkipped.append(failure) }
+                return
+            }
+            quotes.append(timestamp: time, bidPrice: values.0, bidQuantity: values.1,
+                          askPrice: values.2, askQuantity: values.3)
         }
         if quotes.count == 0 {
             throw error(market, skipped > 0 ? "all \(skipped) quotes \(rangeText) are bad rows" : "no quotes \(rangeText)")
         }
         return MarketRead(quotes: quotes, skippedRows: skipped, firstSkipped: firstSkipped)
+    }
+
+    /// The planner's estimate of the rows `select` returns (`EXPLAIN`'s
+    /// top "Plan Rows"), or nil when there is none to read.
+    static func plannedRows(_ select: String, on connection: PostgresConnection) throws -> Int? {
+        guard let plan = try connection.query("EXPLAIN (FORMAT JSON) " + select).first?.first ?? nil,
+              let json = try? JSONSerialization.jsonObject(with: Data(plan.utf8)) as? [[String: Any]],
+              let rows = (json.first?["Plan"] as? [String: Any])?["Plan Rows"] as? Int, rows >= 0 else { return nil }
+        return rows
+    }
+
+    /// The rows of one market: a time-range read on the per-symbol index
+    /// `(symbol_id, timestamp)`, in the merge's order. The bounds are
+    /// microseconds since the Unix epoch, PostgreSQL's resolution, and the
+    /// range stays inclusive: `from` rounds up, `to` rounds down. (COPY takes
+    /// no parameters; every value written in is an integer.)
+    public static func selectSQL(symbolID: Int, from: Int64?, to: Int64?) -> String {
+        var sql = """
+            SELECT "timestamp", bid_price, bid_qty, ask_price, ask_qty FROM book_ticker_snapshots \
+            WHERE symbol_id = \(symbolID)
+            """
+        if let from {
+            sql += " AND \"timestamp\" >= to_timestamp(0) + \(microsecondsCeiling(from)) * INTERVAL '1 microsecond'"
+        }
+        if let to {
+            sql += " AND \"timestamp\" <= to_timestamp(0) + \(microsecondsFloor(to)) * INTERVAL '1 microsecond'"
+        }
+        return sql + " ORDER BY \"timestamp\", sequence_number, id"
     }
 
     /// What is wrong with a row's values, as the CSV loader words it, or nil.

@@ -1,91 +1,42 @@
 import DeltaArbitrage
-import PostgresNIO
+import Foundation
 
-/// Connecting to the store and turning the driver's errors into one-line
-/// `BookTickerStoreError`s.
+/// Running work against the store: each piece of work gets its own
+/// connection on its own thread, so that libpq's blocking calls never hold
+/// one of Swift concurrency's few cooperative threads.
 public enum PostgresStore {
-    /// The driver's logger, silenced: the engine reports failures itself, and
-    /// stdout belongs to the command's output.
-    static let logger: Logger = {
-        var logger = Logger(label: "delta-arb.postgres")
-        logger.logLevel = .critical
-        return logger
-    }()
-
-    /// Opens a connection to `url` (TLS as its `sslmode` says).
-    public static func connect(_ url: PostgresURL) async throws -> PostgresConnection {
-        let tls: PostgresConnection.Configuration.TLS
-        do {
-            switch url.sslMode {
-            case .disable:
-                tls = .disable
-            case .prefer, .require:
-                // libpq's prefer/require encrypt without verifying the server's certificate.
-                var configuration = TLSConfiguration.makeClientConfiguration()
-                configuration.certificateVerification = .none
-                let context = try NIOSSLContext(configuration: configuration)
-                tls = url.sslMode == .require ? .require(context) : .prefer(context)
+    /// Opens a connection to `url` on a new thread, runs `body` with it there
+    /// and closes it, also when `body` throws. The two markets of a read run
+    /// as two of these at once.
+    ///
+    /// - Throws: `BookTickerStoreError` naming the source (never the password).
+    static func withConnection<T: Sendable>(_ url: PostgresURL,
+                                            _ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                do {
+                    let connection = try PostgresConnection(url)
+                    let result = try body(connection)
+                    continuation.resume(returning: result)
+                } catch {
+                    continuation.resume(throwing: error)
+                }
             }
-        } catch {
-            throw BookTickerStoreError(source: url.description, detail: "cannot set up TLS: \(error)")
-        }
-        let configuration = PostgresConnection.Configuration(
-            host: url.host, port: url.port, username: url.user, password: url.password,
-            database: url.database, tls: tls)
-        do {
-            return try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
-        } catch {
-            throw BookTickerStoreError(source: url.description, detail: "cannot connect: \(describe(error))")
+            thread.name = "delta-arb.postgres"
+            thread.start()
         }
     }
 
-    /// Runs `body` on a new connection to `url` and closes it, also when
-    /// `body` throws. A failure to close is not reported: by then the reads
-    /// are done and every write is committed (or rolled back) by the server.
-    static func withConnection<T>(_ url: PostgresURL, _ body: (PostgresConnection) async throws -> T) async throws -> T {
-        let connection = try await connect(url)
-        do {
-            let result = try await body(connection)
-            try? await connection.close()
-            return result
-        } catch {
-            try? await connection.close()
-            throw error
-        }
-    }
-
-    /// Runs `body`, rethrowing a driver error as a `BookTickerStoreError`
-    /// naming the source, symbol and market.
+    /// Runs `body`, adding the symbol and market to a `BookTickerStoreError`
+    /// that does not name them yet.
     @discardableResult
-    static func run<T>(_ url: PostgresURL, symbol: String?, market: String?, on connection: PostgresConnection,
-                       _ body: () async throws -> T) async throws -> T {
+    static func run<T>(symbol: String?, market: String?, _ body: () throws -> T) throws -> T {
         do {
-            return try await body()
-        } catch let error as BookTickerStoreError {
+            return try body()
+        } catch var error as BookTickerStoreError {
+            if error.symbol == nil { error.symbol = symbol }
+            if error.market == nil { error.market = market }
             throw error
-        } catch {
-            throw BookTickerStoreError(source: url.description, symbol: symbol, market: market, detail: describe(error))
-        }
-    }
-
-    /// The server's own message where there is one (`relation "…" does not
-    /// exist`, `password authentication failed for user "…"`), else the
-    /// network error under the driver's (`connection refused`).
-    static func describe(_ error: any Error) -> String {
-        guard let psql = error as? PSQLError else { return String(describing: error) }
-        if let message = psql.serverInfo?[.message] {
-            let state = psql.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
-            return message + state
-        }
-        if let underlying = psql.underlying {
-            if let io = underlying as? IOError { return io.description }
-            return String(describing: underlying)
-        }
-        switch psql.code {
-        case .sslUnsupported: return "the server does not support TLS (sslmode=require)"
-        case .authMechanismRequiresPassword: return "the server asks for a password and none was given (URL, PGPASSWORD or ~/.pgpass)"
-        case .serverClosedConnection: return "the server closed the connection"
-        default: return psql.code.description
         }
     }
 }

@@ -1,15 +1,13 @@
 import ArgumentParser
 import DeltaArbitrage
-#if !DELTA_ARB_NO_DATABASE
 import DeltaArbitrageSources
-#endif
 import Foundation
 
 /// `delta-arb db`: fill the PostgreSQL book-ticker store and export from it.
 struct Database: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
-        abstract: "Create, fill and export the PostgreSQL book-ticker store." + DatabaseSupport.helpNote,
+        abstract: "Create, fill and export the PostgreSQL book-ticker store.",
         discussion: """
             The store is the normalized schema of db/schema/001_book_ticker_store.sql: \
             exchanges, symbols and book_ticker_snapshots, one row per top-of-book update \
@@ -23,7 +21,7 @@ struct Database: AsyncParsableCommand {
             Typical use: db init once, db import each market's file, then analyze, \
             optimize or walk-forward with --db; db export writes a merged range as the \
             CSV every command reads.
-            """ + (DatabaseSupport.built ? "" : "\n\nThis build has no database support (the CMake build leaves it out): build with SwiftPM to use these commands."),
+            """,
         subcommands: [Init.self, Import.self, Export.self]
     )
 
@@ -31,7 +29,7 @@ struct Database: AsyncParsableCommand {
     struct Init: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "init",
-            abstract: "Create the store's tables and indexes (schema version \(Database.schemaVersion)); harmless on a store that has them." + DatabaseSupport.helpNote,
+            abstract: "Create the store's tables and indexes (schema version \(Database.schemaVersion)); harmless on a store that has them.",
             discussion: """
                 Runs db/schema/001_book_ticker_store.sql (carried in the binary). Every \
                 statement is CREATE … IF NOT EXISTS, so running it again changes nothing. \
@@ -42,18 +40,15 @@ struct Database: AsyncParsableCommand {
         @OptionGroup var store: StoreURLOption
 
         func validate() throws {
-            guard DatabaseSupport.built else { throw DatabaseSupport.unavailable("db init") }
             _ = try store.url()
         }
 
         func run() async throws {
-            #if !DELTA_ARB_NO_DATABASE
             let url = try Database.parse(try store.url())
             try await reportingFailures {
                 do { try await BookTickerStoreWriter.initialize(url) } catch { throw CommandFailure(error) }
                 try StandardOutput.writeLine("schema version \(BookTickerSchema.version) ready at \(url)")
             }
-            #endif
         }
     }
 
@@ -61,7 +56,7 @@ struct Database: AsyncParsableCommand {
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "import",
-            abstract: "Write one market's quotes from a CSV file into the store." + DatabaseSupport.helpNote,
+            abstract: "Write one market's quotes from a CSV file into the store.",
             discussion: """
                 FILE is one market's book tickers with the header \
                 timestamp,bid_price,bid_qty,ask_price,ask_qty (any order, any case; \
@@ -114,7 +109,6 @@ struct Database: AsyncParsableCommand {
         }
 
         func validate() throws {
-            guard DatabaseSupport.built else { throw DatabaseSupport.unavailable("db import") }
             _ = try store.url()
             try Database.checkSymbol(symbol)
             guard !market.isEmpty, market.count <= 30 else {
@@ -124,7 +118,6 @@ struct Database: AsyncParsableCommand {
         }
 
         func run() async throws {
-            #if !DELTA_ARB_NO_DATABASE
             let url = try Database.parse(try store.url())
             let type = try resolvedMarketType()
             try await reportingFailures {
@@ -146,7 +139,6 @@ struct Database: AsyncParsableCommand {
                     + (counts.superseded > 0 ? ", \(counts.superseded) superseded (a later quote at the same microsecond)" : "")
                     + " of \(quotes.count) quotes in \(file)")
             }
-            #endif
         }
     }
 
@@ -154,7 +146,7 @@ struct Database: AsyncParsableCommand {
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "export",
-            abstract: "Write one symbol's spot and futures markets, merged, as a CSV file." + DatabaseSupport.helpNote,
+            abstract: "Write one symbol's spot and futures markets, merged, as a CSV file.",
             discussion: """
                 Reads the range as the data commands' --db does (the same two-market as-of \
                 merge, --from/--to inclusive, --max-quote-age-ms and --skip-bad-rows alike) \
@@ -176,7 +168,6 @@ struct Database: AsyncParsableCommand {
         var out: String
 
         func validate() throws {
-            guard DatabaseSupport.built else { throw DatabaseSupport.unavailable("db export") }
             _ = try storeRange()
         }
 
@@ -204,11 +195,7 @@ struct Database: AsyncParsableCommand {
     }
 
     static var schemaVersion: Int {
-        #if DELTA_ARB_NO_DATABASE
-        return 1
-        #else
-        return BookTickerSchema.version
-        #endif
+        BookTickerSchema.version
     }
 
     static func checkSymbol(_ symbol: String) throws {
@@ -218,9 +205,7 @@ struct Database: AsyncParsableCommand {
         }
     }
 
-    #if !DELTA_ARB_NO_DATABASE
     static func parse(_ text: String) throws -> PostgresURL {
         do { return try PostgresURL(text) } catch { throw ValidationError("--db: \(error)") }
     }
-    #endif
 }

@@ -1,33 +1,13 @@
 import ArgumentParser
 import DeltaArbitrage
-#if !DELTA_ARB_NO_DATABASE
 import DeltaArbitrageSources
-#endif
 import Foundation
-
-/// Whether this build has the PostgreSQL book-ticker store (the SwiftPM
-/// build does; the CMake build compiles the CLI with DELTA_ARB_NO_DATABASE).
-enum DatabaseSupport {
-    #if DELTA_ARB_NO_DATABASE
-    static let built = false
-    #else
-    static let built = true
-    #endif
-
-    /// Appended to the help of every database option and command.
-    static let helpNote = built ? "" : " Not in this build (the CMake build has no database support; build with SwiftPM)."
-
-    /// The usage error every database option and command gives in a build without it.
-    static func unavailable(_ what: String) -> ValidationError {
-        ValidationError("\(what): this build of delta-arb has no database support (the CMake build leaves it out); use the SwiftPM build")
-    }
-}
 
 /// `--db URL`: the store, for the commands that need nothing else of it (`db init`, `db import`).
 struct StoreURLOption: ParsableArguments {
     static let help = "PostgreSQL book-ticker store: postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require] (default: $DELTA_ARB_DB; the password may also come from PGPASSWORD or ~/.pgpass)."
 
-    @Option(name: .customLong("db"), help: ArgumentHelp(StoreURLOption.help + DatabaseSupport.helpNote, valueName: "url"))
+    @Option(name: .customLong("db"), help: ArgumentHelp(StoreURLOption.help, valueName: "url"))
     var db: String?
 
     /// `--db`, else DELTA_ARB_DB; a usage error when neither is given.
@@ -45,7 +25,7 @@ struct StoreURLOption: ParsableArguments {
 struct StoreRangeOptions: ParsableArguments {
     @Option(name: .customLong("db"), help: ArgumentHelp(
         "PostgreSQL book-ticker store to read (instead of a FILE): postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require] (default: $DELTA_ARB_DB when no FILE is given; the password may also come from PGPASSWORD or ~/.pgpass)."
-            + DatabaseSupport.helpNote,
+           ,
         valueName: "url"))
     var db: String?
 
@@ -84,7 +64,6 @@ struct StoreRangeOptions: ParsableArguments {
     /// The range the options name on the store at `url`; a usage error naming
     /// the option when one is missing or malformed.
     func range(url: String) throws -> StoreRange {
-        guard DatabaseSupport.built else { throw DatabaseSupport.unavailable("--db") }
         guard let symbol else { throw ValidationError("--db needs --symbol BASE/QUOTE") }
         let parts = symbol.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
@@ -127,21 +106,14 @@ struct StoreRange {
 
     /// `SYMBOL SPOT+FUTURES @ host:port/db`, what reports call the data.
     var name: String {
-        #if DELTA_ARB_NO_DATABASE
-        return "\(symbol) \(spotMarket)+\(futuresMarket)"
-        #else
         let place = (try? PostgresURL(url)).map { " @ \($0)" } ?? ""
         return "\(symbol) \(spotMarket)+\(futuresMarket)\(place)"
-        #endif
     }
 
     /// Reads both markets and merges them, noting on stderr how many rows
     /// came from how many quotes and what was left out; a data error becomes
     /// a one-line `CommandFailure` (exit status 1).
     func load(skipBadRows: Bool) async throws -> MarketData {
-        #if DELTA_ARB_NO_DATABASE
-        throw DatabaseSupport.unavailable("--db")
-        #else
         let source = PostgresBookTickerSource(url: try parsedURL(), symbol: symbol, spotMarket: spotMarket,
                                               futuresMarket: futuresMarket, from: from, to: to,
                                               maxQuoteAgeNanoseconds: maxQuoteAgeNanoseconds, skipBadRows: skipBadRows)
@@ -159,13 +131,10 @@ struct StoreRange {
         } catch {
             throw CommandFailure(error)
         }
-        #endif
     }
 
-    #if !DELTA_ARB_NO_DATABASE
     /// The URL, parsed; a malformed one is a usage error naming --db.
     func parsedURL() throws -> PostgresURL {
         do { return try PostgresURL(url) } catch { throw ValidationError("--db: \(error)") }
     }
-    #endif
 }
