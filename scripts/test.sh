@@ -2,8 +2,9 @@
 # The test command: installs what is missing, builds the package with its
 # tests (failing on any warning in the project's own sources), builds the
 # library targets and the CLI with CMake + Ninja, then runs `swift test`
-# with a throwaway PostgreSQL cluster (scripts/with-postgres.sh), so the
-# database tests always run here.
+# with a throwaway PostgreSQL cluster (scripts/with-postgres.sh) and a Python
+# venv holding pyarrow, polars and pandas (scripts/python-env.sh), so the
+# database and interoperability tests always run here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
@@ -20,4 +21,5 @@ cmake -G Ninja -S . -B .build-cmake -DCMAKE_BUILD_TYPE=Release >&2
 cmake --build .build-cmake >&2
 .build-cmake/bin/delta-arb --help >/dev/null
 
-scripts/with-postgres.sh swift test
+python_bin=$(scripts/python-env.sh)
+PATH="$python_bin:$PATH" scripts/with-postgres.sh swift test
