@@ -119,7 +119,7 @@ extension Benchmark {
                                 "markets": 2, "seed": seed] as [String: Any]
         document["store"] = [
             "rows": rows, "spot_rows": spot.count, "futures_rows": futures.count,
-            "inserted_in_time_order": true, "index": "book_ticker_snapshots_symbol_time (symbol_id, \"timestamp\")",
+            "inserted_in_time_order": true, "index": "book_ticker_snapshots_symbol_order (symbol_id, \"timestamp\", sequence_number, id)",
             "query_plan_spot": plan,
             "fill": [
                 "method": "psql \\copy FROM a generated CSV (FORMAT csv), then VACUUM ANALYZE",

@@ -1,12 +1,21 @@
 import Foundation
 
-/// The store's schema, version 1: the text of db/schema/001_book_ticker_store.sql
-/// (a test checks that the two are identical), carried in the binary so that
-/// `delta-arb db init` needs no file beside it.
+/// The store's schema: the versioned files under db/schema/, carried in the
+/// binary (a test checks that each text is identical to its file) so that
+/// `delta-arb db init` needs no file beside it. Every file is idempotent;
+/// `db init` runs them all in order, so it creates a new store and brings an
+/// older one up to `version`.
 public enum BookTickerSchema {
-    public static let version = 1
+    /// The version the last file brings a store to.
+    public static let version = 2
 
-    public static let sql = #"""
+    /// The files in version order: name (under db/schema/) and text.
+    public static let files: [(name: String, sql: String)] = [
+        ("001_book_ticker_store.sql", version1),
+        ("002_ordered_symbol_index.sql", version2),
+    ]
+
+    static let version1 = #"""
 -- Book-ticker store, schema version 1: the normalized layout the seed system
 -- records top-of-book updates into (one row per update per market).
 --
@@ -80,17 +89,28 @@ CREATE TABLE IF NOT EXISTS delta_arb_schema_version (
 INSERT INTO delta_arb_schema_version (version) VALUES (1) ON CONFLICT (version) DO NOTHING;
 """#
 
-    /// The file's statements, one by one (the extended protocol runs one per
-    /// query): comments removed, split at each `;` that ends a line.
-    static var statements: [String] {
-        let code = sql.split(separator: "\n", omittingEmptySubsequences: false)
-            .map { line -> Substring in
-                guard let dashes = line.range(of: "--") else { return line }
-                return line[..<dashes.lowerBound]
-            }
-            .joined(separator: "\n")
-        return code.components(separatedBy: ";")
-            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-            .filter { !$0.isEmpty }
-    }
+    static let version2 = #"""
+-- Book-ticker store, schema version 2: the per-symbol index carries the
+-- read's whole order.
+--
+-- The engine reads one symbol over a time range ordered by "timestamp",
+-- sequence_number, id. With version 1's index on (symbol_id, "timestamp")
+-- PostgreSQL still sorted the rows by the tie-breakers (an incremental sort,
+-- or a parallel sequential scan and a full sort when a symbol is a large part
+-- of the table); this index yields them in that order, so the read is one
+-- index range scan and nothing else. Measured on 10 million rows of two
+-- symbols: psql's binary COPY of both symbols at once took 13.0 s with
+-- version 1 and 8.9 s with this index. Its prefix serves every query the
+-- old index served, so the old one goes.
+--
+-- On a large store the CREATE INDEX takes a while (about 9 s per 10 million
+-- rows here), once. TimescaleDB creates it on every chunk.
+
+CREATE INDEX IF NOT EXISTS book_ticker_snapshots_symbol_order
+    ON book_ticker_snapshots (symbol_id, "timestamp", sequence_number, id);
+
+DROP INDEX IF EXISTS book_ticker_snapshots_symbol_time;
+
+INSERT INTO delta_arb_schema_version (version) VALUES (2) ON CONFLICT (version) DO NOTHING;
+"""#
 }

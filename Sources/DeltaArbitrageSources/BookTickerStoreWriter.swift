@@ -17,13 +17,20 @@ public enum BookTickerStoreWriter {
         }
     }
 
-    /// Runs the schema (`BookTickerSchema.sql`); harmless on a store that has it.
+    /// Runs the schema files (`BookTickerSchema.files`) in order, each in one
+    /// round trip; harmless on a store that has them, and brings an older one
+    /// up to `BookTickerSchema.version`.
     public static func initialize(_ url: PostgresURL) async throws {
         try await PostgresStore.withConnection(url) { connection in
             // One initializer at a time: concurrent CREATE … IF NOT EXISTS can still collide.
             try connection.query("SELECT pg_advisory_lock(4720190)")
-            for statement in BookTickerSchema.statements {
-                try connection.query(statement)
+            for file in BookTickerSchema.files {
+                do {
+                    try connection.query(file.sql)
+                } catch var error as BookTickerStoreError {
+                    error.detail = "db/schema/\(file.name): " + error.detail
+                    throw error
+                }
             }
         }
     }

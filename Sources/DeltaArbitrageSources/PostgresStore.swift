@@ -10,6 +10,7 @@ public enum PostgresStore {
     /// as two of these at once.
     ///
     /// - Throws: `BookTickerStoreError` naming the source (never the password).
+    @discardableResult
     static func withConnection<T: Sendable>(_ url: PostgresURL,
                                             _ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in

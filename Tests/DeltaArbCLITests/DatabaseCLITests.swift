@@ -101,7 +101,7 @@ struct DatabaseCLITests {
         for _ in 0..<2 {
             let outcome = try CLITests.run(["db", "init", "--db", text])
             #expect(outcome.status == 0, "\(outcome.stderr)")
-            #expect(outcome.stdout.hasPrefix("schema version 1 ready at 127.0.0.1:"))
+            #expect(outcome.stdout.hasPrefix("schema version \(BookTickerSchema.version) ready at 127.0.0.1:"))
         }
     }
 

@@ -81,10 +81,15 @@ struct PostgresDecodingTests {
         #expect(error.map { !$0.description.contains("secret") } == true)
     }
 
-    @Test func embeddedSchemaIsTheVersionedFile() throws {
-        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("db/schema/001_book_ticker_store.sql")
-        #expect(try String(contentsOf: file, encoding: .utf8) == BookTickerSchema.sql + "\n")
-        #expect(BookTickerSchema.statements.count == 6)
+    @Test func embeddedSchemaIsTheVersionedFiles() throws {
+        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("db/schema")
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sql") }.sorted()
+        #expect(names == BookTickerSchema.files.map(\.name))
+        for file in BookTickerSchema.files {
+            #expect(try String(contentsOf: directory.appendingPathComponent(file.name), encoding: .utf8) == file.sql + "\n",
+                    "\(file.name) differs from its embedded copy")
+        }
+        #expect(BookTickerSchema.files.count == BookTickerSchema.version)
     }
 }
