@@ -181,7 +181,8 @@ final class PostgresConnection {
     static func oneLine(_ message: UnsafePointer<CChar>?) -> String {
         guard let message else { return "unknown libpq error" }
         return String(cString: message).split(whereSeparator: \.isNewline)
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: "; ")
+            .map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+            .filter { !$0.isEmpty }.joined(separator: "; ")
     }
 
     // MARK: - C strings
