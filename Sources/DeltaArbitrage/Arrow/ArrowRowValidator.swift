@@ -1,0 +1,123 @@
+/// The row checks of `MarketDataCSVLoader`, applied to the rows of an Arrow
+/// file after they are copied into the output columns: a value is a number
+/// (null and NaN prices are errors; a null or NaN quantity means "not
+/// available"), prices are positive and finite, quantities not negative,
+/// time never goes back (judged against both neighbours with
+/// `CSVRowValidator.isLaterOutlier`, so a far-future typo is the bad row),
+/// and bid ≤ ask on each market. Arrow has no "empty field", so nothing is
+/// carried forward and no row is dropped as leading.
+///
+/// Errors name the 0-based row (as pyarrow and pandas number rows) and the
+/// column. By default the first bad row throws; with `skipBadRows` bad rows
+/// are removed by compacting the columns in place and counted.
+struct ArrowRowValidator {
+    let file: String?
+    let skipBadRows: Bool
+    let maxErrors: Int
+    /// Rows whose timestamp is null or out of range, in row order, with why.
+    let badTimestamps: [(row: Int, detail: String)]
+    private(set) var skipped = 0
+    private(set) var skippedByKind: [MarketDataError.Kind: Int] = [:]
+    private(set) var errors: [MarketDataError] = []
+
+    init(file: String?, skipBadRows: Bool, maxErrors: Int, badTimestamps: [(row: Int, detail: String)]) {
+        self.file = file
+        self.skipBadRows = skipBadRows
+        self.maxErrors = maxErrors
+        self.badTimestamps = badTimestamps
+    }
+
+    /// Checks rows `0..<n` of `columns`; returns how many remain (in `0..<result`).
+    mutating func validate(_ columns: MarketDataOutputColumns, rows n: Int) throws(MarketDataError) -> Int {
+        guard n > 0, let t = columns.timestamps.baseAddress else { return 0 }
+        let lookahead = CSVRowValidator.lookahead
+        let prices = [columns.spotAskPrice, columns.spotBidPrice, columns.futAskPrice, columns.futBidPrice]
+        let quantities = [columns.spotAskQuantity, columns.spotBidQuantity, columns.futAskQuantity, columns.futBidQuantity]
+        let all = prices + quantities
+        let sa = columns.spotAskPrice, sb = columns.spotBidPrice, fa = columns.futAskPrice, fb = columns.futBidPrice
+        let saq = columns.spotAskQuantity, sbq = columns.spotBidQuantity
+        let faq = columns.futAskQuantity, fbq = columns.futBidQuantity
+
+        var nextBad = 0
+        var hasPrevious = false
+        var previous: Int64 = 0
+        var previousRow = 0
+        var write = 0
+        // Rows before `suspectUntil` have a time-order break within `lookahead`
+        // rows below them; only those can be far-future outliers.
+        var suspectUntil = 0
+        for m in 1..<min(n, lookahead) where t[m] < t[m - 1] { suspectUntil = m }
+        for read in 0..<n {
+            let ahead = read + lookahead
+            if ahead < n && t[ahead] < t[ahead - 1] { suspectUntil = ahead }
+            var failure: MarketDataError?
+            if nextBad < badTimestamps.count && badTimestamps[nextBad].row == read {
+                failure = error(.invalidTimestamp, 0, read, badTimestamps[nextBad].detail)
+                nextBad += 1
+            } else {
+                let time = t[read]
+                // One test for the ordinary row; the slow path says what is wrong.
+                let valuesGood = sa[read] > 0 && sa[read] < .infinity && sb[read] > 0 && sb[read] < .infinity
+                    && fa[read] > 0 && fa[read] < .infinity && fb[read] > 0 && fb[read] < .infinity
+                    && !(saq[read] < 0) && saq[read] != .infinity && !(sbq[read] < 0) && sbq[read] != .infinity
+                    && !(faq[read] < 0) && faq[read] != .infinity && !(fbq[read] < 0) && fbq[read] != .infinity
+                if !valuesGood {
+                    failure = valueFailure(prices, quantities, read)
+                } else if hasPrevious && time < previous {
+                    failure = error(.timeWentBackwards, 0, read,
+                                    "out of time order: \(UTCTime.iso8601(nanoseconds: time)) is earlier than the row above "
+                                        + "(row \(previousRow): \(UTCTime.iso8601(nanoseconds: previous)))")
+                } else if read < suspectUntil
+                            && CSVRowValidator.isLaterOutlier(read, n: n, t, hasPrevious: hasPrevious, previous: previous) {
+                    failure = error(.timeWentBackwards, 0, read,
+                                    "out of time order: \(UTCTime.iso8601(nanoseconds: time)) is later than the rows below it, "
+                                        + "the row below (row \(read + 1): \(UTCTime.iso8601(nanoseconds: t[read + 1]))) "
+                                        + "following on from the row above")
+                } else if sb[read] > sa[read] {
+                    failure = error(.crossedBook, 2, read, "spot bid \(sb[read]) above ask \(sa[read])")
+                } else if fb[read] > fa[read] {
+                    failure = error(.crossedBook, 4, read, "futures bid \(fb[read]) above ask \(fa[read])")
+                }
+            }
+            if let failure {
+                if !skipBadRows { throw failure }
+                skipped += 1
+                skippedByKind[failure.kind, default: 0] += 1
+                if errors.count < maxErrors { errors.append(failure) }
+                continue
+            }
+            hasPrevious = true
+            previous = t[read]
+            previousRow = read
+            if write != read {
+                t[write] = t[read]
+                for column in all { column[write] = column[read] }
+            }
+            write += 1
+        }
+        return write
+    }
+
+    /// Why row `row`'s prices or quantities are bad (the first bad column).
+    @inline(never)
+    private func valueFailure(_ prices: [UnsafeMutableBufferPointer<Double>],
+                              _ quantities: [UnsafeMutableBufferPointer<Double>], _ row: Int) -> MarketDataError {
+        for (k, column) in prices.enumerated() {
+            let v = column[row]
+            if v.isNaN { return error(.invalidNumber, k + 1, row, "no price (null or NaN)") }
+            if v.isInfinite { return error(.invalidNumber, k + 1, row, "price \(v) is not finite") }
+            if v <= 0 { return error(.nonPositivePrice, k + 1, row, "price \(v) is not positive") }
+        }
+        for (k, column) in quantities.enumerated() {
+            let v = column[row]
+            if v.isInfinite { return error(.invalidNumber, k + 5, row, "quantity \(v) is not finite") }
+            if v < 0 { return error(.negativeQuantity, k + 5, row, "quantity \(v) is negative") }
+        }
+        return error(.invalidNumber, 0, row, "bad value")
+    }
+
+    @inline(never)
+    private func error(_ kind: MarketDataError.Kind, _ slot: Int, _ row: Int, _ detail: String) -> MarketDataError {
+        MarketDataError(kind: kind, file: file, column: CSVColumnLayout.slotNames[slot], detail: "row \(row): " + detail)
+    }
+}
