@@ -4,7 +4,8 @@ with the real pyarrow (and polars and pandas when installed).
 
   arrow_interop.py check FILE.arrow EXPECTED.json UNIT
       FILE was written by delta-arb's ArrowFileWriter; EXPECTED holds the values it
-      was given: {"timestamp": [ns, ...], "<column>": [float64 bit pattern, ...]}.
+      was given: {"timestamp": ["<ns>", ...], "<column>": ["<float64 bits, 16 hex digits>", ...]}
+      (strings, so that no JSON parser rounds them).
       Reads FILE with pyarrow.feather.read_table (and polars.read_ipc) and checks the
       schema (timestamp[UNIT, tz=UTC], float64) and every value bit for bit.
       Prints one "ok <library>" line per library; exits 1 on a mismatch.
@@ -22,18 +23,18 @@ import sys
 
 COLUMNS = ["spot_ask_price", "spot_bid_price", "spot_ask_quantity", "spot_bid_quantity",
            "fut_ask_price", "fut_bid_price", "fut_ask_quantity", "fut_bid_quantity"]
-NAN_BITS = struct.unpack("<Q", struct.pack("<d", float("nan")))[0]
+NAN_BITS = "%016x" % struct.unpack("<Q", struct.pack("<d", float("nan")))[0]
 
 
 def bits(x):
-    return struct.unpack("<Q", struct.pack("<d", x))[0]
+    return "%016x" % struct.unpack("<Q", struct.pack("<d", x))[0]
 
 
 def same(expected_bits, actual):
     """Bit-for-bit equality; any NaN matches any NaN (pyarrow may canonicalise them)."""
     if actual is None:
         actual = float("nan")
-    e = struct.unpack("<d", struct.pack("<Q", expected_bits))[0]
+    e = struct.unpack("<d", struct.pack("<Q", int(expected_bits, 16)))[0]
     if math.isnan(e):
         return math.isnan(actual)
     return bits(actual) == expected_bits
@@ -59,7 +60,7 @@ def check(path, expected_path, unit):
         if table.schema.field(name).type != pa.float64():
             fail(f"pyarrow: {name} type {table.schema.field(name).type}")
     times = table.column("timestamp").cast(pa.int64()).to_pylist()
-    if [t * per for t in times] != expected["timestamp"]:
+    if [str(t * per) for t in times] != expected["timestamp"]:
         fail("pyarrow: timestamps differ")
     for name in COLUMNS:
         values = table.column(name).to_pylist()
@@ -72,7 +73,7 @@ def check(path, expected_path, unit):
         return
     frame = pl.read_ipc(path, memory_map=False)
     times = frame["timestamp"].cast(pl.Int64).to_list()
-    if [t * per for t in times] != expected["timestamp"]:
+    if [str(t * per) for t in times] != expected["timestamp"]:
         fail("polars: timestamps differ")
     for name in COLUMNS:
         values = frame[name].to_list()
@@ -106,7 +107,7 @@ def sample(n, seed):
 
 
 def expected_json(rows, times_ns, nulls=None):
-    out = {"timestamp": times_ns}
+    out = {"timestamp": [str(t) for t in times_ns]}
     for name in COLUMNS:
         out[name] = [NAN_BITS if (nulls and name in nulls and i in nulls[name]) else bits(v)
                      for i, v in enumerate(rows[name])]

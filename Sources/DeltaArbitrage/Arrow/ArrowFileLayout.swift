@@ -184,10 +184,10 @@ struct ArrowFileLayout {
         }
 
         private func valueType(name: String, slot: Int, typeID: UInt8, type: FlatTable?) throws(MarketDataError) -> ValueType {
-            let typeName = ArrowFormat.TypeID(rawValue: typeID)?.name ?? "type \(typeID)"
             if slot == CSVColumnLayout.timestampSlot {
                 guard typeID == ArrowFormat.TypeID.timestamp.rawValue else {
-                    throw unsupported("type \(typeName) not supported for column '\(name)' (expected timestamp with unit s, ms, us or ns)")
+                    throw unsupported("type \(try typeName(typeID, type)) not supported for column '\(name)' "
+                        + "(expected timestamp with unit s, ms, us or ns)")
                 }
                 let code = try type?.scalar(0, default: Int16(0)) ?? 0
                 guard let unit = ArrowTimestampUnit(code: code) else {
@@ -199,16 +199,26 @@ struct ArrowFileLayout {
                 switch try type?.scalar(0, default: Int16(0)) ?? 0 {
                 case ArrowFormat.precisionDouble: return .float64
                 case ArrowFormat.precisionSingle: return .float32
-                default:
-                    throw unsupported("type float16 not supported for column '\(name)' (expected float64 or float32)")
+                default: break
                 }
             }
-            var detail = typeName
+            throw unsupported("type \(try typeName(typeID, type)) not supported for column '\(name)' (expected float64 or float32)")
+        }
+
+        /// The type as pyarrow names it (`int64`, `float16`, `string`, …).
+        private func typeName(_ typeID: UInt8, _ type: FlatTable?) throws(MarketDataError) -> String {
             if typeID == ArrowFormat.TypeID.int.rawValue, let type {
                 let bits = try type.scalar(0, default: Int32(0))
-                detail = (try type.scalar(1, default: UInt8(0)) != 0 ? "int" : "uint") + "\(bits)"
+                return (try type.scalar(1, default: UInt8(0)) != 0 ? "int" : "uint") + "\(bits)"
             }
-            throw unsupported("type \(detail) not supported for column '\(name)' (expected float64 or float32)")
+            if typeID == ArrowFormat.TypeID.floatingPoint.rawValue {
+                switch try type?.scalar(0, default: Int16(0)) ?? 0 {
+                case 0: return "float16"
+                case ArrowFormat.precisionSingle: return "float32"
+                default: return "float64"
+                }
+            }
+            return ArrowFormat.TypeID(rawValue: typeID)?.name ?? "type \(typeID)"
         }
 
         /// Field nodes and buffers a field takes in a record batch, children included.
@@ -286,6 +296,21 @@ struct ArrowFileLayout {
             let nodes = try batch.vector(1, elementSize: 16) ?? (0, 0)
             let buffers = try batch.vector(2, elementSize: 16) ?? (0, 0)
 
+            // Every buffer and node, also those of skipped columns, must make sense.
+            for b in 0..<buffers.count {
+                let offset = view.load(buffers.start + 16 * b, as: Int64.self)
+                let length = view.load(buffers.start + 16 * b + 8, as: Int64.self)
+                guard offset >= 0, length >= 0, offset <= Int64(bodyLength), length <= Int64(bodyLength) - offset else {
+                    throw corrupt("buffer \(b) (offset \(offset), \(length) bytes) lies outside the body of \(bodyLength) bytes")
+                }
+            }
+            for n in 0..<nodes.count {
+                let length = view.load(nodes.start + 16 * n, as: Int64.self)
+                let nullCount = view.load(nodes.start + 16 * n + 8, as: Int64.self)
+                guard length >= 0, nullCount >= 0, nullCount <= length else {
+                    throw corrupt("field node \(n) has \(length) values and \(nullCount) nulls")
+                }
+            }
             var chunks = [Chunk?](repeating: nil, count: columns.count)
             for (slot, column) in columns.enumerated() {
                 guard let column else { continue }
@@ -301,13 +326,10 @@ struct ArrowFileLayout {
                     throw corrupt("column '\(name)' has \(length) values and \(nullCount) nulls in a batch of \(rows) rows")
                 }
                 func buffer(_ i: Int, needs: Int) throws(MarketDataError) -> UnsafeRawPointer {
+                    // In the body: checked above.
                     let bufferAt = buffers.start + 16 * (column.buffer + i)
                     let offset = view.load(bufferAt, as: Int64.self)
                     let length = view.load(bufferAt + 8, as: Int64.self)
-                    guard offset >= 0, length >= 0, offset <= Int64(bodyLength), length <= Int64(bodyLength) - offset else {
-                        throw corrupt("buffer \(column.buffer + i) of column '\(name)' (offset \(offset), \(length) bytes) "
-                            + "lies outside the body of \(bodyLength) bytes")
-                    }
                     guard length >= Int64(needs) else {
                         throw corrupt("buffer \(column.buffer + i) of column '\(name)' has \(length) bytes; "
                             + "\(rows) rows need \(needs)")

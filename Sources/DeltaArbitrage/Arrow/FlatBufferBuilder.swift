@@ -1,6 +1,6 @@
 /// A flatbuffer object for `FlatBufferBuilder`: the few shapes Arrow's
 /// metadata needs.
-indirect enum FlatValue {
+indirect enum FlatValue: Sendable {
     /// A table; `fields[i]` is field `i` of the schema (a union takes two slots).
     case table([FlatField])
     /// A UTF-8 string.
@@ -13,7 +13,7 @@ indirect enum FlatValue {
 }
 
 /// One field of a `FlatValue.table`.
-enum FlatField {
+enum FlatField: Sendable {
     case absent
     case uint8(UInt8)
     case int16(Int16)
