@@ -71,7 +71,7 @@ def check(path, expected_path, unit):
         import polars as pl
     except ImportError:
         return
-    frame = pl.read_ipc(path, memory_map=False)
+    frame = pl.read_ipc(path)
     times = frame["timestamp"].cast(pl.Int64).to_list()
     if [str(t * per) for t in times] != expected["timestamp"]:
         fail("polars: timestamps differ")
