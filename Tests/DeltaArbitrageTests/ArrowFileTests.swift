@@ -69,10 +69,16 @@ import Darwin
         #expect(Self.identical(try MarketDataFile.load(path: path).data, data))
     }
 
-    @Test func largeFileCopiesInParallelExactly() throws {
-        let data = Self.sample(rows: 200_000, step: 1_000)
+    /// Large enough for the parallel copy and the parallel all-rows-good check;
+    /// a bad row in the last block is still found and named.
+    @Test func largeFileCopiesAndChecksInParallelExactly() throws {
+        var data = Self.sample(rows: 300_000, step: 1_000)
         let bytes = try ArrowFileWriter(rowsPerBatch: 65_536).bytes(data)
         #expect(Self.identical(try Self.read(bytes).data, data))
+        data.futBidPrice[299_990] = 1_000
+        let error = Self.error(try ArrowFileWriter(rowsPerBatch: 65_536).bytes(data))
+        #expect(error?.description.hasPrefix("t.arrow: column 'fut_bid_price': row 299990: futures bid") == true,
+                "\(String(describing: error))")
     }
 
     @Test(arguments: [ArrowTimestampUnit.second, .millisecond, .microsecond])
