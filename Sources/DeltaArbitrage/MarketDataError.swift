@@ -46,6 +46,13 @@ public struct MarketDataError: Error, Sendable, Equatable, CustomStringConvertib
         case columnLengthMismatch
         /// No row has every price known.
         case noCompleteRows
+        /// A binary file's structure is broken: an Arrow file that is truncated
+        /// or whose metadata points outside the file or contradicts itself.
+        case malformedFile
+        /// A binary file uses a feature or a column type the loader does not
+        /// read (compressed or dictionary-encoded Arrow data, the Arrow stream
+        /// format, a big-endian file, a column of the wrong type).
+        case unsupportedFormat
     }
 
     /// What went wrong.

@@ -5,7 +5,7 @@ import Foundation
 /// Options shared by the commands that read market data: a CSV file, or one
 /// symbol's spot and futures markets from the PostgreSQL book-ticker store.
 struct InputOptions: ParsableArguments {
-    @Argument(help: ArgumentHelp("CSV book-ticker file to read (or read the database with --db).", valueName: "file"))
+    @Argument(help: ArgumentHelp("Book-ticker file to read: CSV, or an Arrow IPC file (Feather v2, told by its content; see 'convert'). Or read the database with --db.", valueName: "file"))
     var file: String?
 
     @OptionGroup var store: StoreRangeOptions
@@ -68,7 +68,7 @@ struct InputOptions: ParsableArguments {
     private func loadFile(_ file: String) throws -> MarketData {
         do {
             let loaded = try ProgressIndicator.run("loading \(file)") {
-                try MarketDataCSVLoader(options: .init(skipBadRows: skipBadRows)).load(path: file)
+                try MarketDataFile.load(path: file, options: .init(skipBadRows: skipBadRows))
             }
             if loaded.leadingRowsDropped > 0 {
                 StandardError.write("note: \(loaded.leadingRowsDropped) leading rows dropped (prices not yet known)\n")

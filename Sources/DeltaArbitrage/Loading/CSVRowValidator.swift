@@ -184,9 +184,9 @@ struct CSVRowValidator {
     /// Whether the row at `row`, not earlier than the row above, is a
     /// far-future outlier: at least two of the next `lookahead` rows are
     /// earlier than it yet not earlier than the row above, and they outnumber
-    /// those not earlier than it.
+    /// those not earlier than it. `ArrowRowValidator` judges with it too.
     @inline(never)
-    private static func isLaterOutlier(_ row: Int, n: Int, _ timestamps: UnsafeMutablePointer<Int64>,
+    static func isLaterOutlier(_ row: Int, n: Int, _ timestamps: UnsafeMutablePointer<Int64>,
                                        hasPrevious: Bool, previous: Int64) -> Bool {
         let t = timestamps[row]
         var followOn = 0, notEarlier = 0

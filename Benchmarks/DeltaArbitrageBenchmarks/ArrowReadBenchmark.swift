@@ -1,0 +1,32 @@
+import ArgumentParser
+import DeltaArbitrage
+import Foundation
+
+extension Benchmark {
+    /// Arrow IPC file read on a warm page cache: `ArrowFileReader` (columns
+    /// copied on several threads, and on one) beside the CSV loader on the same
+    /// rows; throughput is the file's bytes over the load's wall time.
+    func measureArrowRead(_ workload: Workload) throws -> [String: Any] {
+        log("== \(workload.name): generating \(workload.hours) h of \(workload.tickMs) ms ticks")
+        let data = try workload.generate(seed: seed)
+        let path = "\(workDirectory)/\(workload.name).arrow"
+        let (_, writeSeconds) = try Stopwatch.time { try ArrowFileWriter().write(data, to: path) }
+        let bytes = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+        log("   \(data.count) rows, \(bytes / 1_000_000) MB Arrow; write \(writeSeconds) s")
+
+        var result: [String: Any] = ["workload": workload.name, "rows": data.count, "arrow_bytes": bytes,
+                                     "write_seconds": writeSeconds]
+        for (name, parallel) in [("parallel", true), ("serial", false)] {
+            let reader = ArrowFileReader(options: MarketDataCSVOptions(parallel: parallel))
+            _ = try reader.load(path: path)  // warm the page cache
+            let (loaded, seconds) = try Stopwatch.best(of: max(repeats, 3)) { try reader.load(path: path) }
+            guard loaded.data.count == data.count else { throw ValidationError("arrow read lost rows") }
+            let rate = Double(bytes) / seconds / 1e9
+            log("   read (\(name)): \(seconds * 1000) ms, \(rate) GB/s, \(Double(data.count) / seconds / 1e6) M rows/s")
+            result["read_\(name)_seconds"] = seconds
+            result["read_\(name)_gb_per_second"] = rate
+        }
+        result["cores"] = ProcessInfo.processInfo.activeProcessorCount
+        return result
+    }
+}
