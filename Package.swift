@@ -105,7 +105,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DeltaArbitrageTests",
-            dependencies: ["DeltaArbitrage", "DeltaArbitrageMockData", "SpreadKernels"]
+            dependencies: ["DeltaArbitrage", "DeltaArbitrageMockData", "SpreadKernels", "CZlib"]
         ),
         .testTarget(
             name: "DeltaArbitrageReportingTests",

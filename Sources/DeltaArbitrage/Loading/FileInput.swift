@@ -83,15 +83,11 @@ final class FileInput {
             compression = .none
         }
         plainSize = regular && compression == .none ? Int(info.st_size) : 0
-        do {
-            switch compression {
-            case .none: break
-            case .gzip: try startInflate(windowBits: 15 + 16)
-            case .zip: try openZipEntry(fileSize: Int(info.st_size))
-            }
-        } catch {
-            cleanUp()
-            throw error
+        // Every property is set by now: on an error deinit releases the file and zlib.
+        switch compression {
+        case .none: break
+        case .gzip: try startInflate(windowBits: 15 + 16)
+        case .zip: try openZipEntry(fileSize: Int(info.st_size))
         }
     }
 
