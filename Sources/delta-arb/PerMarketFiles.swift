@@ -61,7 +61,7 @@ struct PerMarketFiles {
                     }
                 }
             }
-            try Self.requireOverlap(spot: spotQuotes, spotFiles: spotFiles, futures: futuresQuotes, futuresFiles: futuresFiles)
+            try Self.requireOverlap(name: name, spot: spotQuotes, spotFiles: spotFiles, futures: futuresQuotes, futuresFiles: futuresFiles)
             let merged = try TwoMarketMerge.merge(spot: spotQuotes, futures: futuresQuotes,
                                                   maxQuoteAgeNanoseconds: maxQuoteAgeNanoseconds)
             StandardError.write(mergeNote(merged, spotName: "spot", futuresName: "futures",
@@ -85,7 +85,7 @@ struct PerMarketFiles {
     }
 
     /// Each market has quotes, and their time ranges overlap: else no instant has both markets' quotes.
-    static func requireOverlap(spot: MarketQuotes, spotFiles: [MarketQuotesFiles.File],
+    static func requireOverlap(name: String, spot: MarketQuotes, spotFiles: [MarketQuotesFiles.File],
                                futures: MarketQuotes, futuresFiles: [MarketQuotesFiles.File]) throws {
         func files(_ list: [MarketQuotesFiles.File]) -> String {
             list.count == 1 ? list[0].path : "\(list.count) files from \(list[0].path)"
@@ -97,7 +97,7 @@ struct PerMarketFiles {
         let (f0, f1) = (futures.timestamps[0], futures.timestamps[futures.count - 1])
         if s1 < f0 || f1 < s0 {
             func range(_ a: Int64, _ b: Int64) -> String { "\(UTCTime.iso8601(nanoseconds: a)) … \(UTCTime.iso8601(nanoseconds: b))" }
-            throw MarketDataError(kind: .timeRangesConflict,
+            throw MarketDataError(kind: .timeRangesConflict, file: name,
                                   detail: "the spot quotes (\(files(spotFiles)): \(range(s0, s1))) and the futures quotes (\(files(futuresFiles)): \(range(f0, f1))) do not overlap in time, so no instant has both markets' quotes")
         }
     }
