@@ -55,6 +55,7 @@ struct Benchmark: ParsableCommand {
             case .optimize: result = try measureOptimize(workload)
             case .walkForward: result = try measureWalkForward(workload)
             case .paper: result = try measurePaper(workload)
+            case .perMarketRead: result = try measurePerMarketRead(workload)
             }
             let path = "\(out)/\(workload.name).json"
             let json = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])

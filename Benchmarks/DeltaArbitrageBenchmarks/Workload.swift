@@ -21,6 +21,8 @@ struct Workload: Sendable {
         case paper
         /// Reading two markets from the PostgreSQL book-ticker store: server, engine and seed path side by side.
         case databaseRead
+        /// Reading one market's capture files (each layout, plain and gzip) beside the merged-CSV loader, per byte.
+        case perMarketRead
     }
     var job: Job = .engine
 
@@ -33,6 +35,7 @@ struct Workload: Sendable {
         Workload(name: "paper-2d-1s", hours: 2 * 24, tickMs: 1000, job: .paper),
         // Its size is --db-rows (the hours follow from it).
         Workload(name: "db-read", hours: 0, tickMs: 100, job: .databaseRead),
+        Workload(name: "per-market-read-1d-100ms", hours: 24, tickMs: 100, job: .perMarketRead),
     ]
 
     static func named(_ name: String) -> Workload? { all.first { $0.name == name } }
