@@ -192,6 +192,30 @@ struct PerMarketFileTests {
         #expect(try refusal(stored, "crc.zip") == "crc.zip: zip entry 'a.csv': CRC-32 mismatch: the data is corrupt")
     }
 
+    /// Every single byte of a small gzip and zip damaged in turn: each read
+    /// either succeeds or throws a `MarketDataError` naming the file — no trap.
+    @Test func damagedArchivesNeverCrash() throws {
+        let directory = try CompressedFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let text = Array((Self.binanceHeader + Self.binanceRows).utf8)
+        for (name, archive) in [("d.zip", CompressedFixtures.zip([(name: "a.csv", bytes: text, deflated: true)])),
+                                ("s.zip", CompressedFixtures.zip([(name: "a.csv", bytes: text, deflated: false)])),
+                                ("d.gz", CompressedFixtures.gzip(text))] {
+            for position in archive.indices {
+                for value: UInt8 in [0x00, 0xFF] where archive[position] != value {
+                    var damaged = archive
+                    damaged[position] = value
+                    let path = try CompressedFixtures.write(damaged, name, in: directory)
+                    do {
+                        _ = try MarketQuotesCSVReader.read(path: path)
+                    } catch {
+                        #expect(error.description.hasPrefix(path + ":"), "\(name) byte \(position): \(error)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test func severalFilesAreJoinedInTimeOrderAndMustNotOverlap() throws {
         let directory = try CompressedFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -244,14 +244,15 @@ final class FileInput {
             let locator = try readAt(locatorAt, count: 20)
             guard Self.u32(locator, 0) == 0x0706_4B50 else { throw bad("zip64 locator missing") }
             let recordAt = Self.u64(locator, 8)
-            guard recordAt < UInt64(fileSize) - 56 else { throw bad("zip64 end record outside the file") }
+            guard fileSize >= 56, recordAt <= UInt64(fileSize - 56) else { throw bad("zip64 end record outside the file") }
             let record = try readAt(Int(recordAt), count: 56)
             guard Self.u32(record, 0) == 0x0606_4B50 else { throw bad("zip64 end record missing") }
             entries = Self.u64(record, 32)
             directorySize = Self.u64(record, 40)
             directoryOffset = Self.u64(record, 48)
         }
-        guard directoryOffset + directorySize <= UInt64(fileSize), directorySize < 1 << 30 else {
+        // Subtractions, not sums: the values come from the file and may be anything.
+        guard directorySize <= UInt64(fileSize), directoryOffset <= UInt64(fileSize) - directorySize, directorySize < 1 << 30 else {
             throw bad("the central directory lies outside the file (truncated or corrupt)")
         }
         let directory = try readAt(Int(directoryOffset), count: Int(directorySize))
@@ -277,6 +278,7 @@ final class FileInput {
             let extraEnd = extra + extraLength
             while extra + 4 <= extraEnd {
                 let id = Self.u16(directory, extra), length = Int(Self.u16(directory, extra + 2))
+                guard extra + 4 + length <= extraEnd else { break }
                 if id == 0x0001 {
                     var field = extra + 4
                     for keyPath in [\Entry.size, \Entry.compressed, \Entry.offset] where entry[keyPath: keyPath] == 0xFFFF_FFFF {
@@ -300,7 +302,7 @@ final class FileInput {
         guard entry.method == 0 || entry.method == 8 else {
             throw bad("entry '\(entry.name)' uses compression method \(entry.method); only stored (0) and deflate (8) are read")
         }
-        guard entry.offset + 30 <= UInt64(fileSize) else { throw bad("entry '\(entry.name)' lies outside the file (truncated)") }
+        guard fileSize >= 30, entry.offset <= UInt64(fileSize - 30) else { throw bad("entry '\(entry.name)' lies outside the file (truncated)") }
         let local = try readAt(Int(entry.offset), count: 30)
         guard Self.u32(local, 0) == 0x0403_4B50 else { throw bad("entry '\(entry.name)': no local header at byte \(entry.offset) (corrupt)") }
         let dataStart = Int(entry.offset) + 30 + Int(Self.u16(local, 26)) + Int(Self.u16(local, 28))

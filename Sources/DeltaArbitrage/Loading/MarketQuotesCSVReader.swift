@@ -200,8 +200,8 @@ private struct QuoteTextParser {
                 line = 1
                 p = lineEnd + 1
             }
-            if reserveBytes > 0 && e > p {
-                // Rows are about as long as the first one.
+            if reserveBytes > 0 {
+                // Rows are about as long as the first line.
                 quotes.reserveCapacity(reserveBytes / max(lineEnd + 1 - range.lowerBound, 16))
             }
         }
