@@ -292,6 +292,11 @@ private struct QuoteTextParser {
                         }
                         time = v * timeScale
                     }
+                } else if let (v, stop) = Self.unsignedInteger(base, q, e), stop == e || base[stop] == 0x2C,
+                          case (let ns, false) = v.multipliedReportingOverflow(by: Self.epochScale(v)) {
+                    // An integer epoch: the common case, without a second pass over the field.
+                    time = ns
+                    next = stop
                 } else {
                     next = Self.fieldEnd(base, q, e)
                     let (a, b) = Self.unquoted(base, q, next)
@@ -402,6 +407,12 @@ private struct QuoteTextParser {
         }
         let digits = i - a
         return digits > 0 && digits <= 18 ? (v, i) : nil
+    }
+
+    /// Nanoseconds per unit of an integer epoch `v`, told by magnitude as `TimestampParser` tells it.
+    @inline(__always)
+    private static func epochScale(_ v: Int64) -> Int64 {
+        v < 100_000_000_000 ? 1_000_000_000 : v < 100_000_000_000_000 ? 1_000_000 : v < 100_000_000_000_000_000 ? 1_000 : 1
     }
 
     private static func excerpt(_ base: UnsafePointer<UInt8>, _ a: Int, _ b: Int) -> String {
