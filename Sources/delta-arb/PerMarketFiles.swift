@@ -46,10 +46,11 @@ struct PerMarketFiles {
     /// a data error becomes a one-line `CommandFailure` (exit status 1).
     func load() async throws -> MarketData {
         do {
-            async let spotRead = Self.read(spot)
-            let futuresRead = try await Self.read(futures)
-            let (spotQuotes, spotFiles) = try await spotRead
-            let (futuresQuotes, futuresFiles) = futuresRead
+            let ((spotQuotes, spotFiles), (futuresQuotes, futuresFiles)) = try await ProgressIndicator.run("reading \(name)") { _ in
+                async let spotRead = Self.read(spot)
+                let futuresRead = try await Self.read(futures)
+                return (try await spotRead, futuresRead)
+            }
             for (market, files) in [("spot", spotFiles), ("futures", futuresFiles)] {
                 for file in files {
                     if file.oneSidedRows > 0 {

@@ -324,7 +324,9 @@ final class FileInput {
         var bytes = [UInt8](repeating: 0, count: count)
         var done = 0
         while done < count {
-            let got = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done)) }
+            let got = bytes.withUnsafeMutableBytes { buffer in
+                buffer.baseAddress.map { pread(fd, $0 + done, count - done, off_t(offset + done)) } ?? 0
+            }
             if got < 0 {
                 if errno == EINTR { continue }
                 throw MarketDataError(kind: .unreadableFile, file: path, detail: "read failed: \(Self.errnoText())")
