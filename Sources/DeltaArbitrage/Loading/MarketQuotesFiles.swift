@@ -20,8 +20,9 @@ public enum MarketQuotesFiles {
         public var compression: FileCompression
         /// Quotes read.
         public var count: Int
-        /// Its first and last quote's time (ns since the epoch), nil when it has none.
+        /// Its first quote's time (ns since the epoch), nil when it has none.
         public var first: Int64?
+        /// Its last quote's time (ns since the epoch), nil when it has none.
         public var last: Int64?
         /// Tardis rows with an empty side, left out.
         public var oneSidedRows: Int
