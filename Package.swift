@@ -31,9 +31,15 @@ let package = Package(
             dependencies: ["CLapack"],
             linkerSettings: [.linkedLibrary("m")]
         ),
+        // zlib: gzip and zip market-data files, inflated as they are read.
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(
             name: "DeltaArbitrage",
-            dependencies: ["SpreadKernels", .product(name: "Atomics", package: "swift-atomics")]
+            dependencies: ["SpreadKernels", "CZlib", .product(name: "Atomics", package: "swift-atomics")]
         ),
         .target(
             name: "DeltaArbitrageReporting",
@@ -99,7 +105,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DeltaArbitrageTests",
-            dependencies: ["DeltaArbitrage", "DeltaArbitrageMockData", "SpreadKernels"]
+            dependencies: ["DeltaArbitrage", "DeltaArbitrageMockData", "SpreadKernels", "CZlib"]
         ),
         .testTarget(
             name: "DeltaArbitrageReportingTests",

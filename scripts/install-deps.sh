@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs the system packages the build needs when they are missing:
 # OpenBLAS + LAPACKE (least squares in the statistics kernels), SQLite (the
-# live strategy's durable state), libpq (the book-ticker store's client), CMake + Ninja (the second build) and the
+# live strategy's durable state), libpq (the book-ticker store's client), zlib (gzip and zip market-data files), CMake + Ninja (the second build) and the
 # PostgreSQL server (the book-ticker store's tests run against a throwaway cluster). Idempotent; silent when all is present.
 set -euo pipefail
 export PATH="$PATH:/opt/swift/usr/bin"
-needed=(libopenblas-dev liblapacke-dev libsqlite3-dev libpq-dev cmake ninja-build postgresql)
+needed=(libopenblas-dev liblapacke-dev libsqlite3-dev libpq-dev zlib1g-dev cmake ninja-build postgresql)
 missing=()
 for package in "${needed[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

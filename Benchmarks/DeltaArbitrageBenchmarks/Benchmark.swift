@@ -56,6 +56,7 @@ struct Benchmark: ParsableCommand {
             case .walkForward: result = try measureWalkForward(workload)
             case .paper: result = try measurePaper(workload)
             case .arrowRead: result = try measureArrowRead(workload)
+            case .perMarketRead: result = try measurePerMarketRead(workload)
             }
             let path = "\(out)/\(workload.name).json"
             let json = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])

@@ -23,6 +23,8 @@ struct Workload: Sendable {
         case databaseRead
         /// Reading an Arrow IPC file on a warm page cache.
         case arrowRead
+        /// Reading one market's capture files (each layout, plain and gzip) beside the merged-CSV loader, per byte.
+        case perMarketRead
     }
     var job: Job = .engine
 
@@ -36,6 +38,7 @@ struct Workload: Sendable {
         // Its size is --db-rows (the hours follow from it).
         Workload(name: "db-read", hours: 0, tickMs: 100, job: .databaseRead),
         Workload(name: "arrow-read-5m-rows", hours: 5_000_000 * 0.1 / 3600, tickMs: 100, job: .arrowRead),
+        Workload(name: "per-market-read-1d-100ms", hours: 24, tickMs: 100, job: .perMarketRead),
     ]
 
     static func named(_ name: String) -> Workload? { all.first { $0.name == name } }

@@ -53,6 +53,11 @@ public struct MarketDataError: Error, Sendable, Equatable, CustomStringConvertib
         /// read (compressed or dictionary-encoded Arrow data, the Arrow stream
         /// format, a big-endian file, a column of the wrong type).
         case unsupportedFormat
+        /// A one-market file's rows name more than one market (its exchange or symbol changes).
+        case mixedMarkets
+        /// Per-market files that must not overlap in time do (two files of one
+        /// market), or ones that must overlap do not (the spot and futures files).
+        case timeRangesConflict
     }
 
     /// What went wrong.

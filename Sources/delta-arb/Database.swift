@@ -58,12 +58,18 @@ struct Database: AsyncParsableCommand {
             commandName: "import",
             abstract: "Write one market's quotes from a CSV file into the store.",
             discussion: """
-                FILE is one market's book tickers with the header \
+                FILE is one market's book tickers, plain, gzip (.gz) or a zip holding one \
+                CSV (told by the file's first bytes), in one of the layouts --spot/--futures \
+                read, told by the header: a Binance bookTicker archive \
+                (update_id,best_bid_price,best_bid_qty,best_ask_price,best_ask_qty,\
+                transaction_time,event_time; event_time in epoch ms), a Tardis quotes or \
+                book_ticker file (exchange,symbol,timestamp,local_timestamp,ask_amount,\
+                ask_price,bid_price,bid_amount; timestamp in epoch µs), or the one-market CSV \
                 timestamp,bid_price,bid_qty,ask_price,ask_qty (any order, any case; \
                 bid_quantity/ask_quantity also accepted; other columns ignored), timestamps \
                 as the data commands read them (ISO 8601, UTC unless an offset is given, or \
-                epoch seconds/ms/µs/ns), in time order. Every field is required; a bad row \
-                stops the import before anything is written, naming the line and column.
+                epoch seconds/ms/µs/ns), in time order. A bad row stops the import before \
+                anything is written, naming the line and column.
 
                 The exchanges and symbols rows are created when missing. The market's type \
                 is told by the --market suffix (_SPOT, _FUTURES) or given by --market-type. \
@@ -74,7 +80,7 @@ struct Database: AsyncParsableCommand {
                 the others are counted as superseded.
                 """)
 
-        @Argument(help: ArgumentHelp("One-market CSV file (timestamp,bid_price,bid_qty,ask_price,ask_qty).", valueName: "file"))
+        @Argument(help: ArgumentHelp("One market's file: Binance bookTicker, Tardis quotes/book_ticker or timestamp,bid_price,bid_qty,ask_price,ask_qty; plain, .gz or .zip.", valueName: "file"))
         var file: String
 
         @OptionGroup var store: StoreURLOption
@@ -121,11 +127,18 @@ struct Database: AsyncParsableCommand {
             let url = try Database.parse(try store.url())
             let type = try resolvedMarketType()
             try await reportingFailures {
-                let quotes: MarketQuotes
+                let loaded: MarketQuotesCSVReader.Loaded
                 do {
-                    quotes = try ProgressIndicator.run("reading \(file)") { try MarketQuotesCSVReader.load(path: file) }
+                    loaded = try ProgressIndicator.run("reading \(file)") { try MarketQuotesCSVReader.read(path: file) }
                 } catch {
                     throw CommandFailure(error)
+                }
+                let quotes = loaded.quotes
+                if loaded.oneSidedRows > 0 {
+                    StandardError.write("note: \(file): \(loaded.oneSidedRows) one-sided rows (an empty bid or ask side) left out\n")
+                }
+                if loaded.reorderedRows > 0 {
+                    StandardError.write("note: \(file): \(loaded.reorderedRows) rows were out of time order and were put in order\n")
                 }
                 if quotes.count == 0 { throw CommandFailure(MarketDataError(kind: .noCompleteRows, file: file, detail: "no quotes after the header")) }
                 let counts: BookTickerStoreWriter.ImportCounts

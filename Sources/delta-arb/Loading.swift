@@ -2,11 +2,22 @@ import ArgumentParser
 import DeltaArbitrage
 import Foundation
 
-/// Options shared by the commands that read market data: a CSV file, or one
-/// symbol's spot and futures markets from the PostgreSQL book-ticker store.
+/// Options shared by the commands that read market data: a merged CSV file,
+/// each market's own capture files (`--spot`/`--futures`), or one symbol's
+/// spot and futures markets from the PostgreSQL book-ticker store.
 struct InputOptions: ParsableArguments {
-    @Argument(help: ArgumentHelp("Book-ticker file to read: CSV, or an Arrow IPC file (Feather v2, told by its content; see 'convert'). Or read the database with --db.", valueName: "file"))
+    @Argument(help: ArgumentHelp("Merged two-market book-ticker file to read: CSV, or an Arrow IPC file (Feather v2, told by its content; see 'convert'). Or give --spot/--futures files, or read the database with --db.", valueName: "file"))
     var file: String?
+
+    @Option(name: .customLong("spot"), parsing: .upToNextOption, help: ArgumentHelp(
+        "The spot market's files, instead of a FILE: Binance bookTicker, Tardis quotes/book_ticker or one-market CSV (timestamp,bid_price,bid_qty,ask_price,ask_qty), plain, .gz or .zip; several files (or a quoted glob such as 'spot-*.csv.gz') are read in time order and must not overlap.",
+        valueName: "file"))
+    var spot: [String] = []
+
+    @Option(name: .customLong("futures"), parsing: .upToNextOption, help: ArgumentHelp(
+        "The futures market's files, as --spot; the two markets are merged as of each quote (the same merge as --db).",
+        valueName: "file"))
+    var futures: [String] = []
 
     @OptionGroup var store: StoreRangeOptions
 
@@ -26,30 +37,44 @@ struct InputOptions: ParsableArguments {
     /// Where the data comes from, after the options are checked.
     enum Source {
         case file(String)
+        case perMarket(PerMarketFiles)
         case database(StoreRange)
     }
 
-    /// The source the options name: exactly one of FILE or --db (or
-    /// DELTA_ARB_DB when neither is given); a usage error otherwise.
+    /// The source the options name: exactly one of FILE, --spot/--futures or
+    /// --db (or DELTA_ARB_DB when none is given); a usage error otherwise.
     func source(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Source {
+        if !spot.isEmpty || !futures.isEmpty {
+            if file != nil { throw ValidationError("give either a FILE or --spot/--futures files, not both") }
+            if store.db != nil { throw ValidationError("give either --db or --spot/--futures files, not both") }
+            if spot.isEmpty { throw ValidationError("--futures needs --spot FILE… too (the spot market's files)") }
+            if futures.isEmpty { throw ValidationError("--spot needs --futures FILE… too (the futures market's files)") }
+            if let name = store.givenOptionNames.first(where: { $0 != "--max-quote-age-ms" }) {
+                throw ValidationError("\(name) applies to --db only, not to --spot/--futures files")
+            }
+            return .perMarket(PerMarketFiles(spot: try PerMarketFiles.expand(spot, option: "--spot"),
+                                             futures: try PerMarketFiles.expand(futures, option: "--futures"),
+                                             maxQuoteAgeNanoseconds: try store.maxQuoteAgeNanoseconds()))
+        }
         if let file {
             if store.db != nil { throw ValidationError("give either a file or --db, not both") }
             if let name = store.givenOptionNames.first { throw ValidationError("\(name) applies to --db only, not to a file") }
             return .file(file)
         }
         guard let url = store.db ?? StoreRangeOptions.environmentURL(environment) else {
-            throw ValidationError("missing input: give a CSV file, or --db URL (or set DELTA_ARB_DB) with --symbol, --spot-market and --futures-market")
+            throw ValidationError("missing input: give a CSV file, or --spot FILE… --futures FILE…, or --db URL (or set DELTA_ARB_DB) with --symbol, --spot-market and --futures-market")
         }
         return .database(try store.range(url: url))
     }
 
     func validate() throws { _ = try source() }
 
-    /// What the data is called in reports and diagnostics: the file, or
-    /// `SYMBOL SPOT+FUTURES @ host:port/db`.
+    /// What the data is called in reports and diagnostics: the file,
+    /// `SPOT+FUTURES` files, or `SYMBOL SPOT+FUTURES @ host:port/db`.
     var sourceName: String {
         switch try? source() {
         case .file(let path): return path
+        case .perMarket(let files): return files.name
         case .database(let range): return range.name
         case nil: return file ?? "<input>"
         }
@@ -60,6 +85,8 @@ struct InputOptions: ParsableArguments {
         switch try source() {
         case .file(let file):
             return try loadFile(file)
+        case .perMarket(let files):
+            return try await files.load()
         case .database(let range):
             return try await range.load(skipBadRows: skipBadRows)
         }

@@ -45,7 +45,7 @@ struct StoreRangeOptions: ParsableArguments {
     var to: String?
 
     @Option(name: .customLong("max-quote-age-ms"), help: ArgumentHelp(
-        "With --db: drop merged rows where either market's quote is older than this many milliseconds (reporting how many on stderr); default: keep all.",
+        "With --db or --spot/--futures: drop merged rows where either market's quote is older than this many milliseconds (reporting how many on stderr); default: keep all.",
         valueName: "ms"))
     var maxQuoteAgeMs: Double?
 
@@ -82,15 +82,17 @@ struct StoreRangeOptions: ParsableArguments {
         if let fromNs, let toNs, fromNs > toNs {
             throw ValidationError("--from \(from ?? "") is after --to \(to ?? "")")
         }
-        var age: Int64?
-        if let maxQuoteAgeMs {
-            guard maxQuoteAgeMs.isFinite, maxQuoteAgeMs >= 0, maxQuoteAgeMs < 1e12 else {
-                throw ValidationError("--max-quote-age-ms \(NumberText.plain(maxQuoteAgeMs)): expected milliseconds, 0 or more")
-            }
-            age = Int64((maxQuoteAgeMs * 1e6).rounded())
-        }
         return StoreRange(url: url, symbol: symbol, spotMarket: spotMarket, futuresMarket: futuresMarket,
-                          from: fromNs, to: toNs, maxQuoteAgeNanoseconds: age)
+                          from: fromNs, to: toNs, maxQuoteAgeNanoseconds: try maxQuoteAgeNanoseconds())
+    }
+
+    /// `--max-quote-age-ms` in nanoseconds, nil when not given; a usage error when malformed.
+    func maxQuoteAgeNanoseconds() throws -> Int64? {
+        guard let maxQuoteAgeMs else { return nil }
+        guard maxQuoteAgeMs.isFinite, maxQuoteAgeMs >= 0, maxQuoteAgeMs < 1e12 else {
+            throw ValidationError("--max-quote-age-ms \(NumberText.plain(maxQuoteAgeMs)): expected milliseconds, 0 or more")
+        }
+        return Int64((maxQuoteAgeMs * 1e6).rounded())
     }
 }
 
@@ -124,9 +126,8 @@ struct StoreRange {
                 for error in read.firstSkipped { StandardError.write("  \(error)\n") }
             }
             let merged = loaded.merged
-            StandardError.write("note: \(merged.data.count) merged rows from \(merged.spotQuotes) \(spotMarket) and \(merged.futuresQuotes) \(futuresMarket) quotes"
-                + (merged.leadingQuotesBeforeBoth > 0 ? "; \(merged.leadingQuotesBeforeBoth) quotes before both markets had one" : "")
-                + (maxQuoteAgeNanoseconds != nil ? "; \(merged.droppedStale) rows dropped by --max-quote-age-ms" : "") + "\n")
+            StandardError.write(mergeNote(merged, spotName: spotMarket, futuresName: futuresMarket,
+                                          ageBounded: maxQuoteAgeNanoseconds != nil))
             return merged.data
         } catch {
             throw CommandFailure(error)
