@@ -129,7 +129,7 @@ public struct PostgresBookTickerSource: MarketDataSource {
         // growing them by copying as rows arrive; a wrong estimate costs
         // only a regrowth (or untouched address space).
         if let estimate = try Self.plannedRows(select, on: connection) {
-            quotes.reserveCapacity(min(estimate + estimate / 16 + 1024, 1 << 31))
+            quotes.reserveCapacity(min(estimate + estimate / 16 + 1024, 1 << 27))
         }
         var skipped = 0
         var firstSkipped: [BookTickerStoreError] = []
@@ -171,6 +171,7 @@ public struct PostgresBookTickerSource: MarketDataSource {
                 if firstSkipped.count < 5 { firstSkipped.append(failure) }
                 return
             }
+            if quotes.count % Self.preparedRows == 0 { quotes.prepareRoom(for: Self.preparedRows) }
             quotes.append(timestamp: time, bidPrice: values.0, bidQuantity: values.1,
                           askPrice: values.2, askQuantity: values.3)
         }
@@ -179,6 +180,10 @@ public struct PostgresBookTickerSource: MarketDataSource {
         }
         return MarketRead(quotes: quotes, skippedRows: skipped, firstSkipped: firstSkipped)
     }
+
+    /// Rows whose column room is mapped in bulk at a time (`prepareRoom`):
+    /// 1 Mi rows, 8 MiB per column.
+    static let preparedRows = 1 << 20
 
     /// The planner's estimate of the rows `select` returns (`EXPLAIN`'s
     /// top "Plan Rows"), or nil when there is none to read.

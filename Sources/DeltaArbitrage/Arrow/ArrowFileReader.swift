@@ -84,7 +84,7 @@ public struct ArrowFileReader: Sendable {
     private static func copy(_ layout: ArrowFileLayout, into columns: MarketDataOutputColumns,
                              parallel: Bool) -> [(row: Int, detail: String)] {
         let targets = OutputColumns(columns)
-        adviseHugePages(targets)
+        prepareOutput(targets)
         let bad = BadTimestamps()
         let source = SharedLayout(layout: layout)
         let copyColumn = { @Sendable (slot: Int) in
@@ -158,22 +158,10 @@ public struct ArrowFileReader: Sendable {
         }
     }
 
-    /// Asks for transparent huge pages on the fresh output columns: a 2 MiB
-    /// page faults in once where 512 small ones would each fault, which is
-    /// most of a large copy's cost. Advice only; nothing depends on it.
-    private static func adviseHugePages(_ columns: OutputColumns) {
-        #if os(Linux)
-        let huge = 2 << 20
-        let buffers = [UnsafeMutableRawBufferPointer(columns.timestamps)] + columns.values.map { UnsafeMutableRawBufferPointer($0) }
-        for buffer in buffers where buffer.count >= 2 * huge {
-            guard let base = buffer.baseAddress else { continue }
-            let start = (Int(bitPattern: base) + huge - 1) & ~(huge - 1)
-            let end = (Int(bitPattern: base) + buffer.count) & ~(huge - 1)
-            if end > start, let address = UnsafeMutableRawPointer(bitPattern: start) {
-                _ = madvise(address, end - start, MADV_HUGEPAGE)
-            }
-        }
-        #endif
+    /// Readies the fresh output columns for the copy (`FreshPages`).
+    private static func prepareOutput(_ columns: OutputColumns) {
+        FreshPages.prepare(UnsafeMutableRawBufferPointer(columns.timestamps))
+        for column in columns.values { FreshPages.prepare(UnsafeMutableRawBufferPointer(column)) }
     }
 
     @inline(__always)

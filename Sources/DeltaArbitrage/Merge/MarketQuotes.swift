@@ -42,6 +42,18 @@ public struct MarketQuotes: Sendable, Equatable {
         askQuantity.reserveCapacity(n)
     }
 
+    /// Maps in bulk (`FreshPages`) the reserved room the next `n` appended
+    /// quotes will take, for a reader that appends many: called every so
+    /// many rows, it never commits more than that much of a reservation that
+    /// was too large.
+    public mutating func prepareRoom(for n: Int) {
+        FreshPages.prepareCapacity(&timestamps, next: n)
+        FreshPages.prepareCapacity(&bidPrice, next: n)
+        FreshPages.prepareCapacity(&bidQuantity, next: n)
+        FreshPages.prepareCapacity(&askPrice, next: n)
+        FreshPages.prepareCapacity(&askQuantity, next: n)
+    }
+
     /// Appends one quote; it must not be earlier than the last one.
     public mutating func append(timestamp: Int64, bidPrice: Double, bidQuantity: Double,
                                 askPrice: Double, askQuantity: Double) {
