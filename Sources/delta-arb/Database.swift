@@ -69,7 +69,8 @@ struct Database: AsyncParsableCommand {
                 bid_quantity/ask_quantity also accepted; other columns ignored), timestamps \
                 as the data commands read them (ISO 8601, UTC unless an offset is given, or \
                 epoch seconds/ms/µs/ns), in time order. A bad row stops the import before \
-                anything is written, naming the line and column.
+                anything is written, naming the line and column (with --skip-bad-rows bad \
+                rows are left out and counted instead).
 
                 The exchanges and symbols rows are created when missing. The market's type \
                 is told by the --market suffix (_SPOT, _FUTURES) or given by --market-type. \
@@ -95,6 +96,9 @@ struct Database: AsyncParsableCommand {
             "SPOT or FUTURES, for a --market whose name does not end in _SPOT or _FUTURES (default: told by that suffix).",
             valueName: "type"))
         var marketType: MarketType?
+
+        @Flag(help: "Leave out rows with a bad field (unparsable, missing, non-positive price, negative quantity, bid above ask), reporting how many on stderr, instead of stopping at the first. A generic-layout row earlier than the row above, an unrecognised header and an over-long line still stop the import.")
+        var skipBadRows = false
 
         enum MarketType: String, ExpressibleByArgument, CaseIterable {
             case spot = "SPOT", futures = "FUTURES"
@@ -129,11 +133,12 @@ struct Database: AsyncParsableCommand {
             try await reportingFailures {
                 let loaded: MarketQuotesCSVReader.Loaded
                 do {
-                    loaded = try ProgressIndicator.run("reading \(file)") { try MarketQuotesCSVReader.read(path: file) }
+                    loaded = try ProgressIndicator.run("reading \(file)") { try MarketQuotesCSVReader.read(path: file, skipBadRows: skipBadRows) }
                 } catch {
                     throw CommandFailure(error)
                 }
                 let quotes = loaded.quotes
+                InputOptions.warnSkipped(loaded.skippedByKind, first: loaded.firstSkipped, of: file)
                 if loaded.oneSidedRows > 0 {
                     StandardError.write("note: \(file): \(loaded.oneSidedRows) one-sided rows (an empty bid or ask side) left out\n")
                 }

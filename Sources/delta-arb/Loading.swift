@@ -86,10 +86,21 @@ struct InputOptions: ParsableArguments {
         case .file(let file):
             return try loadFile(file)
         case .perMarket(let files):
-            return try await files.load()
+            return try await files.load(skipBadRows: skipBadRows)
         case .database(let range):
             return try await range.load(skipBadRows: skipBadRows)
         }
+    }
+
+    /// The `--skip-bad-rows` warning: how many rows were left out, by kind,
+    /// and the first few as the errors they would have been (nothing when none).
+    static func warnSkipped(_ byKind: [MarketDataError.Kind: Int], first: [MarketDataError], of what: String? = nil) {
+        let total = byKind.values.reduce(0, +)
+        guard total > 0 else { return }
+        let kinds = byKind.sorted { $0.key.rawValue < $1.key.rawValue }
+            .map { "\($0.value) \($0.key.rawValue)" }.joined(separator: ", ")
+        StandardError.write("warning: skipped \(total) bad rows\(what.map { " of \($0)" } ?? "") (\(kinds)); first:\n")
+        for error in first { StandardError.write("  \(error)\n") }
     }
 
     private func loadFile(_ file: String) throws -> MarketData {
@@ -100,12 +111,7 @@ struct InputOptions: ParsableArguments {
             if loaded.leadingRowsDropped > 0 {
                 StandardError.write("note: \(loaded.leadingRowsDropped) leading rows dropped (prices not yet known)\n")
             }
-            if loaded.rowsSkipped > 0 {
-                let kinds = loaded.skippedByKind.sorted { $0.key.rawValue < $1.key.rawValue }
-                    .map { "\($0.value) \($0.key.rawValue)" }.joined(separator: ", ")
-                StandardError.write("warning: skipped \(loaded.rowsSkipped) bad rows (\(kinds)); first:\n")
-                for error in loaded.firstErrors { StandardError.write("  \(error)\n") }
-            }
+            Self.warnSkipped(loaded.skippedByKind, first: loaded.firstErrors)
             return loaded.data
         } catch {
             throw CommandFailure(error)

@@ -44,15 +44,17 @@ struct PerMarketFiles {
     /// Reads both markets' files and merges them with `TwoMarketMerge`,
     /// noting on stderr what each file gave and what the merge made of it;
     /// a data error becomes a one-line `CommandFailure` (exit status 1).
-    func load() async throws -> MarketData {
+    /// `skipBadRows` leaves bad rows out of every file (counted on stderr).
+    func load(skipBadRows: Bool) async throws -> MarketData {
         do {
             let ((spotQuotes, spotFiles), (futuresQuotes, futuresFiles)) = try await ProgressIndicator.run("reading \(name)") { _ in
-                async let spotRead = Self.read(spot)
-                let futuresRead = try await Self.read(futures)
+                async let spotRead = Self.read(spot, skipBadRows: skipBadRows)
+                let futuresRead = try await Self.read(futures, skipBadRows: skipBadRows)
                 return (try await spotRead, futuresRead)
             }
             for (market, files) in [("spot", spotFiles), ("futures", futuresFiles)] {
                 for file in files {
+                    InputOptions.warnSkipped(file.skippedByKind, first: file.firstSkipped, of: file.path)
                     if file.oneSidedRows > 0 {
                         StandardError.write("note: \(file.path): \(file.oneSidedRows) one-sided rows (an empty bid or ask side) left out of the \(market) quotes\n")
                     }
@@ -80,8 +82,8 @@ struct PerMarketFiles {
     }
 
     /// One market's files, read off the caller's thread so both markets read at once.
-    private static func read(_ paths: [String]) async throws -> (MarketQuotes, [MarketQuotesFiles.File]) {
-        let (quotes, files) = try MarketQuotesFiles.read(paths: paths)
+    private static func read(_ paths: [String], skipBadRows: Bool) async throws -> (MarketQuotes, [MarketQuotesFiles.File]) {
+        let (quotes, files) = try MarketQuotesFiles.read(paths: paths, skipBadRows: skipBadRows)
         return (quotes, files)
     }
 

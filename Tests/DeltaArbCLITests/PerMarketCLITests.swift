@@ -26,6 +26,36 @@ struct PerMarketCLITests {
         return text
     }
 
+    /// A bad row in a market's file stops the run naming its line; with
+    /// --skip-bad-rows it is left out (warned about) and the result is that of
+    /// the file without it.
+    @Test func skipBadRowsLeavesOutABadRowOfAMarketsFile() throws {
+        let directory = try CLITests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let spot = DatabaseCLITests.quotes(count: 400, start: Self.start, seed: 41, price: 1.2345)
+        let futures = DatabaseCLITests.quotes(count: 400, start: Self.start + 1_000_000_000, seed: 42, price: 1.2301)
+        var lines = Self.tardis(spot, 0..<400).split(separator: "\n").map(String.init)
+        let badLine = lines[101].replacingOccurrences(of: ",\(spot.bidPrice[100]),", with: ",-1,")
+        #expect(badLine != lines[101])
+        let cleanFile = directory.appendingPathComponent("clean.csv").path
+        try (lines.joined(separator: "\n") + "\n").write(toFile: cleanFile, atomically: true, encoding: .utf8)
+        lines.insert(badLine, at: 101)   // file line 102
+        let badFile = directory.appendingPathComponent("bad.csv").path
+        try (lines.joined(separator: "\n") + "\n").write(toFile: badFile, atomically: true, encoding: .utf8)
+        let futuresFile = directory.appendingPathComponent("futures.csv").path
+        try Self.binance(futures).write(toFile: futuresFile, atomically: true, encoding: .utf8)
+
+        let backtest = ["backtest", "--entry", "0.1", "--exit", "-0.05", "--json", "--futures", futuresFile, "--spot"]
+        let strict = try CLITests.run(backtest + [badFile])
+        #expect(strict.status == 1)
+        #expect(strict.stderr.contains("bad.csv:102:"), "\(strict.stderr)")
+        let skipping = try CLITests.run(backtest + [badFile, "--skip-bad-rows"])
+        let clean = try CLITests.run(backtest + [cleanFile])
+        #expect(skipping.status == 0 && clean.status == 0, "\(skipping.stderr)")
+        #expect(skipping.stderr.contains("warning: skipped 1 bad rows of \(badFile) (1 nonPositivePrice)"), "\(skipping.stderr)")
+        #expect(DatabaseCLITests.withoutWallClock(skipping.stdout) == DatabaseCLITests.withoutWallClock(clean.stdout))
+    }
+
     @Test func everyCommandGivesTheJSONOfTheMergedCSVOfTheSameQuotes() throws {
         let directory = try CLITests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

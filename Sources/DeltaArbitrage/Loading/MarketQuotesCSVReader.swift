@@ -76,12 +76,27 @@ public enum MarketQuotesCSVReader {
         public var oneSidedRows: Int
         /// Rows that were earlier (in the layout's order key) than a row above them and were put in order.
         public var reorderedRows: Int
+        /// Bad rows left out under `skipBadRows`, by kind.
+        public var skippedByKind: [MarketDataError.Kind: Int] = [:]
+        /// The first few bad rows left out, as the errors they would have been.
+        public var firstSkipped: [MarketDataError] = []
+        /// Bad rows left out under `skipBadRows`.
+        public var skippedRows: Int { skippedByKind.values.reduce(0, +) }
     }
 
     /// Reads the file at `path` (plain, gzip or zip).
-    public static func read(path: String, maxLineBytes: Int = MarketDataCSVOptions.defaultMaxLineBytes) throws(MarketDataError) -> Loaded {
+    ///
+    /// With `skipBadRows`, a row with a bad field (unparsable, missing, extra,
+    /// non-positive price, negative quantity, bid above ask) is left out and
+    /// counted instead of stopping the read, as `--skip-bad-rows` does for the
+    /// merged CSV. A generic-layout row earlier than the row above, a line
+    /// over the length limit, an unrecognised header and a file that changes
+    /// market still stop it: those say the file is not what it seems.
+    public static func read(path: String, maxLineBytes: Int = MarketDataCSVOptions.defaultMaxLineBytes,
+                            skipBadRows: Bool = false) throws(MarketDataError) -> Loaded {
         let input = try FileInput(path: path)
         var parser = QuoteTextParser(name: path, maxLineBytes: maxLineBytes)
+        parser.skipBadRows = skipBadRows
         parser.reserve(bytes: input.plainSize)
         var capacity = 1 << 20
         var buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
@@ -122,8 +137,9 @@ public enum MarketQuotesCSVReader {
     }
 
     /// Reads CSV bytes (plain text); `name` stands in for the file name in errors.
-    public static func read(bytes: [UInt8], name: String? = nil) throws(MarketDataError) -> Loaded {
+    public static func read(bytes: [UInt8], name: String? = nil, skipBadRows: Bool = false) throws(MarketDataError) -> Loaded {
         var parser = QuoteTextParser(name: name, maxLineBytes: MarketDataCSVOptions.defaultMaxLineBytes)
+        parser.skipBadRows = skipBadRows
         let result = bytes.withUnsafeBufferPointer { buffer in
             Result { () throws(MarketDataError) -> Loaded in
                 if let base = buffer.baseAddress { try parser.consume(base, 0..<buffer.count) }
@@ -168,6 +184,14 @@ private struct QuoteTextParser {
 
     private var quotes = MarketQuotes()
     private var sequences: [Int64] = []
+    /// Leave bad rows out (counting them) instead of stopping at the first.
+    var skipBadRows = false
+    private var skippedByKind: [MarketDataError.Kind: Int] = [:]
+    private var firstSkipped: [MarketDataError] = []
+    /// The row problems `skipBadRows` leaves out; every other error stops the read.
+    static let skippableKinds: Set<MarketDataError.Kind> = [
+        .missingField, .extraField, .invalidNumber, .invalidTimestamp, .nonPositivePrice, .negativeQuantity, .crossedBook,
+    ]
     private var lastTime = Int64.min
     private var lastSequence = Int64.min
     private var oneSided = 0
@@ -219,7 +243,13 @@ private struct QuoteTextParser {
                                                    start: UnsafeBufferPointer(start: base + start, count: min(e - start, 256)),
                                                    atFileStart: false)
                 }
-                try row(base, start, e, roles)
+                do throws(MarketDataError) {
+                    try row(base, start, e, roles)
+                } catch {
+                    guard skipBadRows, Self.skippableKinds.contains(error.kind) else { throw error }
+                    skippedByKind[error.kind, default: 0] += 1
+                    if firstSkipped.count < 5 { firstSkipped.append(error) }
+                }
             }
         }
     }
@@ -521,7 +551,8 @@ private struct QuoteTextParser {
         }
         if reordered > 0 { sortQuotes() }
         return MarketQuotesCSVReader.Loaded(quotes: quotes, layout: layout, compression: compression, hasHeader: hasHeader,
-                                            oneSidedRows: oneSided, reorderedRows: reordered)
+                                            oneSidedRows: oneSided, reorderedRows: reordered,
+                                            skippedByKind: skippedByKind, firstSkipped: firstSkipped)
     }
 
     /// Sorts the quotes by (time, sequence, file order): a stable sort by the layout's order key.

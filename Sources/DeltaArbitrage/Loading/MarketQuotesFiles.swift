@@ -28,13 +28,18 @@ public enum MarketQuotesFiles {
         public var oneSidedRows: Int
         /// Rows put back in the layout's order.
         public var reorderedRows: Int
+        /// Bad rows left out under `skipBadRows`, by kind.
+        public var skippedByKind: [MarketDataError.Kind: Int] = [:]
+        /// The first few bad rows left out.
+        public var firstSkipped: [MarketDataError] = []
     }
 
     /// Reads every file of `paths` and joins them; `files` lists them in the order used.
-    public static func read(paths: [String]) throws(MarketDataError) -> (quotes: MarketQuotes, files: [File]) {
+    /// `skipBadRows` applies to every file (`MarketQuotesCSVReader.read`).
+    public static func read(paths: [String], skipBadRows: Bool = false) throws(MarketDataError) -> (quotes: MarketQuotes, files: [File]) {
         var loaded: [(path: String, result: MarketQuotesCSVReader.Loaded)] = []
         for path in paths {
-            loaded.append((path, try MarketQuotesCSVReader.read(path: path)))
+            loaded.append((path, try MarketQuotesCSVReader.read(path: path, skipBadRows: skipBadRows)))
         }
         // Stable: files without quotes keep their place among the others' order.
         loaded.sort { ($0.result.quotes.timestamps.first ?? .min) < ($1.result.quotes.timestamps.first ?? .min) }
@@ -50,7 +55,8 @@ public enum MarketQuotesFiles {
         let files = loaded.map { path, result in
             File(path: path, layout: result.layout, compression: result.compression, count: result.quotes.count,
                  first: result.quotes.timestamps.first, last: result.quotes.timestamps.last,
-                 oneSidedRows: result.oneSidedRows, reorderedRows: result.reorderedRows)
+                 oneSidedRows: result.oneSidedRows, reorderedRows: result.reorderedRows,
+                 skippedByKind: result.skippedByKind, firstSkipped: result.firstSkipped)
         }
         if loaded.count == 1 { return (loaded[0].result.quotes, files) }
         var quotes = MarketQuotes()
