@@ -20,6 +20,7 @@ final class CSVLoadSession {
     let maximumChunks: Int
     /// Total input size, to reserve the output columns once.
     let expectedBytes: Int
+    let fastRows: Bool
 
     private var parser: CSVChunkParser?
     private var validator: CSVRowValidator?
@@ -33,7 +34,9 @@ final class CSVLoadSession {
     private var timestamps: [Int64] = []
     private var values: [[Double]] = []
 
-    init(name: String?, options: MarketDataCSVOptions, minimumChunkBytes: Int, maximumChunks: Int, expectedBytes: Int) {
+    init(name: String?, options: MarketDataCSVOptions, minimumChunkBytes: Int, maximumChunks: Int, expectedBytes: Int,
+         fastRows: Bool = true) {
+        self.fastRows = fastRows
         self.name = name
         self.options = options
         self.minimumChunkBytes = max(minimumChunkBytes, 1)
@@ -96,10 +99,36 @@ final class CSVLoadSession {
     /// Appends the rows `start..<count` of `columns` to the output.
     private func append(_ columns: CSVRawColumns) {
         let kept = columns.count - columns.start
+        Self.prefault(&timestamps, adding: kept)
         timestamps.append(contentsOf: UnsafeBufferPointer(start: columns.timestamps + columns.start, count: kept))
         for k in values.indices {
+            Self.prefault(&values[k], adding: kept)
             values[k].append(contentsOf: UnsafeBufferPointer(start: columns.values[k] + columns.start, count: kept))
         }
+    }
+
+    /// Has the kernel map the fresh pages that the next `count` elements of
+    /// `array` (within its reserved capacity) will take, in one call: a first
+    /// write faults a page at a time, which costs more than parsing here
+    /// (measured on this project's 2-core VM: 360 MB of fresh memory, 0.25 s
+    /// by faults against 0.10 s populated). Only the rows about to be
+    /// written, so untouched capacity still costs nothing. A hint: where
+    /// the kernel lacks `MADV_POPULATE_WRITE` (before Linux 5.14) the pages
+    /// fault in as before.
+    private static func prefault<T>(_ array: inout [T], adding count: Int) {
+        #if os(Linux)
+        guard count > 0, array.count + count <= array.capacity else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        guard page > 0 else { return }
+        array.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            let from = UInt(bitPattern: base + buffer.count), to = UInt(bitPattern: base + buffer.count + count)
+            let start = (from + UInt(page) - 1) / UInt(page) * UInt(page), end = to / UInt(page) * UInt(page)
+            guard end > start, let pointer = UnsafeMutableRawPointer(bitPattern: start) else { return }
+            let populateWrite: Int32 = 23  // MADV_POPULATE_WRITE, not in every Glibc module map
+            _ = madvise(pointer, Int(end - start), populateWrite)
+        }
+        #endif
     }
 
     /// Reads the header from the first block; returns the rest of the block.
@@ -124,7 +153,8 @@ final class CSVLoadSession {
         let layout = try CSVColumnLayout(header: UnsafeBufferPointer(start: base + start, count: textEnd - start),
                                          file: name)
         let parser = CSVChunkParser(layout: layout, file: name, skipBadRows: options.skipBadRows,
-                                    maxErrors: max(0, options.maxReportedErrors), maxLineBytes: maxLineBytes)
+                                    maxErrors: max(0, options.maxReportedErrors), maxLineBytes: maxLineBytes,
+                                    fastRows: fastRows)
         self.parser = parser
         validator = CSVRowValidator(parser: parser)
 
