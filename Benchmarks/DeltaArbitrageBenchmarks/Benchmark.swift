@@ -36,12 +36,21 @@ struct Benchmark: ParsableCommand {
     @Option(help: "Quotes the db-read workload writes and reads, over two markets (half each).")
     var dbRows: Int = 2_000_000
 
+    @Option(help: "CSV files to time the loader alone on (comma-separated), instead of the workloads; the result is ingest-files.json.")
+    var ingestFiles: String?
+
     @Option(help: "Random seed of the generated data.")
     var seed: UInt64 = 42
 
     func run() throws {
         try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        if let ingestFiles {
+            let result = try measureIngestFiles(ingestFiles.split(separator: ",").map(String.init))
+            let json = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])
+            try json.write(to: URL(fileURLWithPath: "\(out)/ingest-files.json"))
+            return
+        }
         for name in workloads.split(separator: ",").map(String.init) {
             guard let workload = Workload.named(name) else {
                 throw ValidationError("unknown workload '\(name)'; choose from \(Workload.all.map(\.name))")
@@ -57,6 +66,7 @@ struct Benchmark: ParsableCommand {
             case .paper: result = try measurePaper(workload)
             case .arrowRead: result = try measureArrowRead(workload)
             case .perMarketRead: result = try measurePerMarketRead(workload)
+            case .ingest: result = try measureIngest(workload)
             }
             let path = "\(out)/\(workload.name).json"
             let json = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])

@@ -25,6 +25,8 @@ struct Workload: Sendable {
         case arrowRead
         /// Reading one market's capture files (each layout, plain and gzip) beside the merged-CSV loader, per byte.
         case perMarketRead
+        /// The CSV loader alone on ISO-8601 and epoch files, beside pandas, pyarrow and polars `read_csv`.
+        case ingest
     }
     var job: Job = .engine
 
@@ -32,6 +34,7 @@ struct Workload: Sendable {
         Workload(name: "1d-100ms", hours: 24, tickMs: 100),
         Workload(name: "10m-rows-100ms", hours: 10_000_000 * 0.1 / 3600, tickMs: 100),
         Workload(name: "1mo-100ms", hours: 30 * 24, tickMs: 100),
+        Workload(name: "ingest-5m-100ms", hours: 5_000_000 * 0.1 / 3600, tickMs: 100, job: .ingest),
         Workload(name: "optimize-1d-1s", hours: 24, tickMs: 1000, job: .optimize),
         Workload(name: "walk-forward-90d-1s", hours: 90 * 24, tickMs: 1000, job: .walkForward),
         Workload(name: "paper-2d-1s", hours: 2 * 24, tickMs: 1000, job: .paper),

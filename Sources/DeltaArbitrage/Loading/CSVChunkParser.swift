@@ -57,8 +57,12 @@ struct CSVChunkParser: Sendable {
     let maxErrors: Int
     /// `MarketDataCSVOptions.maxLineBytes`.
     let maxLineBytes: Int
+    /// Whether plain lines take `fastRow` first (off only to test that path).
+    let fastRows: Bool
 
-    init(layout: CSVColumnLayout, file: String?, skipBadRows: Bool, maxErrors: Int, maxLineBytes: Int) {
+    init(layout: CSVColumnLayout, file: String?, skipBadRows: Bool, maxErrors: Int, maxLineBytes: Int,
+         fastRows: Bool = true) {
+        self.fastRows = fastRows
         self.layout = layout
         self.file = file
         self.skipBadRows = skipBadRows
@@ -114,6 +118,15 @@ struct CSVChunkParser: Sendable {
 
         fieldStore.withUnsafeBufferPointer { fieldStore in
             while p < end {
+                if fastRows && n < capacity, let next = fastRow(base, p, end: end, row: n, timestamps: timestamps, values: values,
+                                                    fieldStore: fieldStore, dateCache: &dateCache) {
+                    if line != lastStoredLine &+ 1 { chunk.anchors.append((n, line)) }
+                    lastStoredLine = line
+                    line += 1
+                    n += 1
+                    p = next
+                    continue
+                }
                 let lineEnd: Int
                 if let hit = memchr(base + p, 0x0A, end - p) {
                     lineEnd = UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - base

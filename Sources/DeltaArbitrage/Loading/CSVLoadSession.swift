@@ -20,6 +20,7 @@ final class CSVLoadSession {
     let maximumChunks: Int
     /// Total input size, to reserve the output columns once.
     let expectedBytes: Int
+    let fastRows: Bool
 
     private var parser: CSVChunkParser?
     private var validator: CSVRowValidator?
@@ -33,7 +34,9 @@ final class CSVLoadSession {
     private var timestamps: [Int64] = []
     private var values: [[Double]] = []
 
-    init(name: String?, options: MarketDataCSVOptions, minimumChunkBytes: Int, maximumChunks: Int, expectedBytes: Int) {
+    init(name: String?, options: MarketDataCSVOptions, minimumChunkBytes: Int, maximumChunks: Int, expectedBytes: Int,
+         fastRows: Bool = true) {
+        self.fastRows = fastRows
         self.name = name
         self.options = options
         self.minimumChunkBytes = max(minimumChunkBytes, 1)
@@ -93,11 +96,14 @@ final class CSVLoadSession {
     /// The file line that the next block starts with (1 before the header is read).
     var nextLineNumber: Int { parser == nil ? 1 : nextLine }
 
-    /// Appends the rows `start..<count` of `columns` to the output.
+    /// Appends the rows `start..<count` of `columns` to the output, their room
+    /// in the reserved columns mapped in bulk first (`FreshPages`).
     private func append(_ columns: CSVRawColumns) {
         let kept = columns.count - columns.start
+        FreshPages.prepareCapacity(&timestamps, next: kept)
         timestamps.append(contentsOf: UnsafeBufferPointer(start: columns.timestamps + columns.start, count: kept))
         for k in values.indices {
+            FreshPages.prepareCapacity(&values[k], next: kept)
             values[k].append(contentsOf: UnsafeBufferPointer(start: columns.values[k] + columns.start, count: kept))
         }
     }
@@ -124,7 +130,8 @@ final class CSVLoadSession {
         let layout = try CSVColumnLayout(header: UnsafeBufferPointer(start: base + start, count: textEnd - start),
                                          file: name)
         let parser = CSVChunkParser(layout: layout, file: name, skipBadRows: options.skipBadRows,
-                                    maxErrors: max(0, options.maxReportedErrors), maxLineBytes: maxLineBytes)
+                                    maxErrors: max(0, options.maxReportedErrors), maxLineBytes: maxLineBytes,
+                                    fastRows: fastRows)
         self.parser = parser
         validator = CSVRowValidator(parser: parser)
 

@@ -57,6 +57,9 @@ public struct MarketDataCSVLoader: Sendable {
     var maximumChunks: Int? = nil
     /// Bytes of text handled per block; blocks end at line boundaries. Internal for tests.
     var blockBytes = 32 << 20
+    /// Whether plain lines take the fast row path (`CSVChunkParser.fastRow`);
+    /// off in tests only, to check that path against the general one.
+    var fastRows = true
 
     /// A loader with `options` (strict and parallel by default).
     public init(options: MarketDataCSVOptions = MarketDataCSVOptions()) {
@@ -168,7 +171,8 @@ public struct MarketDataCSVLoader: Sendable {
     private func makeSession(name: String?, expectedBytes: Int) -> CSVLoadSession {
         let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         return CSVLoadSession(name: name, options: options, minimumChunkBytes: minimumChunkBytes,
-                              maximumChunks: maximumChunks ?? min(max(cores, 1), 8), expectedBytes: expectedBytes)
+                              maximumChunks: maximumChunks ?? min(max(cores, 1), 8), expectedBytes: expectedBytes,
+                              fastRows: fastRows)
     }
 
     private static func errnoText() -> String {

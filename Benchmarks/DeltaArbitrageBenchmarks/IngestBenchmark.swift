@@ -1,0 +1,149 @@
+import ArgumentParser
+import DeltaArbitrage
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The loader alone: `MarketDataCSVLoader.load(path:)` on the same data
+/// written with ISO-8601 and with epoch-nanosecond timestamps, in GB/s of CSV
+/// text, with CPU seconds and the peak resident memory the load adds beside
+/// the bytes of the columns it returns; then pandas, pyarrow and polars
+/// `read_csv` on the same files (`peers/ingest_peers.py`).
+extension Benchmark {
+    func measureIngest(_ workload: Workload) throws -> [String: Any] {
+        log("== \(workload.name): generating \(workload.hours) h of \(workload.tickMs) ms ticks")
+        let generated = try workload.generate(seed: seed)
+        var files: [String: String] = [:]
+        for (layout, format) in [("iso8601", MarketDataCSVTimestampFormat.iso8601), ("epoch_ns", .epochNanoseconds)] {
+            let path = "\(workDirectory)/\(workload.name)-\(layout).csv"
+            try generated.writeCSV(to: path, timestampFormat: format)
+            files[layout] = path
+        }
+        var engine: [String: Any] = [:]
+        for (layout, path) in files.sorted(by: { $0.key < $1.key }) {
+            let measured = try timeLoader(path: path)
+            guard measured.data == generated else { throw ValidationError("\(layout): CSV round trip changed the data") }
+            engine[layout] = measured.json
+        }
+        var document: [String: Any] = [
+            "workload": ["name": workload.name, "hours": workload.hours, "mean_tick_ms": workload.tickMs,
+                         "rows": generated.count, "seed": seed],
+            "machine": machineDescription(),
+            "date": ISO8601DateFormatter().string(from: Date()),
+            "build": "release",
+            "engine": engine,
+        ]
+        if peers != "none" {
+            let peerResult = IngestPeers.run(files: files, repeats: min(repeats, 3), workDirectory: workDirectory)
+            document["peers"] = peerResult
+            var ratios: [String: Any] = [:]
+            for layout in files.keys.sorted() {
+                for peer in ["pandas", "pyarrow", "polars"] {
+                    if let peerSeconds = peerResult.number(layout, peer, "seconds"),
+                       let engineSeconds = (engine[layout] as? [String: Any])?.number("seconds") {
+                        ratios["\(layout)_vs_\(peer)_read_csv"] = peerSeconds / engineSeconds
+                    }
+                }
+            }
+            document["ratios_peer_seconds_over_engine_seconds"] = ratios
+        }
+        return document
+    }
+
+    /// Times the loader on existing files (`--ingest-files`), for profiling
+    /// the loader on data of one's own.
+    func measureIngestFiles(_ paths: [String]) throws -> [String: Any] {
+        var results: [String: Any] = [:]
+        for path in paths {
+            results[path] = try timeLoader(path: path).json
+        }
+        return ["files": results, "machine": machineDescription(), "date": ISO8601DateFormatter().string(from: Date())]
+    }
+
+    /// Best-of-`repeats` wall time of loading `path`, its CPU time, and the
+    /// peak resident memory of the first load over the memory before it.
+    private func timeLoader(path: String) throws -> (data: MarketData, json: [String: Any]) {
+        let bytes = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+        let loader = MarketDataCSVLoader()
+        let before = ProcessMemory.residentMegabytes()
+        let peakReset = PeakMemory.reset()
+        let (first, firstSeconds) = try Stopwatch.time { try loader.load(path: path) }
+        let peak = ProcessMemory.peakResidentMegabytes()
+        var best = firstSeconds
+        var bestCPU = Double.infinity
+        for _ in 0..<max(1, repeats) {
+            let cpuBefore = PeakMemory.cpuSeconds()
+            let (_, seconds) = try Stopwatch.time { try loader.load(path: path) }
+            best = min(best, seconds)
+            bestCPU = min(bestCPU, PeakMemory.cpuSeconds() - cpuBefore)
+        }
+        let data = first.data
+        let columnBytes = Double(data.count * 8 * 9)
+        var json: [String: Any] = [
+            "csv_bytes": bytes, "rows": data.count, "seconds": best,
+            "gb_per_second": Double(bytes) / best / 1e9,
+            "cpu_seconds": bestCPU,
+            "cpu_gb_per_second": Double(bytes) / bestCPU / 1e9,
+            "column_mb": columnBytes / 1_048_576,
+        ]
+        if peakReset {
+            json["peak_added_rss_mb"] = peak - before
+            json["peak_over_column_bytes"] = (peak - before) * 1_048_576 / columnBytes
+        }
+        log("   \(path): \(bytes / 1_000_000) MB, \(data.count) rows: best \(best) s = "
+            + "\(Double(bytes) / best / 1e9) GB/s; CPU \(bestCPU) s"
+            + (peakReset ? "; peak +\(Int(peak - before)) MiB for \(Int(columnBytes / 1_048_576)) MiB of columns" : ""))
+        return (data, json)
+    }
+}
+
+/// Peak-memory resets and CPU time of this process.
+enum PeakMemory {
+    /// Resets the kernel's peak resident size (`VmHWM`) to the current one
+    /// (Linux `clear_refs` 5); false where that is not possible.
+    static func reset() -> Bool {
+        #if canImport(Glibc)
+        guard let file = fopen("/proc/self/clear_refs", "w") else { return false }
+        let written = fputs("5", file) >= 0
+        return fclose(file) == 0 && written
+        #else
+        return false
+        #endif
+    }
+
+    /// User plus system CPU seconds of this process, all threads.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
+}
+
+/// Runs `Benchmarks/peers/ingest_peers.py` (pandas, pyarrow and polars
+/// `read_csv`) on the files and returns its JSON, keyed by layout.
+enum IngestPeers {
+    static func run(files: [String: String], repeats: Int, workDirectory: String) -> [String: Any] {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("peers/ingest_peers.py").path
+        let output = workDirectory + "/ingest-peers.json"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, "--repeats", "\(repeats)", "--out", output]
+            + files.sorted(by: { $0.key < $1.key }).flatMap { ["--csv", "\($0.key)=\($0.value)"] }
+        process.standardOutput = FileHandle.standardError
+        process.standardError = FileHandle.standardError
+        do {
+            try process.run()
+            process.waitUntilExit()
+        } catch {
+            return ["skipped": "could not start python3: \(error)"]
+        }
+        guard let data = FileManager.default.contents(atPath: output),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return ["skipped": "ingest_peers.py exited \(process.terminationStatus) without a result"] }
+        return object
+    }
+}

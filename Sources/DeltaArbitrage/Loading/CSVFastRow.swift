@@ -1,0 +1,107 @@
+extension CSVChunkParser {
+    /// Parses the line at `p` into row `n` when it has the plain form that
+    /// writers produce: unquoted, untrimmed fields, numbers as
+    /// `digits[.digits]`, the timestamp as epoch digits or ISO-8601, and a
+    /// line end of LF or CRLF. Returns where the next line starts, or nil for
+    /// any other line (blank, bad, quoted, signed, exponent, the input's last
+    /// line without a line end, ...), which `parse` then reads with the
+    /// general code from scratch, so that this path decides nothing on its
+    /// own: it gives the same values as the general code or none.
+    ///
+    /// Row `n` may be written to (partly) even when it returns nil.
+    @inline(__always)
+    func fastRow(_ base: UnsafePointer<UInt8>, _ p: Int, end: Int, row n: Int,
+                 timestamps: UnsafeMutablePointer<Int64>, values: UnsafeMutablePointer<UnsafeMutablePointer<Double>>,
+                 fieldStore: UnsafeBufferPointer<Int>, dateCache: inout TimestampParser.DateCache) -> Int? {
+        let lastField = fieldStore.count - 1
+        var q = p
+        var field = 0
+        while true {
+            guard q < end else { return nil }
+            let store = fieldStore[field]
+            var stop: Int
+            if store >= 0 {
+                let c = base[q]
+                if c == Byte.comma || c == Byte.lf || c == Byte.cr {
+                    values[store][n] = .nan  // empty: carried forward by the validator
+                    stop = q
+                } else {
+                    let value: Double
+                    if q + 16 <= end, let fast = SWARDigits.unsignedDecimal(base + q) {
+                        value = fast.value
+                        stop = q + fast.length
+                    } else if let scalar = DecimalParser.parseUnsignedPrefix(base, from: q, end: end) {
+                        value = scalar.value
+                        stop = scalar.end
+                    } else {
+                        return nil
+                    }
+                    if store < 4 && !(value > 0) { return nil }
+                    values[store][n] = value
+                }
+            } else if store == -1 {
+                guard q + 24 <= end, let digits = SWARDigits.integerDigits(base + q) else { return nil }
+                stop = q + digits.length
+                if digits.length == 4 && base[stop] == Byte.dash {
+                    stop = Self.fieldEnd(base, from: stop, end: end)
+                    guard stop < end else { return nil }
+                    if base[stop] == Byte.lf && base[stop - 1] == Byte.cr { stop -= 1 }
+                    let tail = base[stop - 1]
+                    guard tail != Byte.space && tail != Byte.tab && tail != Byte.quote,
+                          let t = TimestampParser.parse(base + q, count: stop - q, cache: &dateCache)
+                    else { return nil }
+                    timestamps[n] = t
+                } else {
+                    guard let t = TimestampParser.epochNanoseconds(integer: digits.value) else { return nil }
+                    timestamps[n] = t
+                }
+            } else {
+                // An ignored field: anything without quotes up to the comma.
+                stop = q
+                while stop < end {
+                    let c = base[stop]
+                    if c == Byte.comma || c == Byte.lf || c == Byte.cr { break }
+                    if c == Byte.quote { return nil }
+                    stop += 1
+                }
+            }
+            guard stop < end else { return nil }
+            let terminator = base[stop]
+            if field < lastField {
+                guard terminator == Byte.comma else { return nil }
+                q = stop + 1
+                field += 1
+                continue
+            }
+            var next = stop + 1
+            if terminator == Byte.cr {
+                guard next < end && base[next] == Byte.lf else { return nil }
+                next += 1
+            } else if terminator != Byte.lf {
+                return nil
+            }
+            // Over-long lines are the general code's to report.
+            return stop - p <= maxLineBytes ? next : nil
+        }
+    }
+
+    /// The first `,` or LF at or after `from`, or `end`.
+    @inline(__always)
+    private static func fieldEnd(_ base: UnsafePointer<UInt8>, from: Int, end: Int) -> Int {
+        var i = from
+        while i + 8 <= end {
+            let hit = SWARDigits.firstIndex(of: Byte.comma, or: Byte.lf, in: SWARDigits.load(base + i))
+            if hit < 8 { return i + hit }
+            i += 8
+        }
+        while i < end && base[i] != Byte.comma && base[i] != Byte.lf { i += 1 }
+        return i
+    }
+}
+
+/// The bytes the fast row path looks for.
+private enum Byte {
+    static let comma = UInt8(ascii: ","), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+    static let dash = UInt8(ascii: "-"), space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
+    static let quote = UInt8(ascii: "\"")
+}

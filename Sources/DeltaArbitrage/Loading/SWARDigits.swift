@@ -1,0 +1,130 @@
+/// Digit parsing eight bytes at a time in a 64-bit register (SWAR), for the
+/// CSV loader's fast row path. Each function either gives exactly what the
+/// byte-by-byte parser it stands in for gives, or nil so that the caller
+/// takes that parser: the fast path changes speed, never results.
+///
+/// Every function reads whole 8-byte words from its start pointer on; the
+/// caller guarantees the bytes it names (`readable`) exist. Bytes past the
+/// field are read but only looked at up to the first non-digit.
+enum SWARDigits {
+    /// The 8 bytes at `p`, the first byte in the low bits.
+    @inline(__always)
+    static func load(_ p: UnsafePointer<UInt8>) -> UInt64 {
+        UInt64(littleEndian: UnsafeRawPointer(p).loadUnaligned(as: UInt64.self))
+    }
+
+    /// How many of the first bytes of `word` are ASCII digits, 0...8.
+    @inline(__always)
+    static func leadingDigitCount(_ word: UInt64) -> Int {
+        // A byte is a digit when its xor with "0" is at most 9: then adding
+        // 0x76 to its low 7 bits leaves the top bit clear. Masking to 7 bits
+        // first keeps carries inside each byte.
+        let x = word ^ 0x3030_3030_3030_3030
+        let nonDigit = (((x & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080
+        return nonDigit.trailingZeroBitCount >> 3
+    }
+
+    /// The value of the first `count` (1...8) bytes of `word`, all ASCII digits.
+    @inline(__always)
+    static func value(_ word: UInt64, count: Int) -> UInt64 {
+        // Move the digits to the top so that the bytes shifted in read as
+        // leading zeros, then combine pairs, quads and octets of digits.
+        var v = (word &<< UInt64(64 - 8 * count)) & 0x0F0F_0F0F_0F0F_0F0F
+        v = (v &* 2561) &>> 8
+        v = ((v & 0x00FF_00FF_00FF_00FF) &* 6_553_601) &>> 16
+        return ((v & 0x0000_FFFF_0000_FFFF) &* 42_949_672_960_001) &>> 32
+    }
+
+    /// 10^e for 0 <= e <= 8.
+    @inline(__always)
+    static func power(_ e: Int) -> UInt64 {
+        switch e {
+        case 0: 1
+        case 1: 10
+        case 2: 100
+        case 3: 1_000
+        case 4: 10_000
+        case 5: 100_000
+        case 6: 1_000_000
+        case 7: 10_000_000
+        default: 100_000_000
+        }
+    }
+
+    /// The index of the first byte of `word` equal to `a` or `b`, or 8.
+    @inline(__always)
+    static func firstIndex(of a: UInt8, or b: UInt8, in word: UInt64) -> Int {
+        let hits = zeroBytes(word ^ (0x0101_0101_0101_0101 &* UInt64(a)))
+            | zeroBytes(word ^ (0x0101_0101_0101_0101 &* UInt64(b)))
+        return hits.trailingZeroBitCount >> 3
+    }
+
+    /// The top bit of each byte set where the byte is zero; exact up to the
+    /// first zero byte (a borrow may mark bytes after it, never before).
+    @inline(__always)
+    private static func zeroBytes(_ x: UInt64) -> UInt64 {
+        (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+    }
+
+    /// `DecimalParser.parseUnsignedPrefix(base, from: p - base, end:)` for
+    /// text of at most 8 integer and at most 8 fraction digits, which is
+    /// found without a loop; nil for anything else (then that function
+    /// decides). `p` must have 16 readable bytes.
+    @inline(__always)
+    static func unsignedDecimal(_ p: UnsafePointer<UInt8>) -> (value: Double, length: Int)? {
+        let first = load(p)
+        let a = leadingDigitCount(first)
+        if a == 8 { return nil }
+        let integer = a == 0 ? 0 : value(first, count: a)
+        if UInt8(truncatingIfNeeded: first &>> UInt64(8 * a)) != UInt8(ascii: ".") {
+            return a == 0 ? nil : (Double(integer), a)
+        }
+        let second = load(p + a + 1)
+        let b = leadingDigitCount(second)
+        if b == 8 || a + b == 0 { return nil }
+        if b == 0 { return (Double(integer), a + 1) }
+        // At most 16 digits: no overflow, but possibly above 2^53.
+        let significand = integer &* power(b) &+ value(second, count: b)
+        if significand > 1 << 53 { return nil }
+        return (Double(significand) / DecimalParser.exactPowerOfTen(b), a + 1 + b)
+    }
+
+    /// The leading run of 1...19 ASCII digits at `p` as an integer, and its
+    /// length; nil when there is no digit or more than 19 (the limit of
+    /// `TimestampParser.parseEpoch`). `p` must have 24 readable bytes.
+    @inline(__always)
+    static func integerDigits(_ p: UnsafePointer<UInt8>) -> (value: UInt64, length: Int)? {
+        let first = load(p)
+        let a = leadingDigitCount(first)
+        if a < 8 { return a == 0 ? nil : (value(first, count: a), a) }
+        let high = value(first, count: 8)
+        let second = load(p + 8)
+        let b = leadingDigitCount(second)
+        if b < 8 { return (b == 0 ? high : high &* power(b) &+ value(second, count: b), 8 + b) }
+        let middle = value(second, count: 8)
+        let third = load(p + 16)
+        let c = leadingDigitCount(third)
+        if c > 3 { return nil }
+        var total = high &* 100_000_000 &+ middle
+        if c > 0 { total = total &* power(c) &+ value(third, count: c) }
+        return (total, 16 + c)
+    }
+}
+
+extension TimestampParser {
+    /// `parseEpoch` of an integer without sign or fraction (the unit told by
+    /// its magnitude), for the fast row path.
+    @inline(__always)
+    static func epochNanoseconds(integer: UInt64) -> Int64? {
+        let scale: Int64
+        switch integer {
+        case ..<100_000_000_000: scale = 1_000_000_000
+        case ..<100_000_000_000_000: scale = 1_000_000
+        case ..<100_000_000_000_000_000: scale = 1_000
+        default: scale = 1
+        }
+        guard integer <= UInt64(Int64.max) else { return nil }
+        let scaled = Int64(integer).multipliedReportingOverflow(by: scale)
+        return scaled.overflow ? nil : scaled.partialValue
+    }
+}

@@ -1,0 +1,230 @@
+import Testing
+@testable import DeltaArbitrage
+
+/// The loader's fast row path (`CSVChunkParser.fastRow`, `SWARDigits`) must
+/// give exactly what the general, byte-by-byte code gives: the same values,
+/// or nil so that the general code decides.
+@Suite struct CSVFastPathTests {
+    /// `text` padded with `padding` bytes of filler so that the 8-byte loads
+    /// stay inside the buffer, as the loader guarantees.
+    private func padded(_ text: [UInt8], filler: UInt8 = UInt8(ascii: "x"), to count: Int = 32) -> [UInt8] {
+        text + [UInt8](repeating: filler, count: max(0, count - text.count))
+    }
+
+    @Test func leadingDigitCountOfEveryByteAtEveryPosition() {
+        for position in 0..<8 {
+            for byte in 0...255 {
+                var bytes = [UInt8](repeating: UInt8(ascii: "7"), count: 8)
+                bytes[position] = UInt8(byte)
+                let word = bytes.withUnsafeBufferPointer { SWARDigits.load($0.baseAddress!) }
+                let isDigit = (0x30...0x39).contains(byte)
+                let expected = isDigit ? 8 : position
+                #expect(SWARDigits.leadingDigitCount(word) == expected, "byte \(byte) at \(position)")
+            }
+        }
+    }
+
+    @Test func eightDigitValuesMatchScalarParsing() {
+        var rng = SplitMix64(seed: 7)
+        for count in 1...8 {
+            for _ in 0..<2_000 {
+                let digits = (0..<count).map { _ in UInt8(ascii: "0") + UInt8(rng.next() % 10) }
+                let expected = digits.reduce(UInt64(0)) { $0 * 10 + UInt64($1 - 0x30) }
+                let word = padded(digits, filler: 0xFF).withUnsafeBufferPointer { SWARDigits.load($0.baseAddress!) }
+                #expect(SWARDigits.value(word, count: count) == expected)
+            }
+        }
+        let word = Array("99999999".utf8).withUnsafeBufferPointer { SWARDigits.load($0.baseAddress!) }
+        #expect(SWARDigits.value(word, count: 8) == 99_999_999)
+    }
+
+    /// Random texts from the bytes that matter (digits, point, separators,
+    /// signs, exponent, blanks) and random well-formed decimals: the SWAR
+    /// decimal equals `DecimalParser.parseUnsignedPrefix` whenever it answers,
+    /// and it answers for every plain decimal of up to 8 + 8 digits.
+    @Test func unsignedDecimalMatchesTheScalarPrefixParser() {
+        var rng = SplitMix64(seed: 11)
+        let alphabet = Array("0123456789012345678901234567890123456789..,\n\r-+eE \"x".utf8)
+        var answered = 0
+        for round in 0..<200_000 {
+            var text: [UInt8]
+            if round % 2 == 0 {
+                text = (0..<Int(rng.next() % 20)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }
+            } else {
+                let a = Int(rng.next() % 10), b = Int(rng.next() % 10)
+                text = (0..<a).map { _ in UInt8(ascii: "0") + UInt8(rng.next() % 10) }
+                if rng.next() % 4 != 0 {
+                    text.append(UInt8(ascii: "."))
+                    text += (0..<b).map { _ in UInt8(ascii: "0") + UInt8(rng.next() % 10) }
+                }
+                text.append(rng.next() % 2 == 0 ? UInt8(ascii: ",") : UInt8(ascii: "\n"))
+            }
+            let buffer = padded(text)
+            buffer.withUnsafeBufferPointer { bytes in
+                let base = bytes.baseAddress!
+                let scalar = DecimalParser.parseUnsignedPrefix(base, from: 0, end: bytes.count)
+                guard let fast = SWARDigits.unsignedDecimal(base) else {
+                    // Declining is allowed only outside the plain 8 + 8 digit form or above 2^53.
+                    if let scalar {
+                        let number = text[..<scalar.end]
+                        let point = number.firstIndex(of: UInt8(ascii: ".")) ?? number.endIndex
+                        let digits = number.filter { $0 != UInt8(ascii: ".") }
+                        let significand = digits.reduce(UInt64(0)) { $0 &* 10 &+ UInt64($1 - 0x30) }
+                        #expect(point >= 8 || number.endIndex - point > 8 || significand > 1 << 53,
+                                "declined \(String(decoding: text, as: UTF8.self))")
+                    }
+                    return
+                }
+                answered += 1
+                #expect(scalar != nil, "\(String(decoding: text, as: UTF8.self))")
+                if let scalar {
+                    #expect(fast.value.bitPattern == scalar.value.bitPattern, "\(String(decoding: text, as: UTF8.self))")
+                    #expect(fast.length == scalar.end, "\(String(decoding: text, as: UTF8.self))")
+                }
+            }
+        }
+        #expect(answered > 90_000)
+    }
+
+    /// 1 to 22 leading digits: the SWAR integer and the epoch time made from
+    /// it equal `TimestampParser.parseEpoch` on the same digits.
+    @Test func integerDigitsAndEpochMatchTheScalarParser() {
+        var rng = SplitMix64(seed: 13)
+        for round in 0..<100_000 {
+            let count = 1 + round % 22
+            var digits = (0..<count).map { _ in UInt8(ascii: "0") + UInt8(rng.next() % 10) }
+            if rng.next() % 3 == 0 { digits[0] = UInt8(ascii: "1") }
+            if rng.next() % 5 == 0 { digits[0] = UInt8(ascii: "9") }  // past Int64.max at 19 digits
+            let text = digits + [UInt8(ascii: ",")]
+            padded(text).withUnsafeBufferPointer { bytes in
+                let base = bytes.baseAddress!
+                let scalar = TimestampParser.parseEpoch(base, count: count)
+                guard let fast = SWARDigits.integerDigits(base) else {
+                    #expect(count > 19, "declined \(count) digits")
+                    #expect(scalar == nil)
+                    return
+                }
+                #expect(fast.length == count)
+                #expect(TimestampParser.epochNanoseconds(integer: fast.value) == scalar,
+                        "\(String(decoding: digits, as: UTF8.self))")
+            }
+        }
+    }
+
+    @Test func firstIndexOfTwoBytes() {
+        for position in 0..<8 {
+            for other in [UInt8(ascii: ","), UInt8(ascii: "\n")] {
+                var bytes = [UInt8](repeating: UInt8(ascii: "2"), count: 8)
+                bytes[position] = other
+                if position < 7 { bytes[7] = UInt8(ascii: ",") }
+                let word = bytes.withUnsafeBufferPointer { SWARDigits.load($0.baseAddress!) }
+                #expect(SWARDigits.firstIndex(of: UInt8(ascii: ","), or: UInt8(ascii: "\n"), in: word) == position)
+            }
+        }
+        let none = Array("12:34:56".utf8).withUnsafeBufferPointer { SWARDigits.load($0.baseAddress!) }
+        #expect(SWARDigits.firstIndex(of: UInt8(ascii: ","), or: UInt8(ascii: "\n"), in: none) == 8)
+    }
+
+    /// A file mixing plain rows (both timestamp notations, empty fields,
+    /// CRLF, an ignored column, long numbers) with every kind of line the
+    /// fast path must hand over (quotes, blanks, signs, exponents, bad
+    /// fields, over-long lines, a last line without a line end), loaded in
+    /// blocks and chunks of many sizes so that fields straddle every edge:
+    /// with and without the fast path, the same data, counts and errors.
+    @Test func fastRowsGiveWhatTheGeneralCodeGives() throws {
+        var rng = SplitMix64(seed: 17)
+        var text = "timestamp,spot_ask_price,spot_bid_price,note,fut_ask_price,fut_bid_price,spot_ask_quantity\n"
+        var t: Int64 = 1_760_249_820_000_000_000
+        func price() -> String {
+            switch rng.next() % 6 {
+            case 0: return "\(100 + rng.next() % 900)"
+            case 1: return "\(100 + rng.next() % 900).\(rng.next() % 100_000_000)"
+            case 2: return "123456789.5"  // nine integer digits: the scalar prefix parser
+            case 3: return "100.123456789012"  // past eight fraction digits
+            default: return "\(100 + rng.next() % 900).\(rng.next() % 100)"
+            }
+        }
+        for i in 0..<4_000 {
+            t += Int64(rng.next() % 3_000_000)
+            let stamp = i % 3 == 0 ? UTCTime.iso8601(nanoseconds: t) : i % 3 == 1 ? "\(t)" : "\(t / 1_000_000)"
+            let ask = price()
+            let row: String
+            switch rng.next() % 40 {
+            case 0: row = ""
+            case 1: row = "\(stamp),\"\(ask)\",\(ask),n,\(ask),\(ask),1"
+            case 2: row = "\(stamp), \(ask),\(ask),n,\(ask),\(ask),1"
+            case 3: row = "\(stamp),+\(ask),\(ask),n,\(ask),\(ask),1"
+            case 4: row = "\(stamp),1e3,1e3,n,1e3,1e3,-0"
+            case 5: row = "\(stamp),0,0,n,1,1,1"
+            case 6: row = "\(stamp),\(ask),\(ask),\"a,b\",\(ask),\(ask),1"
+            case 7: row = "\(stamp),\(ask),\(ask),n,\(ask),\(ask)"
+            case 8: row = "\(stamp),\(ask),\(ask),n,\(ask),\(ask),1,9"
+            case 9: row = "\(stamp).5,\(ask),\(ask),n,\(ask),\(ask),1"
+            case 10: row = "-\(stamp),\(ask),\(ask),n,\(ask),\(ask),1"
+            case 11: row = "\(stamp),\(ask),\(ask),n,\(ask),\(ask),1\r"
+            case 12: row = "\(stamp),,,,,,"
+            case 13: row = "\(stamp),\(ask)x,\(ask),n,\(ask),\(ask),1"
+            case 14: row = "\(stamp),\(ask),\(ask),\(String(repeating: "n", count: 120)),\(ask),\(ask),1"
+            case 15: row = "\(stamp)Z,\(ask),\(ask),n,\(ask),\(ask),1"
+            case 16: row = "\(stamp) ,\(ask),\(ask),n,\(ask),\(ask),1"
+            case 17: row = "\(stamp),\(ask),\(ask),n\r,\(ask),\(ask),1"
+            default: row = "\(stamp),\(ask),\(ask),note \(i),\(ask),\(ask),\(rng.next() % 100).\(rng.next() % 10_000)"
+            }
+            text += row + "\n"
+        }
+        text += "\(t + 1),1.5,1.5,n,1.5,1.5,2.25"  // no final line end
+        let bytes = Array(text.utf8)
+
+        func loader(fast: Bool, chunks: Int, block: Int) -> MarketDataCSVLoader {
+            var loader = MarketDataCSVLoader(options: MarketDataCSVOptions(skipBadRows: true, maxReportedErrors: 10_000, parallel: true,
+                                                                          maxLineBytes: 400))
+            loader.fastRows = fast
+            loader.minimumChunkBytes = 1
+            loader.maximumChunks = chunks
+            loader.blockBytes = block
+            return loader
+        }
+        let reference = try loader(fast: false, chunks: 1, block: 1 << 30).load(bytes: bytes, name: "t.csv")
+        #expect(reference.rowsLoaded > 3_000 && reference.rowsSkipped > 100 && reference.blankLines > 50)
+        for (chunks, block) in [(1, 1 << 30), (2, 1 << 30), (5, 1 << 30), (1, 1), (1, 97), (3, 1_000), (2, 4_099)] {
+            let result = try loader(fast: true, chunks: chunks, block: block).load(bytes: bytes, name: "t.csv")
+            let data = result.data, expected = reference.data
+            #expect(data.timestamps == expected.timestamps, "\(chunks) chunks, blocks of \(block)")
+            for (a, b) in [(data.spotAskPrice, expected.spotAskPrice), (data.spotBidPrice, expected.spotBidPrice),
+                           (data.futAskPrice, expected.futAskPrice), (data.futBidPrice, expected.futBidPrice),
+                           (data.spotAskQuantity, expected.spotAskQuantity)] {
+                #expect(a.map(\.bitPattern) == b.map(\.bitPattern), "\(chunks) chunks, blocks of \(block)")
+            }
+            #expect(result.rowsSkipped == reference.rowsSkipped && result.skippedByKind == reference.skippedByKind)
+            #expect(result.blankLines == reference.blankLines && result.leadingRowsDropped == reference.leadingRowsDropped)
+            #expect(result.firstErrors.map(\.description) == reference.firstErrors.map(\.description))
+        }
+    }
+
+    /// Strict mode: the first error, with its line and column, is the same
+    /// with the fast path (an over-long plain line included).
+    @Test func strictErrorsAreTheSameWithTheFastPath() {
+        let header = "timestamp,spot_ask_price,spot_bid_price,fut_ask_price,fut_bid_price\n"
+        let good = (0..<50).map { "\(1_760_249_820_000 + $0),2.5,2.25,3.5,3.25\n" }.joined()
+        for bad in ["1760249830000,2.5,2.25,3.5,0\n", "1760249830000,2.5,2.25,3.5\n", "1760249830000,2.5,2.25,3.5,3,1\n",
+                    "1760249830000,2.5,2.25,3.5,3.x\n", "1760249830000.1234567,2.5,2.25,3.5,3.25\n",
+                    "99999999999999999999,2.5,2.25,3.5,3.25\n", "1760249810000,2.5,2.25,3.5,3.25\n",
+                    "1760249830000,2.5,2.75,3.5,3.25\n", "2025-13-01T00:00:00Z,2.5,2.25,3.5,3.25\n",
+                    "1760249830000,2.5\(String(repeating: "0", count: 100)),2.25,3.5,3.25\n"] {
+            let text = header + good + bad + good.replacingOccurrences(of: "17602498", with: "17602499")
+            var messages: [String] = []
+            for fast in [false, true] {
+                var loader = MarketDataCSVLoader(options: MarketDataCSVOptions(maxLineBytes: 100))
+                loader.fastRows = fast
+                do {
+                    _ = try loader.load(text: text, name: "t.csv")
+                    messages.append("loaded")
+                } catch {
+                    messages.append(error.description)
+                }
+            }
+            #expect(messages[0] != "loaded", "\(bad)")
+            #expect(messages[0] == messages[1], "\(bad)")
+        }
+    }
+}
