@@ -252,28 +252,14 @@ extension Benchmark {
     /// Runs `peers/db_read.py`; its JSON, or `["skipped": why]`.
     static func runDatabasePeer(url: String, spotID: Int, futuresID: Int, fromUs: Int64, toUs: Int64,
                                 workDirectory: String) -> [String: Any] {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("peers/db_read.py").path
         let output = workDirectory + "/db_read.json"
-        try? FileManager.default.removeItem(atPath: output)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, "--url", url, "--spot-id", "\(spotID)", "--futures-id", "\(futuresID)",
-                             "--from-us", "\(fromUs)", "--to-us", "\(toUs)", "--out", output]
-        process.standardOutput = FileHandle.standardError
-        process.standardError = FileHandle.standardError
-        do {
-            try process.run()
-            process.waitUntilExit()
-        } catch {
-            return ["skipped": "could not start python3: \(error)"]
+        let arguments = ["--url", url, "--spot-id", "\(spotID)", "--futures-id", "\(futuresID)",
+                         "--from-us", "\(fromUs)", "--to-us", "\(toUs)", "--out", output]
+        switch PythonPeer.run("db_read.py", arguments, output: output) {
+        case .result(let object):
+            return object
+        case .skipped(let why, let status):
+            return ["skipped": why + (status == 2 ? " (asyncpg or pandas missing: pip install asyncpg pandas)" : "")]
         }
-        guard let data = FileManager.default.contents(atPath: output),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-        else {
-            return ["skipped": "db_read.py exited \(process.terminationStatus) without a result"
-                + (process.terminationStatus == 2 ? " (asyncpg or pandas missing: pip install asyncpg pandas)" : "")]
-        }
-        return object
     }
 }

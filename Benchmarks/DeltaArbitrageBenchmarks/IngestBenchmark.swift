@@ -126,24 +126,12 @@ enum PeakMemory {
 /// `read_csv`) on the files and returns its JSON, keyed by layout.
 enum IngestPeers {
     static func run(files: [String: String], repeats: Int, workDirectory: String) -> [String: Any] {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("peers/ingest_peers.py").path
         let output = workDirectory + "/ingest-peers.json"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, "--repeats", "\(repeats)", "--out", output]
+        let arguments = ["--repeats", "\(repeats)", "--out", output]
             + files.sorted(by: { $0.key < $1.key }).flatMap { ["--csv", "\($0.key)=\($0.value)"] }
-        process.standardOutput = FileHandle.standardError
-        process.standardError = FileHandle.standardError
-        do {
-            try process.run()
-            process.waitUntilExit()
-        } catch {
-            return ["skipped": "could not start python3: \(error)"]
+        switch PythonPeer.run("ingest_peers.py", arguments, output: output) {
+        case .result(let object): return object
+        case .skipped(let why, _): return ["skipped": why]
         }
-        guard let data = FileManager.default.contents(atPath: output),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-        else { return ["skipped": "ingest_peers.py exited \(process.terminationStatus) without a result"] }
-        return object
     }
 }

@@ -5,33 +5,56 @@ import Foundation
 enum Peers {
     static func run(csv: String, rule: (entry: Double, exit: Double, maxHours: Double, spotFee: Double, futFee: Double),
                     only: [String], rowLoopLimit: Int, workDirectory: String, extra: [String] = []) -> [String: Any] {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("peers/peers.py").path
         let output = workDirectory + "/peers.json"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", script, "--csv", csv,
+        let arguments = [
+            "--csv", csv,
             "--entry", "\(rule.entry)", "--exit", "\(rule.exit)", "--max-hours", "\(rule.maxHours)",
             "--spot-fee", "\(rule.spotFee)", "--fut-fee", "\(rule.futFee)",
             "--row-loop-limit", "\(rowLoopLimit)",
             "--only", only.joined(separator: ","), "--out", output,
         ] + extra
+        let object: [String: Any]
+        switch PythonPeer.run("peers.py", arguments, output: output) {
+        case .result(let result): object = result
+        case .skipped(let why, _): return ["skipped": why]
+        }
+        var file = (object["files"] as? [[String: Any]])?.first ?? [:]
+        file["python"] = object["python"]
+        file["versions"] = object["versions"]
+        return file
+    }
+}
+
+/// Runs a peer script of `Benchmarks/peers/` with `python3` (its output on
+/// the benchmark's stderr) and reads the JSON document it writes to `output`.
+enum PythonPeer {
+    enum Outcome {
+        /// The script's JSON object.
+        case result([String: Any])
+        /// Why there is none, and the script's exit status when it ran.
+        case skipped(String, status: Int32?)
+    }
+
+    static func run(_ script: String, _ arguments: [String], output: String) -> Outcome {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("peers/\(script)").path
+        try? FileManager.default.removeItem(atPath: output)   // a stale result must not pass for this run's
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", path] + arguments
         process.standardOutput = FileHandle.standardError
         process.standardError = FileHandle.standardError
         do {
             try process.run()
             process.waitUntilExit()
         } catch {
-            return ["skipped": "could not start python3: \(error)"]
+            return .skipped("could not start python3: \(error)", status: nil)
         }
         guard let data = FileManager.default.contents(atPath: output),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-        else { return ["skipped": "peers.py exited \(process.terminationStatus) without a result"] }
-        var file = (object["files"] as? [[String: Any]])?.first ?? [:]
-        file["python"] = object["python"]
-        file["versions"] = object["versions"]
-        return file
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            return .skipped("\(script) exited \(process.terminationStatus) without a result", status: process.terminationStatus)
+        }
+        return .result(object)
     }
 }
 

@@ -90,47 +90,19 @@ public struct MarketDataCSVLoader: Sendable {
         let session = makeSession(name: path, expectedBytes: isRegular ? Int(info.st_size) : 0)
         let maxLineBytes = CSVLoadSession.lineLimit(options)
 
-        var capacity = max(blockBytes, 16)
-        var buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-        defer { buffer.deallocate() }
-        var filled = 0
-        var atEnd = false
-        while true {
-            while filled < capacity && !atEnd {
-                let got = read(fd, buffer + filled, capacity - filled)
-                if got < 0 {
-                    if errno == EINTR { continue }
-                    throw MarketDataError(kind: .unreadableFile, file: path, detail: "read failed: \(Self.errnoText())")
-                }
-                if got == 0 { atEnd = true } else { filled += got }
-            }
-            if filled == 0 { break }
-            var cut = filled
-            if !atEnd {
-                while cut > 0 && buffer[cut - 1] != 0x0A { cut -= 1 }
-                if cut == 0 {
-                    // No line end in a full buffer: the line is at least `filled`
-                    // bytes (a final "\r" aside). Refuse it once over the limit;
-                    // until then make room and read on.
-                    if filled > maxLineBytes + 1 {
-                        let line = session.nextLineNumber
-                        throw CSVInputText.lineTooLong(file: path, line: line, limit: maxLineBytes, length: filled, lengthKnown: false,
-                                                       start: UnsafeBufferPointer(start: buffer, count: min(filled, 512)),
-                                                       atFileStart: line == 1)
+        try LineBlockReader.read(
+            file: path, blockBytes: blockBytes, maxLineBytes: maxLineBytes,
+            read: { (into, capacity) throws(MarketDataError) -> Int in
+                while true {
+                    let got = systemRead(fd, into, capacity)
+                    if got >= 0 { return got }
+                    if errno != EINTR {
+                        throw MarketDataError(kind: .unreadableFile, file: path, detail: "read failed: \(Self.errnoText())")
                     }
-                    let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: min(capacity * 2, maxLineBytes + 2))
-                    larger.update(from: buffer, count: filled)
-                    buffer.deallocate()
-                    buffer = larger
-                    capacity = min(capacity * 2, maxLineBytes + 2)
-                    continue
                 }
-            }
-            try session.consume(buffer, 0..<cut)
-            memmove(buffer, buffer + cut, filled - cut)  // keep the unfinished line
-            filled -= cut
-            if atEnd && filled == 0 { break }
-        }
+            },
+            nextLine: { session.nextLineNumber },
+            consume: { (buffer, range) throws(MarketDataError) in try session.consume(buffer, range) })
         return try session.finish()
     }
 
@@ -186,4 +158,9 @@ extension MarketData {
                                options: MarketDataCSVOptions = MarketDataCSVOptions()) throws(MarketDataError) -> MarketDataCSVLoadResult {
         try MarketDataCSVLoader(options: options).load(path: path)
     }
+}
+
+/// read(2), named apart from the closure parameters called `read`.
+private func systemRead(_ fd: Int32, _ buffer: UnsafeMutablePointer<UInt8>, _ count: Int) -> Int {
+    read(fd, buffer, count)
 }

@@ -98,41 +98,11 @@ public enum MarketQuotesCSVReader {
         var parser = QuoteTextParser(name: path, maxLineBytes: maxLineBytes)
         parser.skipBadRows = skipBadRows
         parser.reserve(bytes: input.plainSize)
-        var capacity = 1 << 20
-        var buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-        defer { buffer.deallocate() }
-        var filled = 0
-        var atEnd = false
-        while true {
-            while filled < capacity && !atEnd {
-                let got = try input.read(into: buffer + filled, capacity: capacity - filled)
-                if got == 0 { atEnd = true } else { filled += got }
-            }
-            if filled == 0 { break }
-            var cut = filled
-            if !atEnd {
-                while cut > 0 && buffer[cut - 1] != 0x0A { cut -= 1 }
-                if cut == 0 {
-                    // No line end in a full buffer: refuse the line once it is over the limit, else make room.
-                    if filled > maxLineBytes + 1 {
-                        throw CSVInputText.lineTooLong(file: path, line: parser.line + 1, limit: maxLineBytes, length: filled,
-                                                       lengthKnown: false,
-                                                       start: UnsafeBufferPointer(start: buffer, count: min(filled, 512)),
-                                                       atFileStart: parser.line == 0)
-                    }
-                    let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
-                    larger.update(from: buffer, count: filled)
-                    buffer.deallocate()
-                    buffer = larger
-                    capacity *= 2
-                    continue
-                }
-            }
-            try parser.consume(buffer, 0..<cut)
-            memmove(buffer, buffer + cut, filled - cut)
-            filled -= cut
-            if atEnd && filled == 0 { break }
-        }
+        try LineBlockReader.read(
+            file: path, blockBytes: 1 << 20, maxLineBytes: maxLineBytes,
+            read: { (into, capacity) throws(MarketDataError) -> Int in try input.read(into: into, capacity: capacity) },
+            nextLine: { parser.line + 1 },
+            consume: { (buffer, range) throws(MarketDataError) in try parser.consume(buffer, range) })
         return try parser.finish(compression: input.compression)
     }
 
