@@ -83,8 +83,7 @@ public struct ArrowFileReader: Sendable {
     /// is one task, so large files copy on several threads.
     private static func copy(_ layout: ArrowFileLayout, into columns: MarketDataOutputColumns,
                              parallel: Bool) -> [(row: Int, detail: String)] {
-        let targets = OutputColumns(columns)
-        prepareOutput(targets)
+        let targets = OutputColumns(columns)   // mapped in bulk already by MarketData(newColumns:)
         let bad = BadTimestamps()
         let source = SharedLayout(layout: layout)
         let copyColumn = { @Sendable (slot: Int) in
@@ -156,12 +155,6 @@ public struct ArrowFileReader: Sendable {
                 for i in 0..<batch.rows where !isValid(validity, i) { target[first + i] = .nan }
             }
         }
-    }
-
-    /// Readies the fresh output columns for the copy (`FreshPages`).
-    private static func prepareOutput(_ columns: OutputColumns) {
-        FreshPages.prepare(UnsafeMutableRawBufferPointer(columns.timestamps))
-        for column in columns.values { FreshPages.prepare(UnsafeMutableRawBufferPointer(column)) }
     }
 
     @inline(__always)
