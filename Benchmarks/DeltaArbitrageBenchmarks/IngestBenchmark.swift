@@ -7,7 +7,7 @@ import Glibc
 #endif
 
 /// The loader alone: `MarketDataCSVLoader.load(path:)` on the same data
-/// written with ISO-8601 and with epoch-nanosecond timestamps, in GB/s of CSV
+/// written with ISO-8601, epoch-millisecond and epoch-nanosecond timestamps, in GB/s of CSV
 /// text, with CPU seconds and the peak resident memory the load adds beside
 /// the bytes of the columns it returns; then pandas, pyarrow and polars
 /// `read_csv` on the same files (`peers/ingest_peers.py`).
@@ -20,6 +20,13 @@ extension Benchmark {
             let path = "\(workDirectory)/\(workload.name)-\(layout).csv"
             try generated.writeCSV(to: path, timestampFormat: format)
             files[layout] = path
+        }
+        // Epoch milliseconds, the exchanges' own form: the nanosecond file
+        // with the six trailing zeros of each time taken off.
+        if let nanoseconds = files["epoch_ns"] {
+            let path = "\(workDirectory)/\(workload.name)-epoch_ms.csv"
+            try Self.writeMillisecondCopy(of: nanoseconds, to: path)
+            files["epoch_ms"] = path
         }
         var engine: [String: Any] = [:]
         for (layout, path) in files.sorted(by: { $0.key < $1.key }) {
@@ -50,6 +57,28 @@ extension Benchmark {
             document["ratios_peer_seconds_over_engine_seconds"] = ratios
         }
         return document
+    }
+
+    /// `source` (an epoch-nanosecond CSV whose times are whole milliseconds)
+    /// with each row's first field in milliseconds.
+    static func writeMillisecondCopy(of source: String, to path: String) throws {
+        guard let text = FileManager.default.contents(atPath: source) else { throw ValidationError("cannot read \(source)") }
+        var out = [UInt8]()
+        out.reserveCapacity(text.count)
+        var lineStart = true, digits = 0
+        for byte in text {
+            if lineStart && byte == UInt8(ascii: ",") && out.count >= 6 && digits > 6 {
+                guard out.suffix(6).allSatisfy({ $0 == UInt8(ascii: "0") }) else {
+                    throw ValidationError("\(source): a time is not a whole millisecond")
+                }
+                out.removeLast(6)
+            }
+            if byte == UInt8(ascii: ",") { lineStart = false }
+            if lineStart { digits = (byte >= 48 && byte <= 57) ? digits + 1 : 0 }
+            out.append(byte)
+            if byte == 0x0A { lineStart = true; digits = 0 }
+        }
+        guard FileManager.default.createFile(atPath: path, contents: Data(out)) else { throw ValidationError("cannot write \(path)") }
     }
 
     /// Times the loader on existing files (`--ingest-files`), for profiling
