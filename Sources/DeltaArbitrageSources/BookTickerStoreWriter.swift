@@ -72,6 +72,16 @@ public enum BookTickerStoreWriter {
         if let sequenceNumbers, sequenceNumbers.count != quotes.count {
             throw failure("\(sequenceNumbers.count) sequence numbers for \(quotes.count) quotes")
         }
+        // The store's NUMERIC columns take finite numbers only; the loaders
+        // refuse other rows, so this guards library callers.
+        for i in 0..<quotes.count {
+            let values = [quotes.bidPrice[i], quotes.bidQuantity[i], quotes.askPrice[i], quotes.askQuantity[i]]
+            if values.contains(where: \.isInfinite) || quotes.bidPrice[i].isNaN || quotes.askPrice[i].isNaN {
+                throw BookTickerStoreError(source: url.description, symbol: symbol, market: market,
+                                           timestamp: UTCTime.iso8601(nanoseconds: quotes.timestamps[i]),
+                                           detail: "quote \(i) has a price that is not a finite number or an infinite quantity")
+            }
+        }
         let (quotes, sequenceNumbers, superseded) = lastPerMicrosecond(quotes, sequenceNumbers)
         let stream = binaryCopyStream(quotes, sequenceNumbers: sequenceNumbers)
         return try await PostgresStore.withConnection(url) { connection in

@@ -129,7 +129,8 @@ public struct PostgresBookTickerSource: MarketDataSource {
         // growing them by copying as rows arrive; a wrong estimate costs
         // only a regrowth (or untouched address space).
         if let estimate = try Self.plannedRows(select, on: connection) {
-            quotes.reserveCapacity(min(estimate + estimate / 16 + 1024, 1 << 27))
+            let rows = min(estimate, 1 << 27)
+            quotes.reserveCapacity(rows + rows / 16 + 1024)
         }
         var skipped = 0
         var firstSkipped: [BookTickerStoreError] = []

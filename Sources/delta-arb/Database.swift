@@ -149,7 +149,8 @@ struct Database: AsyncParsableCommand {
                 let counts: BookTickerStoreWriter.ImportCounts
                 do {
                     counts = try await BookTickerStoreWriter.importQuotes(quotes, into: url, symbol: symbol, market: market,
-                                                                          marketType: type.rawValue)
+                                                                          marketType: type.rawValue,
+                                                                          sequenceNumbers: loaded.sequenceNumbers)
                 } catch {
                     throw CommandFailure(error)
                 }

@@ -1,5 +1,5 @@
 import DeltaArbitrage
-import DeltaArbitrageSources
+@testable import DeltaArbitrageSources
 import Foundation
 import Testing
 
@@ -183,6 +183,39 @@ struct DatabaseCLITests {
         #expect(agedFromDB.status == 0 && agedFromCSV.status == 0)
         #expect(agedFromDB.stdout == agedFromCSV.stdout)
         #expect(agedFromDB.stderr.contains("; \(aged.droppedStale) rows dropped by --max-quote-age-ms"))
+    }
+
+    /// db import of a Binance file (rows out of order, one bad row skipped):
+    /// each stored row carries its update_id as sequence_number.
+    @Test func dbImportOfABinanceFileStoresUpdateIDsAndSkipsBadRows() async throws {
+        let text = try Self.url()
+        #expect(try CLITests.run(["db", "init", "--db", text]).status == 0)
+        let directory = try CLITests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("BTCUSDT-bookTicker.csv").path
+        try """
+            update_id,best_bid_price,best_bid_qty,best_ask_price,best_ask_qty,transaction_time,event_time
+            502,100.5,1,100.6,2,1705276800010,1705276800016
+            501,100.4,1,100.6,2,1705276800001,1705276800005
+            503,100.9,1,100.6,2,1705276800020,1705276800021
+            504,100.3,1,100.7,2,1705276800030,1705276800031
+
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let symbol = "SEQ\(UInt32.random(in: 0..<UInt32.max))/USDT"
+        let strict = try CLITests.run(["db", "import", file, "--db", text, "--symbol", symbol, "--market", "SEQX_FUTURES"])
+        #expect(strict.status == 1 && strict.stderr.contains(":4:"), "\(strict.stderr)")   // 503: bid above ask
+        let outcome = try CLITests.run(["db", "import", file, "--db", text, "--symbol", symbol, "--market", "SEQX_FUTURES",
+                                        "--skip-bad-rows"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("warning: skipped 1 bad rows of \(file) (1 crossedBook)"), "\(outcome.stderr)")
+        let url = try PostgresURL(text)
+        let stored = try await PostgresStore.withConnection(url) { connection in
+            try connection.query("""
+                SELECT b.sequence_number FROM book_ticker_snapshots b JOIN symbols s ON s.id = b.symbol_id
+                WHERE s.symbol_base = $1 ORDER BY b."timestamp"
+                """, [String(symbol.prefix { $0 != "/" })]).map { $0[0] }
+        }
+        #expect(stored == ["501", "502", "504"])
     }
 
     @Test func dbImportOfABadFileWritesNothingAndNamesTheLine() throws {

@@ -55,6 +55,7 @@ struct PerMarketFileTests {
         #expect(loaded.quotes.bidPrice == [1.1, 1.0, 1.3, 1.2])
         #expect(loaded.quotes.timestamps == [1_705_276_800_005_000_000] + Array(repeating: 1_705_276_800_016_000_000, count: 3))
         #expect(loaded.reorderedRows == 2)
+        #expect(loaded.sequenceNumbers == [10, 12, 13, 14])   // the update ids travel with their quotes (db import stores them)
     }
 
     @Test func tardisQuotesTakeTheExchangeTimestampInMicrosecondsAndLeaveOutOneSidedRows() throws {

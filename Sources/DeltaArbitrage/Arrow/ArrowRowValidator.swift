@@ -158,11 +158,17 @@ struct ArrowRowValidator {
     }
 
     /// One verdict per task. `@unchecked Sendable`: each slot is written by one
-    /// task, read after `concurrentPerform` returns.
+    /// task, read after `concurrentPerform` returns. Fixed storage, not an
+    /// array: `Array.withUnsafeMutableBufferPointer` moves the array's buffer
+    /// out and back while it runs, which concurrent writers would race on.
     private final class Verdicts: @unchecked Sendable {
-        private var slots: [Bool]
-        init(count: Int) { slots = [Bool](repeating: false, count: count) }
-        func set(_ index: Int, _ value: Bool) { slots.withUnsafeMutableBufferPointer { $0[index] = value } }
+        private let slots: UnsafeMutableBufferPointer<Bool>
+        init(count: Int) {
+            slots = .allocate(capacity: max(count, 1))
+            slots.initialize(repeating: false)
+        }
+        deinit { slots.deallocate() }
+        func set(_ index: Int, _ value: Bool) { slots[index] = value }
         var all: Bool { slots.allSatisfy { $0 } }
     }
 

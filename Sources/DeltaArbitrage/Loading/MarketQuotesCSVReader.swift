@@ -82,6 +82,9 @@ public enum MarketQuotesCSVReader {
         public var firstSkipped: [MarketDataError] = []
         /// Bad rows left out under `skipBadRows`.
         public var skippedRows: Int { skippedByKind.values.reduce(0, +) }
+        /// The exchange's update id of each quote (Binance `update_id`), in
+        /// the quotes' order; nil for layouts without one.
+        public var sequenceNumbers: [Int64]? = nil
     }
 
     /// Reads the file at `path` (plain, gzip or zip).
@@ -522,7 +525,8 @@ private struct QuoteTextParser {
         if reordered > 0 { sortQuotes() }
         return MarketQuotesCSVReader.Loaded(quotes: quotes, layout: layout, compression: compression, hasHeader: hasHeader,
                                             oneSidedRows: oneSided, reorderedRows: reordered,
-                                            skippedByKind: skippedByKind, firstSkipped: firstSkipped)
+                                            skippedByKind: skippedByKind, firstSkipped: firstSkipped,
+                                            sequenceNumbers: sequences.count == quotes.count && !sequences.isEmpty ? sequences : nil)
     }
 
     /// Sorts the quotes by (time, sequence, file order): a stable sort by the layout's order key.
@@ -536,5 +540,6 @@ private struct QuoteTextParser {
         quotes = MarketQuotes(timestamps: order.map { old.timestamps[$0] }, bidPrice: order.map { old.bidPrice[$0] },
                               bidQuantity: order.map { old.bidQuantity[$0] }, askPrice: order.map { old.askPrice[$0] },
                               askQuantity: order.map { old.askQuantity[$0] })
+        if sequences.count == t.count { sequences = order.map { s[$0] } }
     }
 }
