@@ -20,7 +20,7 @@ enum LineBlockReader {
                      read: (UnsafeMutablePointer<UInt8>, Int) throws(MarketDataError) -> Int,
                      nextLine: () -> Int,
                      consume: (UnsafeMutablePointer<UInt8>, Range<Int>) throws(MarketDataError) -> Void) throws(MarketDataError) {
-        var capacity = max(min(blockBytes, maxLineBytes + 2), 16)
+        var capacity = max(blockBytes, 16)
         var buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
         defer { buffer.deallocate() }
         var filled = 0
