@@ -4,8 +4,9 @@ import Foundation
 
 extension Benchmark {
     /// Arrow IPC file read on a warm page cache: `ArrowFileReader` (columns
-    /// copied on several threads, and on one) beside the CSV loader on the same
-    /// rows; throughput is the file's bytes over the load's wall time.
+    /// copied on several threads, and on one); throughput is the file's bytes
+    /// over the load's wall time. Then a whole optimisation (64 x 64 grid over
+    /// every row) loaded from the Arrow file and from the CSV of the same rows.
     func measureArrowRead(_ workload: Workload) throws -> [String: Any] {
         log("== \(workload.name): generating \(workload.hours) h of \(workload.tickMs) ms ticks")
         let data = try workload.generate(seed: seed)
@@ -25,6 +26,26 @@ extension Benchmark {
             log("   read (\(name)): \(seconds * 1000) ms, \(rate) GB/s, \(Double(data.count) / seconds / 1e6) M rows/s")
             result["read_\(name)_seconds"] = seconds
             result["read_\(name)_gb_per_second"] = rate
+        }
+        // A whole optimisation over every row (64 x 64 grid) from each file:
+        // the load's share of it, from Arrow and from CSV.
+        let csvPath = "\(workDirectory)/\(workload.name).csv"
+        try data.writeCSV(to: csvPath, timestampFormat: .epochNanoseconds)
+        defer { try? FileManager.default.removeItem(atPath: csvPath) }
+        var optimizer = DeltaArbitrageOptimizer()
+        optimizer.defaultGridSteps = 64
+        let lookback = workload.hours
+        for (name, load) in [("arrow", { try ArrowFileReader().load(path: path).data }),
+                             ("csv", { try MarketDataCSVLoader().load(path: csvPath).data })] as [(String, () throws -> MarketData)] {
+            _ = try load()  // warm the page cache
+            let (loaded, loadSeconds) = try Stopwatch.best(of: 3) { try load() }
+            let (report, gridSeconds) = try Stopwatch.best(of: 3) { try optimizer.optimizeNow(loaded, lookbackHours: lookback) }
+            let s = report.surface
+            log("   optimize from \(name): load \(loadSeconds) s + optimise \(gridSeconds) s (\(s.entries.count)x\(s.exits.count) grid); "
+                + "load share \(loadSeconds / (loadSeconds + gridSeconds))")
+            result["optimize_from_\(name)"] = ["load_seconds": loadSeconds, "optimize_seconds": gridSeconds,
+                                               "grid": [s.entries.count, s.exits.count],
+                                               "load_share": loadSeconds / (loadSeconds + gridSeconds)]
         }
         result["cores"] = ProcessInfo.processInfo.activeProcessorCount
         return result
