@@ -1,0 +1,48 @@
+import DeltaArbitrage
+
+/// The two-market as-of merge of docs/design.md §5, one quote at a time, as
+/// the live feeds deliver them: once both markets have quoted, every quote of
+/// either gives a `BookUpdate` carrying both markets' latest tops.
+///
+/// It is `TwoMarketMerge` unrolled over arrivals: fed a recorded pair of
+/// markets in time order (at equal times, in any order), the last update of
+/// each instant carries exactly the row `TwoMarketMerge.merge` gives for it
+/// (tested). Live, the markets' quotes arrive in arrival order, not exchange
+/// time order, so each update is stamped with the latest exchange time seen
+/// so far: update times never go back and nothing is stamped ahead of a
+/// quote that has arrived (no look-ahead). `sequence` counts updates.
+public struct LiveTwoMarketMerger: Sendable {
+    /// The latest top of each market, nil until it has quoted.
+    public private(set) var spot: BookTop?
+    public private(set) var futures: BookTop?
+    /// Quotes received before both markets had quoted (they make no update);
+    /// unlike the merge's `leadingQuotesBeforeBoth`, by arrival, so quotes at
+    /// the first common instant that arrive before the other market's count too.
+    public private(set) var leadingQuotes = 0
+    /// Updates handed out so far.
+    public private(set) var updates = 0
+    private var latestTime = Int64.min
+
+    public init() {}
+
+    /// Takes one quote of `market`; the merged update, or nil while a market has yet to quote.
+    public mutating func receive(_ market: Market, top: BookTop, timestampNanoseconds: Int64) -> BookUpdate? {
+        switch market {
+        case .spot: spot = top
+        case .futures: futures = top
+        }
+        latestTime = max(latestTime, timestampNanoseconds)
+        guard let spot, let futures else {
+            leadingQuotes += 1
+            return nil
+        }
+        defer { updates += 1 }
+        return BookUpdate(sequence: updates, timestampNanoseconds: latestTime, spot: spot, futures: futures)
+    }
+
+    /// Forgets both markets' tops (after a reconnection, a stale top must not be traded on); the counts stay.
+    public mutating func resetTops() {
+        spot = nil
+        futures = nil
+    }
+}
