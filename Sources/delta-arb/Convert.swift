@@ -5,7 +5,7 @@ struct Convert: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write market data as an Arrow IPC file (Feather v2).",
         discussion: """
-            Reads what the other commands read (a CSV or Arrow file, or --db) and writes the \
+            Reads what the other commands read (a CSV or Arrow file, --spot/--futures files, or --db) and writes the \
             merged nine columns to --out as an uncompressed Arrow IPC file: timestamp as \
             timestamp[UNIT, tz=UTC], then spot_ask_price, spot_bid_price, spot_ask_quantity, \
             spot_bid_quantity, fut_ask_price, fut_bid_price, fut_ask_quantity, \
