@@ -75,8 +75,8 @@ public enum BookTickerStoreWriter {
         // The store's NUMERIC columns take finite numbers only; the loaders
         // refuse other rows, so this guards library callers.
         for i in 0..<quotes.count {
-            let values = [quotes.bidPrice[i], quotes.bidQuantity[i], quotes.askPrice[i], quotes.askQuantity[i]]
-            if values.contains(where: \.isInfinite) || quotes.bidPrice[i].isNaN || quotes.askPrice[i].isNaN {
+            if !quotes.bidPrice[i].isFinite || !quotes.askPrice[i].isFinite
+                || quotes.bidQuantity[i].isInfinite || quotes.askQuantity[i].isInfinite {
                 throw BookTickerStoreError(source: url.description, symbol: symbol, market: market,
                                            timestamp: UTCTime.iso8601(nanoseconds: quotes.timestamps[i]),
                                            detail: "quote \(i) has a price that is not a finite number or an infinite quantity")

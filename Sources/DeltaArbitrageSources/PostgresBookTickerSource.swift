@@ -140,30 +140,22 @@ public struct PostgresBookTickerSource: MarketDataSource {
             guard let timeBytes = fields[0], let time = PostgresBinary.timestampNanoseconds(timeBytes) else {
                 throw error(market, "a row's timestamp is NULL or infinite")
             }
-            var values: (Double, Double, Double, Double) = (0, 0, 0, 0)
             var problem: String?
-            for k in 0..<4 {
-                let value: Double
-                if let bytes = fields[k + 1] {
-                    if let number = PostgresBinary.numeric(bytes) {
-                        value = number
-                    } else {
-                        problem = problem ?? "\(names[k]) is not a finite number"
-                        value = .nan
-                    }
-                } else {
+            // Field k + 1 as a number; NaN with the first problem noted when it is NULL or not finite.
+            func value(_ k: Int) -> Double {
+                guard let bytes = fields[k + 1] else {
                     problem = problem ?? "\(names[k]) is NULL"
-                    value = .nan
+                    return .nan
                 }
-                switch k {
-                case 0: values.0 = value
-                case 1: values.1 = value
-                case 2: values.2 = value
-                default: values.3 = value
+                guard let number = PostgresBinary.numeric(bytes) else {
+                    problem = problem ?? "\(names[k]) is not a finite number"
+                    return .nan
                 }
+                return number
             }
+            let bidPrice = value(0), bidQuantity = value(1), askPrice = value(2), askQuantity = value(3)
             if problem == nil {
-                problem = Self.rowProblem(bidPrice: values.0, bidQuantity: values.1, askPrice: values.2, askQuantity: values.3)
+                problem = Self.rowProblem(bidPrice: bidPrice, bidQuantity: bidQuantity, askPrice: askPrice, askQuantity: askQuantity)
             }
             if let problem {
                 let failure = error(market, problem, at: time)
@@ -173,8 +165,8 @@ public struct PostgresBookTickerSource: MarketDataSource {
                 return
             }
             if quotes.count % Self.preparedRows == 0 { quotes.prepareRoom(for: Self.preparedRows) }
-            quotes.append(timestamp: time, bidPrice: values.0, bidQuantity: values.1,
-                          askPrice: values.2, askQuantity: values.3)
+            quotes.append(timestamp: time, bidPrice: bidPrice, bidQuantity: bidQuantity,
+                          askPrice: askPrice, askQuantity: askQuantity)
         }
         if quotes.count == 0 {
             throw error(market, skipped > 0 ? "all \(skipped) quotes \(rangeText) are bad rows" : "no quotes \(rangeText)")

@@ -61,7 +61,7 @@ final class PostgresConnection {
         if parameters.isEmpty {
             result = PQexec(handle, sql)
         } else {
-            result = Self.withOptionalCStrings(parameters) { values in
+            result = Self.withCStrings(parameters) { values in
                 PQexecParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
             }
         }
@@ -187,13 +187,9 @@ final class PostgresConnection {
 
     // MARK: - C strings
 
-    private static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
-        withOptionalCStrings(strings, body)
-    }
-
     /// `strings` as a NULL-terminated C array of C strings (nil stays NULL):
     /// what PQconnectdbParams wants, and PQexecParams ignores the terminator.
-    private static func withOptionalCStrings<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+    private static func withCStrings<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
         let copies = strings.map { $0.map { strdup($0) } ?? nil }
         defer { for copy in copies { free(copy) } }
         let pointers: [UnsafePointer<CChar>?] = copies.map { $0.map { UnsafePointer($0) } } + [nil]

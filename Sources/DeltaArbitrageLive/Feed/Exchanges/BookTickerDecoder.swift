@@ -109,7 +109,7 @@ public struct BookTickerDecoder: Sendable {
         try scanner.forEachMember { key, value in
             guard key.count <= 6 else { return true }
             if key.count == 1 {
-                fields.take(bytes[key.lowerBound], value, in: s)
+                fields.take(bytes[key.lowerBound], value)
             } else if s.equals(key, "data"), case .object(let range) = value {
                 payload = range.lowerBound
             } else if s.equals(key, "id") || s.equals(key, "result") {
@@ -181,7 +181,7 @@ public struct BookTickerDecoder: Sendable {
         var fields = QuoteFields()
         var inner = JSONScanner(bytes, from: range.lowerBound)
         try inner.forEachMember { key, value in
-            if key.count == 1 { fields.take(bytes[key.lowerBound], value, in: s) }
+            if key.count == 1 { fields.take(bytes[key.lowerBound], value) }
             return true
         }
         return .quote(try fields.quote(symbol: symbolBytes, contractSize: market == .futures ? contractSize : 1, timeKey: "t", in: s))
@@ -199,7 +199,7 @@ private struct QuoteFields {
 
     var hasQuote: Bool { u != nil && b != nil && a != nil }
 
-    mutating func take(_ key: UInt8, _ value: JSONScanner.Value, in scanner: JSONScanner) {
+    mutating func take(_ key: UInt8, _ value: JSONScanner.Value) {
         let range: Range<Int>
         switch value {
         case .string(let r, _), .number(let r): range = r

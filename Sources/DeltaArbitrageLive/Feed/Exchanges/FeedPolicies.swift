@@ -20,8 +20,8 @@ public struct ReconnectBackoff: Sendable, Equatable {
 
     /// The delay before attempt `attempt`, with `unit` in [0, 1) as the jitter draw.
     public func delay(attempt: Int, unit: Double) -> Duration {
-        let first = Double(initial.components.seconds) + Double(initial.components.attoseconds) * 1e-18
-        let cap = Double(maximum.components.seconds) + Double(maximum.components.attoseconds) * 1e-18
+        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+        let first = seconds(initial), cap = seconds(maximum)
         let exponent = Double(max(attempt, 1) - 1)
         let capped = min(cap, first * pow(max(factor, 1), min(exponent, 64)))
         let jittered = capped * (0.5 + 0.5 * min(max(unit, 0), 1))
