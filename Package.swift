@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "DeltaArbitrage",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],
     products: [
         .library(name: "SpreadKernels", targets: ["SpreadKernels"]),
         .library(name: "DeltaArbitrage", targets: ["DeltaArbitrage"]),
@@ -11,12 +11,25 @@ let package = Package(
         .library(name: "DeltaArbitrageMockData", targets: ["DeltaArbitrageMockData"]),
         .library(name: "DeltaArbitrageLive", targets: ["DeltaArbitrageLive"]),
         .library(name: "DeltaArbitrageSources", targets: ["DeltaArbitrageSources"]),
+        .library(name: "DeltaArbitrageExchangeFeeds", targets: ["DeltaArbitrageExchangeFeeds"]),
+        .library(name: "DeltaArbitrageService", targets: ["DeltaArbitrageService"]),
         .executable(name: "delta-arb", targets: ["delta-arb"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        // Live service only (SwiftPM-only, not in the CMake build): WebSocket feeds over NIO with TLS,
+        // the HTTP API, the service lifecycle and Prometheus metrics.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // Tests only: TestClock, a clock the tests advance by hand.
         .package(url: "https://github.com/pointfreeco/swift-clocks", from: "1.1.1"),
     ],
@@ -72,6 +85,48 @@ let package = Package(
             name: "DeltaArbitrageSources",
             dependencies: ["DeltaArbitrage", "CLibPQ"]
         ),
+        // Exchange book-ticker feeds over WebSocket (ws:// and wss://): the only code that opens
+        // sockets to exchanges. Message decoding and feed policies stay in DeltaArbitrageLive.
+        .target(
+            name: "DeltaArbitrageExchangeFeeds",
+            dependencies: [
+                "DeltaArbitrageLive", "DeltaArbitrage",
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // `delta-arb serve`: the strategy service (feeds, strategy loop, HTTP API, metrics),
+        // run by swift-service-lifecycle.
+        .target(
+            name: "DeltaArbitrageService",
+            dependencies: [
+                "DeltaArbitrageLive", "DeltaArbitrageExchangeFeeds", "DeltaArbitrageSources", "DeltaArbitrage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Stand-in exchange servers on loopback (Gate.io v4 and Binance book-ticker streams) for the
+        // tests and the benchmarks; never part of a product.
+        .target(
+            name: "ExchangeStandIns",
+            dependencies: [
+                "DeltaArbitrage",
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/ExchangeStandIns"
+        ),
         .executableTarget(
             name: "delta-arb",
             dependencies: [
@@ -80,6 +135,7 @@ let package = Package(
                 "DeltaArbitrageReporting",
                 "DeltaArbitrageMockData",
                 "DeltaArbitrageLive",
+                "DeltaArbitrageService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -91,6 +147,9 @@ let package = Package(
                 "DeltaArbitrageMockData",
                 "DeltaArbitrageLive",
                 "DeltaArbitrageSources",
+                "DeltaArbitrageExchangeFeeds",
+                "DeltaArbitrageService",
+                "ExchangeStandIns",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/DeltaArbitrageBenchmarks"
@@ -101,7 +160,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DeltaArbCLITests",
-            dependencies: ["delta-arb", "DeltaArbitrageLive", "DeltaArbitrage", "DeltaArbitrageSources"]
+            dependencies: ["delta-arb", "DeltaArbitrageLive", "DeltaArbitrage", "DeltaArbitrageSources", "ExchangeStandIns"]
         ),
         .testTarget(
             name: "DeltaArbitrageTests",
@@ -125,6 +184,17 @@ let package = Package(
                 "DeltaArbitrageLive", "DeltaArbitrageMockData", "DeltaArbitrage",
                 .product(name: "Clocks", package: "swift-clocks"),
                 .product(name: "Atomics", package: "swift-atomics"),
+            ]
+        ),
+        .testTarget(
+            name: "DeltaArbitrageExchangeFeedsTests",
+            dependencies: ["DeltaArbitrageExchangeFeeds", "DeltaArbitrageLive", "DeltaArbitrage", "ExchangeStandIns"]
+        ),
+        .testTarget(
+            name: "DeltaArbitrageServiceTests",
+            dependencies: [
+                "DeltaArbitrageService", "DeltaArbitrageExchangeFeeds", "DeltaArbitrageLive", "DeltaArbitrage",
+                "ExchangeStandIns",
             ]
         ),
     ],
