@@ -130,7 +130,7 @@ struct Paper: AsyncParsableCommand {
             events.addSink { event in
                 do { try log?.write(event) } catch { stop.fail(error) }
                 if json {
-                    if let line = try? printer.encode(event) { StandardError.write(String(decoding: line, as: UTF8.self) + "\n") }
+                    do { StandardError.write(String(decoding: try printer.encode(event), as: UTF8.self) + "\n") } catch { stop.fail(error) }
                 } else {
                     do { try StandardOutput.writeLine(EventText.line(event)) } catch { stop.fail(error) }
                 }
