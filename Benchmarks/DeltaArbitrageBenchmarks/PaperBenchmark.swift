@@ -19,16 +19,19 @@ extension Benchmark {
                 let store = try StrategyStore(path: ":memory:")
                 let exchange = PaperExchange(spotFee: config.spotFee, futFee: config.futFee, clock: ContinuousClock())
                 let events = EventHub()
-                let strategy = try await SimpleDeltaArbitrageStrategy(config: config, gateway: exchange, store: store, events: events)
-                var bridge: OptimizerBridge?
-                if fixed {
-                    try await strategy.useFixedParameters(ThresholdPair(entryThresholdPct: 0.5, exitThresholdPct: 0.1))
-                } else {
-                    bridge = await OptimizerBridge(optimizer: DeltaArbitrageOptimizer(config: config.optimizer), strategy: strategy,
-                                                   events: events, ringCapacity: 200_000)
+                let strategy = try await StrategyLoop(
+                    config: config, gateway: exchange, store: store, events: events,
+                    optimizer: fixed ? nil : DeltaArbitrageOptimizer(config: config.optimizer), ringCapacity: 200_000)
+                let session = PaperTradingSession(feed: ReplayFeed(data: data, clock: ContinuousClock()), strategy: strategy,
+                                                  store: store)
+                return try await strategy.running {
+                    if fixed {
+                        try await strategy.changeThresholds(
+                            .fixed(ThresholdPair(entryThresholdPct: 0.5, exitThresholdPct: 0.1), initialOnly: false, override: false))
+                    }
+                    try await session.run()
+                    return try await session.summarize()
                 }
-                return try await runPaperTrading(feed: ReplayFeed(data: data, clock: ContinuousClock()), strategy: strategy,
-                                                 exchange: exchange, bridge: bridge, store: store)
             }
         }
         var results: [String: Any] = [:]

@@ -89,58 +89,109 @@ public struct PaperTradingSummary: Sendable, Encodable {
     }
 }
 
-/// Runs the live stack over a feed: each update goes to the paper exchange's
-/// book, then to the bridge (scheduled re-optimisation), then to the strategy.
-/// Cancelling the task stops after the update in hand; everything the
-/// strategy did is already committed to its store. A feed that ends before
-/// the resumed state's committed sequence throws `FeedContentMismatchError`.
-public func runPaperTrading<Feed: BookTickerFeed, C: Clock>(
-    feed: Feed, strategy: SimpleDeltaArbitrageStrategy, exchange: PaperExchange<C>, bridge: OptimizerBridge?,
-    store: StrategyStore?, spanNanoseconds: Int64? = nil
-) async throws -> PaperTradingSummary where C.Duration == Duration {
-    let clock = ContinuousClock(), started = clock.now
-    var ticks = 0
-    var first: Int64?, last: Int64?
-    // The tops and sequence of the last tick, to mark a position still open at the end.
-    var lastSpot: BookTop?, lastFutures: BookTop?, lastSequence = 0
-    var completed = true
-    var iterator = feed.makeAsyncIterator()
-    while true {
-        if Task.isCancelled { completed = false; break }
-        guard let update = try await iterator.next() else { break }
-        first = first ?? update.timestampNanoseconds
-        last = update.timestampNanoseconds
-        lastSequence = update.sequence
-        if let top = update.spot { lastSpot = top }
-        if let top = update.futures { lastFutures = top }
-        await exchange.update(update)
-        await bridge?.observe(update)
-        try await strategy.handle(update)
-        ticks += 1
+/// A paper-trading run: a feed driven through a running `StrategyLoop`
+/// (whose gateway is normally a `PaperExchange`) until the feed ends or the
+/// run is cancelled; `summarize()` then reports it. `run()` has the shape of a
+/// swift-service-lifecycle `Service`. The loop runs beside it (`StrategyLoop.running(_:)`, or as its own
+/// service) and outlives it.
+///
+/// Each update is traded (orders, commits) before the next is taken from the
+/// feed, so a slow strategy slows the feed instead of growing a buffer.
+/// Cancelling stops after the update in hand; everything the strategy did is
+/// already committed to its store. A feed that ends before the resumed
+/// state's committed sequence throws `FeedContentMismatchError`.
+public final class PaperTradingSession<Feed: BookTickerFeed>: Sendable {
+    /// The updates.
+    public let feed: Feed
+    /// The strategy they go to (running).
+    public let strategy: StrategyLoop
+    /// The strategy's journal, read for the summary; nil for none.
+    public let store: StrategyStore?
+    /// Span the summary's rates are over; nil: from the run's first update to its last.
+    public let spanNanoseconds: Int64?
+    private let drive = Locked(Drive())
+
+    /// A session feeding `feed` to `strategy`.
+    public init(feed: Feed, strategy: StrategyLoop, store: StrategyStore?, spanNanoseconds: Int64? = nil) {
+        self.feed = feed
+        self.strategy = strategy
+        self.store = store
+        self.spanNanoseconds = spanNanoseconds
     }
-    if completed { try await strategy.feedEnded() }
-    let elapsed = clock.now - started
-    let seconds = elapsed.seconds
-    let journal = try await store?.trades() ?? []
-    let updates = try await store?.parameterUpdates() ?? []
-    let context = await strategy.currentContext
-    let latency = await strategy.decisionLatencyHistogram()
-    let trades = journal.map(\.trade)
-    var mark: OpenPositionReport?
-    if let held = context.position, let thresholds = context.thresholds, let last, let lastSpot, let lastFutures {
-        mark = OpenPositionReport(
-            held.openPosition, markIndex: lastSequence, markTimeNanoseconds: last, markSpotBid: lastSpot.bid,
-            markFutAsk: lastFutures.ask,
-            rule: strategy.config.optimizer.rule(entryThresholdPct: thresholds.entryThresholdPct,
-                                       exitThresholdPct: thresholds.exitThresholdPct))
+
+    /// What the feed loop saw.
+    private struct Drive: Sendable {
+        var ticks = 0
+        var seconds = 0.0
+        var first: Int64?, last: Int64?
+        // The tops and sequence of the last tick, to mark a position still open at the end.
+        var lastSpot: BookTop?, lastFutures: BookTop?, lastSequence = 0
+        var completed = true
     }
-    return PaperTradingSummary(
-        trades: trades,
-        tradeThresholds: journal.map { ThresholdPair(entryThresholdPct: $0.entryThresholdPct, exitThresholdPct: $0.exitThresholdPct) },
-        parameterUpdates: updates,
-        summary: BacktestSummary(trades: trades, spanNanoseconds: spanNanoseconds ?? ((last ?? 0) - (first ?? 0))),
-        openPosition: context.position, openPositionMark: mark, halted: context.halted, performance: await strategy.performance(),
-        ticks: ticks, elapsedSeconds: seconds, ticksPerSecond: seconds > 0 ? Double(ticks) / seconds : 0,
-        decisionLatencyP50Ns: latency.value(atPercentile: 50), decisionLatencyP99Ns: latency.value(atPercentile: 99),
-        decisionLatencyMaxNs: latency.max, completed: completed)
+
+    /// Feeds the whole feed to the strategy.
+    /// - Throws: the feed's errors, `FeedContentMismatchError`, the journal's
+    ///   errors (a failed commit stops the strategy).
+    public func run() async throws {
+        let clock = ContinuousClock(), started = clock.now
+        var drive = Drive()
+        defer {
+            drive.seconds = (clock.now - started).seconds
+            self.drive.withLock { [drive] in $0 = drive }
+        }
+        try await feedAll(&drive)
+    }
+
+    /// The run so far: the journal's trades and parameter updates, the position
+    /// (marked at the last tick's tops), the strategy's performance and latency.
+    public func summarize() async throws -> PaperTradingSummary {
+        let drive = self.drive.withLock { $0 }
+        let journal = try await store?.trades() ?? []
+        let updates = try await store?.parameterUpdates() ?? []
+        let status = strategy.status()
+        let context = status.context
+        let latency = strategy.decisionLatencyHistogram()
+        let trades = journal.map(\.trade)
+        var mark: OpenPositionReport?
+        if let held = context.position, let thresholds = context.thresholds, let last = drive.last, let lastSpot = drive.lastSpot,
+           let lastFutures = drive.lastFutures {
+            mark = OpenPositionReport(
+                held.openPosition, markIndex: drive.lastSequence, markTimeNanoseconds: last, markSpotBid: lastSpot.bid,
+                markFutAsk: lastFutures.ask,
+                rule: strategy.config.optimizer.rule(entryThresholdPct: thresholds.entryThresholdPct,
+                                                     exitThresholdPct: thresholds.exitThresholdPct))
+        }
+        let seconds = drive.seconds
+        return PaperTradingSummary(
+            trades: trades,
+            tradeThresholds: journal.map { ThresholdPair(entryThresholdPct: $0.entryThresholdPct, exitThresholdPct: $0.exitThresholdPct) },
+            parameterUpdates: updates,
+            summary: BacktestSummary(trades: trades, spanNanoseconds: spanNanoseconds ?? ((drive.last ?? 0) - (drive.first ?? 0))),
+            openPosition: context.position, openPositionMark: mark, halted: context.halted, performance: status.performance,
+            ticks: drive.ticks, elapsedSeconds: seconds, ticksPerSecond: seconds > 0 ? Double(drive.ticks) / seconds : 0,
+            decisionLatencyP50Ns: latency.value(atPercentile: 50), decisionLatencyP99Ns: latency.value(atPercentile: 99),
+            decisionLatencyMaxNs: latency.max, completed: drive.completed)
+    }
+
+    private func feedAll(_ drive: inout Drive) async throws {
+        var iterator = feed.makeAsyncIterator()
+        while true {
+            if Task.isCancelled { drive.completed = false; break }
+            guard let update = try await iterator.next() else { break }
+            drive.first = drive.first ?? update.timestampNanoseconds
+            drive.last = update.timestampNanoseconds
+            drive.lastSequence = update.sequence
+            if let top = update.spot { drive.lastSpot = top }
+            if let top = update.futures { drive.lastFutures = top }
+            do {
+                try await strategy.handle(update)
+            } catch is StrategyLoopStopped {
+                // Cancelled before the loop took this update.
+                drive.completed = false
+                break
+            }
+            drive.ticks += 1
+        }
+        if drive.completed { try await strategy.feedEnded() }
+    }
 }

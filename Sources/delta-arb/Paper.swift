@@ -130,7 +130,7 @@ struct Paper: AsyncParsableCommand {
             events.addSink { event in
                 do { try log?.write(event) } catch { stop.fail(error) }
                 if json {
-                    if let line = try? printer.encode(event) { StandardError.write(String(decoding: line, as: UTF8.self) + "\n") }
+                    do { StandardError.write(String(decoding: try printer.encode(event), as: UTF8.self) + "\n") } catch { stop.fail(error) }
                 } else {
                     do { try StandardOutput.writeLine(EventText.line(event)) } catch { stop.fail(error) }
                 }
@@ -140,58 +140,64 @@ struct Paper: AsyncParsableCommand {
             // Without --state the journal lives in memory for the run's summary.
             let store = try StrategyStore(path: state ?? ":memory:")
             let exchange = PaperExchange(spotFee: config.spotFee, futFee: config.futFee, clock: ContinuousClock())
-            let strategy = try await SimpleDeltaArbitrageStrategy(
+            let strategy = try await StrategyLoop(
                 config: config, gateway: exchange, store: store, events: events,
-                staleAfter: .nanoseconds(Int64(staleSeconds * 1e9)))
+                staleAfter: .nanoseconds(Int64(staleSeconds * 1e9)), optimizer: noUpdate ? nil : optimizer,
+                ringCapacity: max(1024, TickRing.rowsCovering(hours: windowHours, of: data)),
+                scheduling: backgroundUpdates ? .onRequest : .dataClock)
+            let speed = try replaySpeed()
+            let session = PaperTradingSession(feed: ReplayFeed(data: data, speed: speed, clock: ContinuousClock()),
+                                              strategy: strategy, store: store, spanNanoseconds: data.spanNanoseconds)
             // Sequences are row numbers of this file, and the journal's meaning depends on the
             // settings: a state made from another file or other settings cannot resume here.
-            if let first = data.timestamps.first, let last = data.timestamps.last {
-                try await strategy.bindFeed(
+            let identity = data.timestamps.first.flatMap { first in
+                data.timestamps.last.map { last in
                     "replay of \(data.count) rows \(UTCTime.iso8601(nanoseconds: first))…\(UTCTime.iso8601(nanoseconds: last)); "
                         + "fees \(config.spotFee)/\(config.futFee), hold \(config.maxPositionHoldMinutes) min, "
-                        + (noUpdate ? "fixed thresholds" : "window \(Format.plain(windowHours)) h every \(updateMinutes) min"))
-            }
-            if let entry, let exitThreshold {
-                // Fixed with --no-update; otherwise starting values a resumed run does not reset.
-                do {
-                    let replaced = try await strategy.useFixedParameters(
-                        ThresholdPair(entryThresholdPct: entry, exitThresholdPct: exitThreshold),
-                        initialOnly: !noUpdate, override: overrideThresholds)
-                    if let replaced {
-                        StandardError.write("note: --override-thresholds: trading on --entry \(entry) --exit \(exitThreshold) "
-                            + "instead of the saved entry \(replaced.entryThresholdPct), exit \(replaced.exitThresholdPct)\n")
-                    }
-                } catch let mismatch as ThresholdMismatchError {
-                    throw PaperFailure(description: "--entry \(entry) --exit \(exitThreshold) differ from the thresholds saved in "
-                        + "\(state ?? "the state") (entry \(mismatch.saved.entryThresholdPct), exit \(mismatch.saved.exitThresholdPct)); "
-                        + "omit --entry/--exit to resume on the saved ones, or add --override-thresholds to trade on the given ones")
+                        + (noUpdate ? "fixed thresholds" : "window \(Format.plain(windowHours)) h every \(updateMinutes) min")
                 }
             }
-            let bridge = noUpdate ? nil : await OptimizerBridge(
-                optimizer: optimizer, strategy: strategy, events: events,
-                ringCapacity: max(1024, TickRing.rowsCovering(hours: windowHours, of: data)),
-                scheduleOnDataClock: !backgroundUpdates)
-            let speed = try replaySpeed()
-            let feed = ReplayFeed(data: data, speed: speed, clock: ContinuousClock())
-            var scheduler: Task<Void, Never>?
-            if backgroundUpdates, let bridge, case .multiple(let k) = speed {
-                let wallInterval = Duration.nanoseconds(max(Int64(Double(updateMinutes) * 60e9 / k), 1_000_000))
-                let schedule = ParameterUpdateScheduler(bridge: bridge, clock: ContinuousClock(), interval: wallInterval)
-                scheduler = Task { await schedule.run(now: { .max }) }
+            let fixed = entry.flatMap { entry in exitThreshold.map { ThresholdPair(entryThresholdPct: entry, exitThresholdPct: $0) } }
+            let (initialOnly, override, statePath) = (!noUpdate, overrideThresholds, state)
+            let wallInterval: Duration? = if backgroundUpdates, case .multiple(let k) = speed {
+                .nanoseconds(max(Int64(Double(updateMinutes) * 60e9 / k), 1_000_000))
+            } else {
+                nil
             }
             let run = Task {
-                try await runPaperTrading(feed: feed, strategy: strategy, exchange: exchange, bridge: bridge, store: store,
-                                          spanNanoseconds: data.spanNanoseconds)
+                try await strategy.running {
+                    if let identity { try await strategy.bindFeed(identity) }
+                    if let fixed {
+                        // Fixed with --no-update; otherwise starting values a resumed run does not reset.
+                        do {
+                            let replaced = try await strategy.changeThresholds(.fixed(fixed, initialOnly: initialOnly, override: override))
+                            if let replaced {
+                                StandardError.write("note: --override-thresholds: trading on --entry \(fixed.entryThresholdPct) --exit "
+                                    + "\(fixed.exitThresholdPct) instead of the saved entry \(replaced.entryThresholdPct), exit "
+                                    + "\(replaced.exitThresholdPct)\n")
+                            }
+                        } catch let mismatch as ThresholdMismatchError {
+                            throw PaperFailure(description: "--entry \(fixed.entryThresholdPct) --exit \(fixed.exitThresholdPct) differ "
+                                + "from the thresholds saved in \(statePath ?? "the state") (entry \(mismatch.saved.entryThresholdPct), "
+                                + "exit \(mismatch.saved.exitThresholdPct)); omit --entry/--exit to resume on the saved ones, or add "
+                                + "--override-thresholds to trade on the given ones")
+                        }
+                    }
+                    let scheduler = wallInterval.map { interval in
+                        let schedule = ParameterUpdateScheduler(strategy: strategy, clock: ContinuousClock(), interval: interval)
+                        return Task { await schedule.run() }
+                    }
+                    defer { scheduler?.cancel() }
+                    try await session.run()
+                }
             }
             stop.install { run.cancel() }
-            var summary: PaperTradingSummary
             do {
-                summary = try await run.value
+                try await run.value
             } catch {
-                scheduler?.cancel()
                 throw stop.failure ?? error
             }
-            scheduler?.cancel()
+            var summary = try await session.summarize()
             signals.stop()
             if let failure = stop.failure {
                 StandardError.write("delta-arb: error: \(failure)\ndelta-arb: stopped early; \(stateNote)\n")

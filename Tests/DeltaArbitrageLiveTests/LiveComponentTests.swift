@@ -117,19 +117,21 @@ struct LiveComponentTests {
     }
 
     /// Position size: base size × (1 + (multiplier − 1) × confidence) in quote currency.
-    @Test func sizingScalesWithConfidence() async throws {
+    @Test func sizingScalesWithConfidence() throws {
         var config = liveConfig()
         config.basePositionSize = 1000
         config.maxPositionMultiplier = 3
-        let exchange = PaperExchange(spotFee: 0, futFee: 0, clock: ContinuousClock())
-        let strategy = try await SimpleDeltaArbitrageStrategy(config: config, gateway: exchange)
-        try await strategy.updateParameters(ThresholdPair(entryThresholdPct: 0.5, exitThresholdPct: 0.1), confidence: 0.5,
-                                            durationMs: 1, atNanoseconds: 0)
+        var core = try StrategyCore(config: config)
+        _ = try core.apply(.optimized(ThresholdPair(entryThresholdPct: 0.5, exitThresholdPct: 0.1), confidence: 0.5,
+                                      durationMs: 1, atNanoseconds: 0, schedule: nil)).result.get()
         let update = BookUpdate(sequence: 0, timestampNanoseconds: 0, spot: BookTop(bid: 99.9, ask: 100),
                                 futures: BookTop(bid: 99.8, ask: 99.9))
-        await exchange.update(update)
-        try await strategy.handle(update)
-        let position = try #require(await strategy.currentContext.position)
+        let commands = try core.handle(update)
+        guard case .execute(let batch)? = commands.last else { Issue.record("no open"); return }
+        #expect(batch.step == .open && batch.legs.count == 2)
+        #expect(batch.legs.allSatisfy { abs($0.order.quantity - 1000 * 2 / 100) < 1e-12 })
+        _ = try settle(&core, commands)
+        let position = try #require(core.context.position)
         #expect(abs(position.quantity - 1000 * 2 / 100) < 1e-12)
         #expect(position.spotFill?.quantity == position.futuresFill?.quantity)
         #expect(position.spotFill?.side == .buy && position.futuresFill?.side == .sell)
@@ -172,94 +174,134 @@ struct LiveComponentTests {
         var config = liveConfig(lookbackHours: 2, updateMinutes: 5)
         config.minSpreadDataPoints = 100
         let exchange = PaperExchange(spotFee: config.spotFee, futFee: config.futFee, clock: ContinuousClock())
-        let strategy = try await SimpleDeltaArbitrageStrategy(config: config, gateway: exchange)
         var optimizer = DeltaArbitrageOptimizer(config: config.optimizer)
         optimizer.defaultGridSteps = 6
-        let bridge = await OptimizerBridge(optimizer: optimizer, strategy: strategy, events: EventHub(),
-                                           ringCapacity: data.count, scheduleOnDataClock: false)
-        for await update in ReplayFeed(data: data, clock: ContinuousClock()) { await bridge.observe(update) }
-        #expect(await strategy.currentParameters() == nil)
-        let clock = TestClock()
-        let scheduler = ParameterUpdateScheduler(bridge: bridge, clock: clock, interval: .seconds(300))
-        let last = data.timestamps.last!
-        let task = Task { await scheduler.run(now: { last + 1_000_000_000_000 }) }
-        for round in 1...3 {
-            while await !clock.hasSleepers() {}
+        let strategy = try await StrategyLoop(config: config, gateway: exchange, optimizer: optimizer, ringCapacity: data.count,
+                                              scheduling: .onRequest)
+        try await strategy.running {
+            for await update in ReplayFeed(data: data, clock: ContinuousClock()) { try await strategy.handle(update) }
+            #expect(strategy.status().thresholds == nil, "no update without a request")
+            let clock = TestClock()
+            let last = data.timestamps.last!
+            let scheduler = ParameterUpdateScheduler(strategy: strategy, clock: clock, interval: .seconds(300),
+                                                     now: { last + 1_000_000_000_000 })
+            let task = Task { await scheduler.run() }
+            for round in 1...3 {
+                while await !clock.hasSleepers() {}
+                await clock.advance(by: .seconds(300))
+                while strategy.status().optimization.successfulUpdates < round { await Task.yield() }
+            }
+            task.cancel()
             await clock.advance(by: .seconds(300))
-            while await strategy.optimizationStatus().successfulUpdates < round { await Task.yield() }
+            #expect(strategy.status().optimization.successfulUpdates == 3)
+            #expect(strategy.status().thresholds != nil)
+            #expect(strategy.status().lastOptimization != nil)
+            #expect(await strategy.recentMarketData(hours: 1).count > 3000)
         }
-        task.cancel()
-        await clock.advance(by: .seconds(300))
-        #expect(await strategy.optimizationStatus().successfulUpdates == 3)
-        #expect(await strategy.currentParameters() != nil)
-        #expect(await bridge.getLastOptimizationResult() != nil)
-        #expect(await bridge.getRecentMarketData(hours: 1).count > 3000)
     }
 }
 
 @Suite("Seed interface of the live side")
 struct LiveSeedInterfaceTests {
-    /// `updateParameters()` (no arguments, as the seed's `update_parameters`)
-    /// uses the bridge's recent data; without data it fails and keeps nothing.
-    @Test func updateParametersThroughTheAttachedBridge() async throws {
+    /// `refreshParameters()` (the seed's `update_parameters`) optimises on the
+    /// loop's recent data; without an optimiser or data it fails and keeps nothing.
+    @Test func refreshParametersUsesTheRecentData() async throws {
         let config = liveConfig(lookbackHours: 2)
         let exchange = PaperExchange(spotFee: config.spotFee, futFee: config.futFee, clock: ContinuousClock())
-        let strategy = try await SimpleDeltaArbitrageStrategy(config: config, gateway: exchange)
-        #expect(await strategy.updateParameters() == false, "no optimiser attached yet")
+        let plain = try await StrategyLoop(config: config, gateway: exchange)
+        try await plain.running {
+            #expect(await plain.refreshParameters() == false, "no optimiser")
+        }
         var optimizer = DeltaArbitrageOptimizer(config: config.optimizer)
         optimizer.defaultGridSteps = 6
-        let bridge = await OptimizerBridge(optimizer: optimizer, strategy: strategy, events: EventHub(),
-                                           ringCapacity: 20_000, scheduleOnDataClock: false)
-        #expect(await bridge.shouldUpdateParameters() == false)
-        #expect(await bridge.updateStrategyParameters() == false)
-        #expect(await strategy.optimizationStatus().lastUpdateError?.contains("market data fetch failed") == true)
-        for await update in ReplayFeed(data: try mockData(hours: 3, seed: 2), clock: ContinuousClock()) {
-            await bridge.observe(update)
+        let strategy = try await StrategyLoop(config: config, gateway: exchange, optimizer: optimizer, ringCapacity: 20_000,
+                                              scheduling: .onRequest)
+        try await strategy.running {
+            #expect(await strategy.refreshParameters(ifDueAt: .max) == false, "not enough data: not due")
+            #expect(strategy.status().optimization.failedUpdates == 0)
+            #expect(await strategy.refreshParameters() == false)
+            #expect(strategy.status().optimization.lastUpdateError?.contains("market data fetch failed") == true)
+            for await update in ReplayFeed(data: try mockData(hours: 3, seed: 2), clock: ContinuousClock()) {
+                try await strategy.handle(update)
+            }
+            #expect(await strategy.refreshParameters(ifDueAt: .max))
+            #expect(strategy.status().thresholds != nil)
         }
-        #expect(await bridge.shouldUpdateParameters())
-        #expect(await strategy.updateParameters())
-        #expect(await strategy.currentParameters() != nil)
     }
 }
 
-@Suite("Strategy under concurrent calls")
-struct StrategyConcurrencyTests {
+@Suite("Strategy loop")
+struct StrategyLoopTests {
     /// Updates and a parameter swap arriving while orders are in flight queue
     /// behind them: one position, and the swap is not lost.
     @Test func stateChangesDoNotInterleave() async throws {
         let clock = TestClock()
         let exchange = PaperExchange(spotFee: 0.0005, futFee: 0.0005, clock: clock, latency: .milliseconds(5))
-        let strategy = try await SimpleDeltaArbitrageStrategy(config: liveConfig(), gateway: exchange)
-        try await strategy.useFixedParameters(ThresholdPair(entryThresholdPct: 0.5, exitThresholdPct: 0.1))
-        let cheap = BookUpdate(sequence: 0, timestampNanoseconds: 0, spot: BookTop(bid: 99.9, ask: 100),
-                               futures: BookTop(bid: 99.8, ask: 99.9))
-        await exchange.update(cheap)
-        let first = Task { try await strategy.handle(cheap) }
-        while await !clock.hasSleepers() {}  // the open is in flight
-        var second = cheap
-        second.sequence = 1
-        second.timestampNanoseconds = 1_000_000_000
-        let secondTask = Task { try await strategy.handle(second) }
-        let swap = Task {
-            try await strategy.updateParameters(ThresholdPair(entryThresholdPct: 0.6, exitThresholdPct: 0.2), confidence: 0.5,
-                                                durationMs: 1, atNanoseconds: 1)
+        let strategy = try await StrategyLoop(config: liveConfig(), gateway: exchange)
+        try await strategy.running {
+            try await strategy.changeThresholds(.fixed(ThresholdPair(entryThresholdPct: 0.5, exitThresholdPct: 0.1),
+                                                       initialOnly: false, override: false))
+            let cheap = BookUpdate(sequence: 0, timestampNanoseconds: 0, spot: BookTop(bid: 99.9, ask: 100),
+                                   futures: BookTop(bid: 99.8, ask: 99.9))
+            let first = Task { try await strategy.handle(cheap) }
+            while await !clock.hasSleepers() {}  // the open is in flight
+            var second = cheap
+            second.sequence = 1
+            second.timestampNanoseconds = 1_000_000_000
+            let secondTask = Task { try await strategy.handle(second) }
+            let swap = Task {
+                try await strategy.changeThresholds(.optimized(ThresholdPair(entryThresholdPct: 0.6, exitThresholdPct: 0.2),
+                                                               confidence: 0.5, durationMs: 1, atNanoseconds: 1, schedule: nil))
+            }
+            for _ in 0..<50 { await Task.yield() }
+            // Status is readable while the orders are in flight.
+            #expect(strategy.status().position == nil && strategy.status().running)
+            // TestClock cannot say how many legs sleep, so time moves on in
+            // latency steps until all three calls are done (a leg that starts
+            // sleeping after a step is woken by the next one).
+            let finished = ManagedAtomic(false)
+            let all = Task {
+                defer { finished.store(true, ordering: .releasing) }
+                try await first.value
+                try await secondTask.value
+                _ = try await swap.value
+            }
+            while !finished.load(ordering: .acquiring) { await clock.advance(by: .milliseconds(5)) }
+            try await all.value
         }
-        for _ in 0..<50 { await Task.yield() }
-        // TestClock cannot say how many legs sleep, so time moves on in
-        // latency steps until all three calls are done (a leg that starts
-        // sleeping after a step is woken by the next one).
-        let finished = ManagedAtomic(false)
-        let all = Task {
-            defer { finished.store(true, ordering: .releasing) }
-            try await first.value
-            try await secondTask.value
-            _ = try await swap.value
-        }
-        while !finished.load(ordering: .acquiring) { await clock.advance(by: .milliseconds(5)) }
-        try await all.value
-        let context = await strategy.currentContext
+        let context = strategy.status().context
         #expect(context.position?.entrySequence == 0, "one position, opened by the first update")
         #expect(context.thresholds == ThresholdPair(entryThresholdPct: 0.6, exitThresholdPct: 0.2), "the swap was lost")
+        #expect(strategy.status().running == false)
+    }
+
+    /// A journal write that fails stops the loop: the input that caused it
+    /// gets the store's error, an alert is published, later inputs are refused
+    /// and `run()` throws — nothing is swallowed.
+    @Test func aFailedCommitStopsTheLoop() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("fail-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", ".lock", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let store = try StrategyStore(path: path)
+        let events = EventHub()
+        let alerts = Collected()
+        events.addSink { if case .alert(let a) = $0 { alerts.add(a.message) } }
+        let strategy = try await StrategyLoop(config: liveConfig(), gateway: PaperExchange(spotFee: 0, futFee: 0, clock: ContinuousClock()),
+                                              store: store, events: events)
+        try SQLiteDatabase(path: path).execute("DROP TABLE context")  // the next commit cannot be written
+        let run = Task { try await strategy.run() }
+        // An optimisation failure is recorded in the journal: its write failing is an error, not a shrug.
+        await #expect {
+            try await strategy.changeThresholds(.optimizationFailed(reason: "no data", schedule: nil))
+        } throws: { error in
+            guard let error = error as? StateFileError, case .writeFailed = error.problem else { return false }
+            return error.path == path
+        }
+        await #expect(throws: StrategyLoopFailure.self) {
+            try await strategy.handle(BookUpdate(sequence: 0, timestampNanoseconds: 0, spot: nil, futures: nil))
+        }
+        await #expect(throws: StateFileError.self) { try await run.value }
+        #expect(alerts.values.contains { $0.hasPrefix("strategy stopped: cannot write the state file") })
+        #expect(strategy.status().running == false && strategy.status().failure != nil)
     }
 }
 
@@ -292,10 +334,11 @@ struct ReviewFindingTests {
         optimizer.defaultGridSteps = 6
         let store = try StrategyStore(path: ":memory:")
         let exchange = PaperExchange(spotFee: config.spotFee, futFee: config.futFee, clock: ContinuousClock())
-        let strategy = try await SimpleDeltaArbitrageStrategy(config: config, gateway: exchange, store: store)
-        let bridge = await OptimizerBridge(optimizer: optimizer, strategy: strategy, events: EventHub(), ringCapacity: capacity)
-        let paper = try await runPaperTrading(feed: ReplayFeed(data: data, clock: ContinuousClock()), strategy: strategy,
-                                              exchange: exchange, bridge: bridge, store: store)
+        let strategy = try await StrategyLoop(config: config, gateway: exchange, store: store, optimizer: optimizer,
+                                              ringCapacity: capacity)
+        let session = PaperTradingSession(feed: ReplayFeed(data: data, clock: ContinuousClock()), strategy: strategy, store: store)
+        try await strategy.running { try await session.run() }
+        let paper = try await session.summarize()
         let walk = try await optimizedDeltaNeutralBacktest(data, optimizer: optimizer, optimizationWindowHours: 24,
                                                            updateInterval: .seconds(3600))
         #expect(paper.parameterUpdates.count == walk.optimizationHistory.count)
@@ -327,17 +370,18 @@ struct ReviewFindingTests {
         #expect(Set(inGap.map(\.thresholds)).count == 1, "the same rows must give the same thresholds")
     }
 
-    @Test func edgeCases() async throws {
+    @Test func edgeCases() throws {
         var h = LatencyHistogram()
         h.record(100)
         #expect(h.value(atPercentile: .nan) == 0)
-        let exchange = PaperExchange(spotFee: 0.0005, futFee: 0.0005, clock: ContinuousClock())
-        let strategy = try await SimpleDeltaArbitrageStrategy(config: liveConfig(), gateway: exchange)
-        #expect(await strategy.isStale(at: 0), "no data at all is stale")
-        await #expect(throws: ParameterUpdateError.self) {
-            try await strategy.useFixedParameters(ThresholdPair(entryThresholdPct: 5, exitThresholdPct: 0.01))
+        var core = try StrategyCore(config: liveConfig())
+        #expect(core.isStale(at: 0), "no data at all is stale")
+        #expect(throws: ParameterUpdateError.self) {
+            try core.apply(.fixed(ThresholdPair(entryThresholdPct: 5, exitThresholdPct: 0.01), initialOnly: false, override: false))
+                .result.get()
         }
-        #expect(await strategy.currentParameters() == nil)
+        #expect(core.context.thresholds == nil)
+        #expect(throws: StrategyCoreError.noOrdersInFlight) { try core.legsCompleted([]) }
     }
 }
 

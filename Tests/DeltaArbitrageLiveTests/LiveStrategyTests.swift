@@ -23,21 +23,39 @@ func mockData(hours: Double, seed: UInt64, tick: Double = 1) throws -> MarketDat
 
 /// Runs the whole paper stack over `data`.
 func paper(_ data: MarketData, config: DeltaArbitrageConfig, fixed: ThresholdPair?, optimizer: DeltaArbitrageOptimizer? = nil,
-           store: StrategyStore? = nil, events: EventHub = EventHub(),
+           store: StrategyStore? = nil, events: EventHub = EventHub(), fillLimit: PaperFillLimit = .unlimited,
            rejects: @escaping @Sendable (MarketOrder) -> Bool = { _ in false }) async throws -> PaperTradingSummary {
     let store = try store ?? StrategyStore(path: ":memory:")
-    let exchange = PaperExchange(spotFee: config.spotFee, futFee: config.futFee, clock: ContinuousClock(), rejects: rejects)
-    let strategy = try await SimpleDeltaArbitrageStrategy(config: config, gateway: exchange, store: store, events: events)
-    if let fixed { try await strategy.useFixedParameters(fixed, initialOnly: optimizer != nil) }
-    let bridge: OptimizerBridge?
-    if let optimizer {
-        bridge = await OptimizerBridge(optimizer: optimizer, strategy: strategy, events: events, ringCapacity: data.count)
-    } else {
-        bridge = nil
+    let exchange = PaperExchange(spotFee: config.spotFee, futFee: config.futFee, clock: ContinuousClock(), fillLimit: fillLimit,
+                                 rejects: rejects)
+    let strategy = try await StrategyLoop(config: config, gateway: exchange, store: store, events: events, optimizer: optimizer,
+                                          ringCapacity: max(data.count, 1))
+    let session = PaperTradingSession(feed: ReplayFeed(data: data, clock: ContinuousClock()), strategy: strategy, store: store,
+                                      spanNanoseconds: data.spanNanoseconds)
+    try await strategy.running {
+        if let fixed { try await strategy.changeThresholds(.fixed(fixed, initialOnly: optimizer != nil, override: false)) }
+        try await session.run()
     }
-    return try await runPaperTrading(feed: ReplayFeed(data: data, clock: ContinuousClock()), strategy: strategy,
-                                     exchange: exchange, bridge: bridge, store: store,
-                                     spanNanoseconds: data.spanNanoseconds)
+    return try await session.summarize()
+}
+
+/// Carries out `commands` on `core` without an exchange: each order fills
+/// `filled(order)` base units at the order's own quantity's price (nil: refused),
+/// until no order is left; returns every command that is not an order.
+func settle(_ core: inout StrategyCore, _ commands: [StrategyCommand], price: Double = 100,
+            filled: (MarketOrder) -> Double? = { $0.quantity }) throws -> [StrategyCommand] {
+    var queue = commands[...], done: [StrategyCommand] = []
+    while let command = queue.popFirst() {
+        guard case .execute(let batch) = command else { done.append(command); continue }
+        let outcomes = batch.legs.map { leg in
+            LegOutcome(order: leg.order, fill: filled(leg.order).map {
+                OrderFill(clientOrderId: leg.order.clientOrderId, market: leg.order.market, side: leg.order.side, price: price,
+                          quantity: $0, fee: 0, timestampNanoseconds: batch.timestampNanoseconds)
+            })
+        }
+        queue = try core.legsCompleted(outcomes)[...] + queue
+    }
+    return done
 }
 
 @Suite("Live strategy")
@@ -90,20 +108,21 @@ struct LiveStrategyTests {
                 "no thresholds before the first update: not all ticks can act")
     }
 
-    @Test func unsafeParametersAreRefusedAndTheOldOnesKept() async throws {
-        let exchange = PaperExchange(spotFee: 0.0005, futFee: 0.0005, clock: ContinuousClock())
-        let strategy = try await SimpleDeltaArbitrageStrategy(config: liveConfig(), gateway: exchange)
+    @Test func unsafeParametersAreRefusedAndTheOldOnesKept() throws {
+        var core = try StrategyCore(config: liveConfig())
         let good = ThresholdPair(entryThresholdPct: 0.5, exitThresholdPct: 0.1)
-        try await strategy.updateParameters(good, confidence: 0.8, durationMs: 1, atNanoseconds: 0)
+        _ = try core.apply(.optimized(good, confidence: 0.8, durationMs: 1, atNanoseconds: 0, schedule: nil)).result.get()
         for bad in [ThresholdPair(entryThresholdPct: 1.5, exitThresholdPct: 0.1),  // above max entry
                     ThresholdPair(entryThresholdPct: 0.5, exitThresholdPct: 0.6),  // exit above entry
                     ThresholdPair(entryThresholdPct: .nan, exitThresholdPct: 0.1)] {
-            await #expect(throws: ParameterUpdateError.self) {
-                try await strategy.updateParameters(bad, confidence: 1, durationMs: 1, atNanoseconds: 1)
-            }
-            #expect(await strategy.currentParameters() == good)
+            let outcome = core.apply(.optimized(bad, confidence: 1, durationMs: 1, atNanoseconds: 1, schedule: nil))
+            #expect(throws: ParameterUpdateError.self) { try outcome.result.get() }
+            // The refusal is committed as a failed update.
+            guard case .commit(let entry)? = outcome.commands.first else { Issue.record("no commit"); continue }
+            #expect(entry.context.thresholds == good && entry.parameterUpdate == nil)
+            #expect(core.context.thresholds == good)
         }
-        let status = await strategy.optimizationStatus()
+        let status = core.optimizationStatus
         #expect(status.successfulUpdates == 1 && status.failedUpdates == 3)
         #expect(status.lastUpdateError?.contains("unsafe") == true)
     }
@@ -184,42 +203,38 @@ struct LiveStrategyTests {
 
     /// Stale data: while one market's top is older than `staleAfter`, no
     /// position opens; fresh data resumes trading.
-    @Test func staleDataStopsOpening() async throws {
-        let exchange = PaperExchange(spotFee: 0.0005, futFee: 0.0005, clock: ContinuousClock())
-        let events = EventHub()
-        let alerts = Collected()
-        events.addSink { if case .alert(let a) = $0 { alerts.add(a.message) } }
-        let strategy = try await SimpleDeltaArbitrageStrategy(config: liveConfig(), gateway: exchange, events: events,
-                                                              staleAfter: .seconds(5))
-        try await strategy.useFixedParameters(ThresholdPair(entryThresholdPct: 0.5, exitThresholdPct: 0.1))
+    @Test func staleDataStopsOpening() throws {
+        var core = try StrategyCore(config: liveConfig(), staleAfter: .seconds(5))
+        _ = try core.apply(.fixed(ThresholdPair(entryThresholdPct: 0.5, exitThresholdPct: 0.1), initialOnly: false, override: false))
+            .result.get()
         let second: Int64 = 1_000_000_000
         let cheap = BookTop(bid: 99.99, ask: 100)  // entry cost ≈ 0.2 % < 0.5 %
         let fut = BookTop(bid: 99.8, ask: 99.81)
-        func feed(_ u: BookUpdate) async throws { await exchange.update(u); try await strategy.handle(u) }
+        var alerts: [String] = []
+        func feed(_ u: BookUpdate) throws {
+            for case .publish(.alert(let a)) in try settle(&core, try core.handle(u)) { alerts.append(a.message) }
+        }
         // Both markets at t = 0, then spot-only updates: dear for 5 s, cheap once the futures top is stale.
         let dear = BookTop(bid: 100, ask: 100.5)
-        try await feed(BookUpdate(sequence: 0, timestampNanoseconds: 0, spot: dear, futures: fut))
+        try feed(BookUpdate(sequence: 0, timestampNanoseconds: 0, spot: dear, futures: fut))
         for k in 1...10 {
-            try await feed(BookUpdate(sequence: k, timestampNanoseconds: Int64(k) * second, spot: k <= 5 ? dear : cheap, futures: nil))
+            try feed(BookUpdate(sequence: k, timestampNanoseconds: Int64(k) * second, spot: k <= 5 ? dear : cheap, futures: nil))
         }
-        var context = await strategy.currentContext
-        #expect(context.position == nil, "opened on stale futures data")
-        #expect(alerts.values.contains { $0.contains("stale") })
+        #expect(core.context.position == nil, "opened on stale futures data")
+        #expect(alerts.filter { $0.contains("stale") }.count == 1, "one alert per stale stretch")
         // Fresh futures: opens at once.
-        try await feed(BookUpdate(sequence: 11, timestampNanoseconds: 11 * second, spot: cheap, futures: fut))
-        context = await strategy.currentContext
-        #expect(context.position?.entrySequence == 11)
+        try feed(BookUpdate(sequence: 11, timestampNanoseconds: 11 * second, spot: cheap, futures: fut))
+        #expect(core.context.position?.entrySequence == 11)
     }
 
     /// A gap in the feed: after the gap both tops are fresh again, so the
     /// strategy acts; `isStale(at:)` reports the gap to a watchdog meanwhile.
-    @Test func feedGapIsReportedByTheWatchdogCheck() async throws {
-        let exchange = PaperExchange(spotFee: 0.0005, futFee: 0.0005, clock: ContinuousClock())
-        let strategy = try await SimpleDeltaArbitrageStrategy(config: liveConfig(), gateway: exchange, staleAfter: .seconds(5))
-        try await strategy.handle(BookUpdate(sequence: 0, timestampNanoseconds: 0, spot: BookTop(bid: 100, ask: 100.5),
-                                             futures: BookTop(bid: 99.8, ask: 99.81)))
-        #expect(await strategy.isStale(at: 4_000_000_000) == false)
-        #expect(await strategy.isStale(at: 6_000_000_000) == true)
+    @Test func feedGapIsReportedByTheWatchdogCheck() throws {
+        var core = try StrategyCore(config: liveConfig(), staleAfter: .seconds(5))
+        _ = try core.handle(BookUpdate(sequence: 0, timestampNanoseconds: 0, spot: BookTop(bid: 100, ask: 100.5),
+                                       futures: BookTop(bid: 99.8, ask: 99.81)))
+        #expect(core.isStale(at: 4_000_000_000) == false)
+        #expect(core.isStale(at: 6_000_000_000) == true)
     }
 
     /// Updates at or below the committed sequence are ignored (replay after restart).

@@ -69,21 +69,17 @@ struct StateFileTests {
         defer { removeState(path) }
         _ = try await paper(data.rows(0..<data.count / 2), config: config, fixed: saved, store: try StrategyStore(path: path))
         for initialOnly in [false, true] {
-            let strategy = try await SimpleDeltaArbitrageStrategy(
-                config: config, gateway: PaperExchange(spotFee: 0, futFee: 0, clock: ContinuousClock()),
-                store: try StrategyStore(path: path))
-            await #expect(throws: ThresholdMismatchError(saved: saved, given: given)) {
-                try await strategy.useFixedParameters(given, initialOnly: initialOnly)
+            var core = try StrategyCore(config: config, context: try await StrategyStore(path: path).context())
+            #expect(throws: ThresholdMismatchError(saved: saved, given: given)) {
+                try core.apply(.fixed(given, initialOnly: initialOnly, override: false)).result.get()
             }
-            #expect(await strategy.currentParameters() == saved)
-            #expect(try await strategy.useFixedParameters(saved, initialOnly: initialOnly) == nil)
+            #expect(core.context.thresholds == saved)
+            #expect(try core.apply(.fixed(saved, initialOnly: initialOnly, override: false)).result.get() == nil)
         }
-        let strategy = try await SimpleDeltaArbitrageStrategy(
-            config: config, gateway: PaperExchange(spotFee: 0, futFee: 0, clock: ContinuousClock()),
-            store: try StrategyStore(path: path))
-        #expect(try await strategy.useFixedParameters(given, override: true) == saved)
-        #expect(await strategy.currentParameters() == given)
-        #expect(await strategy.currentContext.givenThresholds == given)
+        var core = try StrategyCore(config: config, context: try await StrategyStore(path: path).context())
+        #expect(try core.apply(.fixed(given, initialOnly: false, override: true)).result.get() == saved)
+        #expect(core.context.thresholds == given)
+        #expect(core.context.givenThresholds == given)
         #expect("\(ThresholdMismatchError(saved: saved, given: given))".contains("0.45"))
     }
 
@@ -95,8 +91,8 @@ struct StateFileTests {
         context.thresholds = ThresholdPair(entryThresholdPct: 5, exitThresholdPct: 0.1)
         try await StrategyStore(path: path).commit(context)
         let error = await #expect(throws: ParameterUpdateError.self) {
-            try await SimpleDeltaArbitrageStrategy(config: liveConfig(), gateway: PaperExchange(spotFee: 0, futFee: 0, clock: ContinuousClock()),
-                                                   store: try StrategyStore(path: path))
+            try await StrategyLoop(config: liveConfig(), gateway: PaperExchange(spotFee: 0, futFee: 0, clock: ContinuousClock()),
+                                   store: try StrategyStore(path: path))
         }
         #expect(error?.reason.contains("max_entry_threshold") == true)
         #expect(error?.reason.contains("saved state") == true)

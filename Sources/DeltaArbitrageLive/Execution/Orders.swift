@@ -119,6 +119,17 @@ public struct OrderRejected: Error, Sendable, Hashable, CustomStringConvertible 
 
 /// Sends market orders to the exchange(s) of the two legs.
 public protocol OrderGateway: Sendable {
-    /// Executes `order` completely, or throws (`OrderRejected` for a refusal).
+    /// Executes `order`, or throws (`OrderRejected` for a refusal). The fill's
+    /// quantity may be less than the order's (a partial fill: the rest is not
+    /// executed), never more.
     func submit(_ order: MarketOrder) async throws -> OrderFill
+
+    /// Sees each book update before the strategy decides on it (a simulated
+    /// exchange fills at that book); a real exchange ignores it (the default).
+    func observe(_ update: BookUpdate) async
+}
+
+extension OrderGateway {
+    /// Ignores the update: a real exchange has its own book.
+    public func observe(_ update: BookUpdate) async {}
 }

@@ -1,10 +1,25 @@
-/// A simulated exchange for both legs: market orders fill completely at the
-/// current top of book (buys at the ask, sells at the bid) and pay the
-/// configured taker fee on the notional.
+/// How much of a market order the paper exchange fills.
+public enum PaperFillLimit: Sendable, Hashable {
+    /// The whole order at the top price, whatever the displayed size — the
+    /// backtest's assumption, and what replays use for parity with it.
+    case unlimited
+    /// At most the displayed quantity at the top (the ask's for a buy, the
+    /// bid's for a sell), less what earlier orders took from that top since it
+    /// last changed: a larger order fills in part, an order at a used-up top
+    /// is refused. A NaN displayed quantity (recorded data without sizes)
+    /// counts as unlimited.
+    case displayedSize
+}
+
+/// A simulated exchange for both legs: market orders fill at the current
+/// top of book (buys at the ask, sells at the bid), completely or — with
+/// `.displayedSize` — up to the displayed quantity, and pay the configured
+/// taker fee on the notional.
 ///
-/// The book is whatever `update(_:)` last set — the service feeds it the
-/// same updates the strategy sees. For tests, `latency` delays every fill on
-/// `clock`, and `rejects` refuses the orders it returns true for.
+/// The book is whatever `update(_:)` last set — the strategy loop feeds it
+/// each update before deciding on it (`OrderGateway.observe(_:)`). For tests,
+/// `latency` delays every fill on `clock`, and `rejects` refuses the orders
+/// it returns true for.
 public actor PaperExchange<C: Clock>: OrderGateway where C.Duration == Duration {
     /// Spot taker fee, a fraction of the notional.
     public let spotFee: Double
@@ -14,9 +29,14 @@ public actor PaperExchange<C: Clock>: OrderGateway where C.Duration == Duration 
     public let latency: Duration
     /// Clock `latency` is slept on.
     public let clock: C
+    /// How much of an order fills: `.unlimited` (backtest-compatible, the
+    /// default) or `.displayedSize` (what a live service uses).
+    public let fillLimit: PaperFillLimit
     private let rejects: @Sendable (MarketOrder) -> Bool
     private var spot: BookTop?
     private var futures: BookTop?
+    /// Base quantity taken from each top since it last changed: spot bid, spot ask, futures bid, futures ask.
+    private var taken = (spotBid: 0.0, spotAsk: 0.0, futBid: 0.0, futAsk: 0.0)
     private var time: Int64 = 0
     /// Fills by client order id: a repeated id returns the first fill.
     private var fills: [String: OrderFill] = [:]
@@ -25,28 +45,35 @@ public actor PaperExchange<C: Clock>: OrderGateway where C.Duration == Duration 
 
     /// An exchange with no book yet; `rejects` refuses the orders it returns true
     /// for (none by default).
-    public init(spotFee: Double, futFee: Double, clock: C, latency: Duration = .zero,
+    public init(spotFee: Double, futFee: Double, clock: C, latency: Duration = .zero, fillLimit: PaperFillLimit = .unlimited,
                 rejects: @escaping @Sendable (MarketOrder) -> Bool = { _ in false }) {
         self.spotFee = spotFee
         self.futFee = futFee
         self.clock = clock
         self.latency = latency
+        self.fillLimit = fillLimit
         self.rejects = rejects
     }
 
-    /// Moves the book to `update`'s tops (a side it does not carry is kept).
+    /// Moves the book to `update`'s tops (a side it does not carry is kept);
+    /// a market whose top is given again has its full displayed size back.
     public func update(_ update: BookUpdate) {
-        if let s = update.spot { spot = s }
-        if let f = update.futures { futures = f }
+        if let s = update.spot { spot = s; taken.spotBid = 0; taken.spotAsk = 0 }
+        if let f = update.futures { futures = f; taken.futBid = 0; taken.futAsk = 0 }
         time = update.timestampNanoseconds
     }
 
-    /// Fills `order` completely at the top of book (a buy at the ask, a sell at the
-    /// bid), charging the leg's fee rate on `price · quantity`, after `latency`.
+    /// `update(_:)`: the paper exchange fills at the book the strategy sees.
+    public func observe(_ update: BookUpdate) async { self.update(update) }
+
+    /// Fills `order` at the top of book (a buy at the ask, a sell at the bid),
+    /// charging the leg's fee rate on `price · quantity`, after `latency`:
+    /// completely, or with `.displayedSize` at most the quantity left at that top.
     /// A repeated client order id returns the first fill.
     ///
     /// - Throws: `OrderRejected` when `rejects` refuses the order, its quantity is
-    ///   not positive and finite, or its market has no book yet.
+    ///   not positive and finite, its market has no book yet, or (`.displayedSize`)
+    ///   nothing is left at the top.
     public func submit(_ order: MarketOrder) async throws -> OrderFill {
         if latency > .zero { try await clock.sleep(for: latency) }
         if let earlier = fills[order.clientOrderId] { return earlier }
@@ -61,10 +88,42 @@ public actor PaperExchange<C: Clock>: OrderGateway where C.Duration == Duration 
             throw OrderRejected(clientOrderId: order.clientOrderId, reason: "no \(order.market.rawValue) book yet")
         }
         let price = order.side == .buy ? top.ask : top.bid
-        let fee = price * order.quantity * (order.market == .spot ? spotFee : futFee)
+        var quantity = order.quantity
+        if fillLimit == .displayedSize {
+            let displayed = order.side == .buy ? top.askQuantity : top.bidQuantity
+            // NaN: the data has no sizes, so nothing limits the fill.
+            if !displayed.isNaN {
+                let left = displayed - takenQuantity(order.market, order.side)
+                guard left > 0 else {
+                    throw OrderRejected(clientOrderId: order.clientOrderId,
+                                        reason: "no displayed quantity left at the \(order.market.rawValue) top")
+                }
+                quantity = min(quantity, left)
+                take(quantity, order.market, order.side)
+            }
+        }
+        let fee = price * quantity * (order.market == .spot ? spotFee : futFee)
         let fill = OrderFill(clientOrderId: order.clientOrderId, market: order.market, side: order.side, price: price,
-                             quantity: order.quantity, fee: fee, timestampNanoseconds: time)
+                             quantity: quantity, fee: fee, timestampNanoseconds: time)
         fills[order.clientOrderId] = fill
         return fill
+    }
+
+    private func takenQuantity(_ market: Market, _ side: OrderSide) -> Double {
+        switch (market, side) {
+        case (.spot, .sell): taken.spotBid
+        case (.spot, .buy): taken.spotAsk
+        case (.futures, .sell): taken.futBid
+        case (.futures, .buy): taken.futAsk
+        }
+    }
+
+    private func take(_ quantity: Double, _ market: Market, _ side: OrderSide) {
+        switch (market, side) {
+        case (.spot, .sell): taken.spotBid += quantity
+        case (.spot, .buy): taken.spotAsk += quantity
+        case (.futures, .sell): taken.futBid += quantity
+        case (.futures, .buy): taken.futAsk += quantity
+        }
     }
 }

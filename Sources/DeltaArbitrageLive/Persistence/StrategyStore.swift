@@ -22,6 +22,28 @@ public struct LivePosition: Sendable, Hashable, Codable {
     public var spotOpen: Bool
     /// The futures leg is still open.
     public var futuresOpen: Bool
+    /// Base quantity still open on the spot leg when it differs from `quantity`
+    /// (an unhedged excess, or what a partly filled close left); nil otherwise.
+    public var spotOpenQuantity: Double? = nil
+    /// Base quantity still open on the futures leg when it differs from `quantity`; nil otherwise.
+    public var futuresOpenQuantity: Double? = nil
+
+    /// Base quantity open on `market`'s leg: 0 when that leg is closed.
+    public func openQuantity(of market: Market) -> Double {
+        switch market {
+        case .spot: spotOpen ? spotOpenQuantity ?? quantity : 0
+        case .futures: futuresOpen ? futuresOpenQuantity ?? quantity : 0
+        }
+    }
+
+    /// Sets the base quantity open on `market`'s leg (0 closes it).
+    public mutating func setOpenQuantity(_ open: Double, of market: Market) {
+        let override = open > 0 && open != quantity ? open : nil
+        switch market {
+        case .spot: spotOpen = open > 0; spotOpenQuantity = override
+        case .futures: futuresOpen = open > 0; futuresOpenQuantity = override
+        }
+    }
 
     /// The backtest state-machine view of the position.
     public var openPosition: OpenPosition {
@@ -33,6 +55,7 @@ public struct LivePosition: Sendable, Hashable, Codable {
         case entrySequence = "entry_sequence", entryTimeNanoseconds = "entry_time_ns"
         case entrySpotAsk = "entry_spot_ask", entryFutBid = "entry_fut_bid", quantity
         case spotFill = "spot_fill", futuresFill = "futures_fill", spotOpen = "spot_open", futuresOpen = "futures_open"
+        case spotOpenQuantity = "spot_open_quantity", futuresOpenQuantity = "futures_open_quantity"
     }
 }
 
