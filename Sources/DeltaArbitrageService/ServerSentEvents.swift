@@ -36,10 +36,12 @@ final class ClientEventQueue: @unchecked Sendable {
 
     /// Queues `item`, dropping the oldest waiting one when full.
     func offer(_ item: EventStreamItem) {
+        // Yield and count under one lock: a writer that has taken `item` then sees the drop it caused,
+        // so the notice goes out no later than the next item.
+        lock.lock()
+        defer { lock.unlock() }
         if case .dropped(let old) = continuation.yield(item), case .event = old {
-            lock.lock()
             dropped += 1
-            lock.unlock()
             onDrop(1)
         }
     }

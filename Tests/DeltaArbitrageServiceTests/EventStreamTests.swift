@@ -91,6 +91,46 @@ struct EventStreamTests {
         #expect(queue.takeUnreportedDrops() == 0)
     }
 
+    @Test("A client that stops reading never holds up publishing: its events are delivered in order or dropped and counted")
+    func slowClientOverLoopback() async throws {
+        let backend = FakeBackend()
+        let metrics = ServiceMetrics()
+        let configuration = try HTTPServiceConfiguration(host: "127.0.0.1", port: 0, eventBufferCapacity: 8)
+        let total = 3_000
+        let padding = String(repeating: "x", count: 8_192)  // 3000 × 8 KiB: far more than the socket buffers hold
+        let (delivered, notices, droppedSeries) = try await withRunningService(
+            backend: backend, configuration: configuration, metrics: metrics
+        ) { port in
+            let reader = try await EventStreamReader(port: port)
+            _ = try await reader.nextFrame()
+            // The reader reads nothing while everything is published: publishing must return regardless.
+            for i in 0..<total { backend.hub.publish(alert("\(i) \(padding)")) }
+            var delivered: [Int] = []
+            var notices: [Int] = []
+            while delivered.last != total - 1 {
+                let (name, data) = try await reader.nextEvent()
+                if name == "dropped" {
+                    let object = try #require(try JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any])
+                    notices.append(try field(object, "dropped_events", as: Int.self))
+                } else {
+                    let event = try JSONDecoder().decode(StrategyEvent.self, from: Data(data.utf8))
+                    guard case .alert(let alert) = event, let index = Int(alert.message.prefix { $0 != " " }) else {
+                        Issue.record("unexpected event \(data.prefix(80))")
+                        break
+                    }
+                    delivered.append(index)
+                }
+            }
+            return (delivered, notices, sample(metrics.exposition(), "delta_arb_http_events_dropped_total"))
+        }
+        #expect(delivered == delivered.sorted(), "delivered in publication order")
+        #expect(delivered.last == total - 1, "the newest event is kept")
+        let dropped = notices.reduce(0, +)
+        #expect(dropped > 0, "the socket cannot hold 24 MB: some events must have been dropped")
+        #expect(delivered.count + dropped == total, "every event is delivered or counted as dropped")
+        #expect(droppedSeries == Double(dropped))
+    }
+
     @Test("Dropped events are announced to the client in-stream as 'dropped' frames")
     func droppedFrameFormat() throws {
         #expect(ServerSentEventFormat.droppedFrame(7) == "event: dropped\ndata: {\"dropped_events\":7}\n\n")
