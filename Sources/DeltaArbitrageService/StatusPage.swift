@@ -29,6 +29,7 @@ enum StatusPage {
   #events .type { display: inline-block; min-width: 9rem; font-weight: 600; }
   #events .time { color: var(--muted); margin-right: .5rem; font-variant-numeric: tabular-nums; }
   .muted { color: var(--muted); }
+  tr.stale td { color: var(--bad); }
 </style>
 </head>
 <body>
