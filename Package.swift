@@ -32,6 +32,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // Tests only: TestClock, a clock the tests advance by hand.
         .package(url: "https://github.com/pointfreeco/swift-clocks", from: "1.1.1"),
+        // Tests only: a real HTTP client (streaming bodies, for server-sent events) against the service's
+        // HTTP API; already in the graph through Hummingbird's test support.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .systemLibrary(
@@ -105,6 +108,7 @@ let package = Package(
             dependencies: [
                 "DeltaArbitrageLive", "DeltaArbitrageExchangeFeeds", "DeltaArbitrageSources", "DeltaArbitrage",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -195,6 +199,9 @@ let package = Package(
             dependencies: [
                 "DeltaArbitrageService", "DeltaArbitrageExchangeFeeds", "DeltaArbitrageLive", "DeltaArbitrage",
                 "ExchangeStandIns",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ],
