@@ -238,6 +238,9 @@ public struct StrategyCore: Sendable {
     private var consumed = FeedChecksum()
     /// The feed has reproduced the committed checksum (or there was none to reproduce).
     private var feedVerified = false
+    /// The feed is live (`bindFeed(_:live:)`): it does not replay committed
+    /// updates, so there is no checksum to reproduce or to keep.
+    private var liveFeed = false
     /// Last update fully handled. Commits of thresholds or schedule advance the
     /// committed sequence to it, so that a restart does not trade earlier ticks
     /// again under later thresholds.
@@ -391,7 +394,7 @@ public struct StrategyCore: Sendable {
     private func advance(_ next: inout StrategyContext, through sequence: Int) {
         guard sequence > next.lastSequence else { return }
         next.lastSequence = sequence
-        next.feedChecksum = consumed
+        next.feedChecksum = liveFeed ? nil : consumed
     }
 
     private func quantity(spotAsk: Double) -> Double {
@@ -635,7 +638,16 @@ public struct StrategyCore: Sendable {
     /// Ties the state to a feed: a fresh state records `identity`; a resumed
     /// one must have been made with the same feed, or this throws
     /// `FeedMismatchError` (sequences of another feed would skip or repeat its ticks).
-    public mutating func bindFeed(_ identity: String) throws -> [StrategyCommand] {
+    ///
+    /// A replay (`live: false`) starts again from its first row after a restart
+    /// and must reproduce the committed checksum. A live feed (`live: true`)
+    /// cannot replay: it numbers its updates on from `context.lastSequence + 1`
+    /// and carries no checksum.
+    public mutating func bindFeed(_ identity: String, live: Bool = false) throws -> [StrategyCommand] {
+        if live {
+            liveFeed = true
+            feedVerified = true
+        }
         if let bound = context.feedIdentity {
             guard bound == identity else { throw FeedMismatchError(stored: bound, offered: identity) }
             return []

@@ -65,7 +65,8 @@ public final class StrategyLoop: Sendable {
     private enum Input: Sendable {
         case update(BookUpdate, CheckedContinuation<Void, any Error>)
         case thresholds(ThresholdChange, CheckedContinuation<ThresholdPair?, any Error>)
-        case bindFeed(String, CheckedContinuation<Void, any Error>)
+        case bindFeed(String, live: Bool, CheckedContinuation<Void, any Error>)
+        case warmUp(MarketData, CheckedContinuation<Void, any Error>)
         case feedEnded(CheckedContinuation<Void, any Error>)
         case refresh(dueAt: Int64?, CheckedContinuation<Bool, Never>)
         case optimizationFinished(OptimizationOutcome)
@@ -142,9 +143,19 @@ public final class StrategyLoop: Sendable {
         try await withCheckedThrowingContinuation { send(.thresholds(change, $0), or: $0) }
     }
 
-    /// Ties the state to a feed (`StrategyCore.bindFeed(_:)`); throws `FeedMismatchError`.
-    public func bindFeed(_ identity: String) async throws {
-        try await withCheckedThrowingContinuation { send(.bindFeed(identity, $0), or: $0) }
+    /// Ties the state to a feed (`StrategyCore.bindFeed(_:live:)`); throws `FeedMismatchError`.
+    /// A live feed's updates must be numbered on from `status().context.lastSequence + 1`.
+    public func bindFeed(_ identity: String, live: Bool = false) async throws {
+        try await withCheckedThrowingContinuation { send(.bindFeed(identity, live: live, $0), or: $0) }
+    }
+
+    /// Puts `data`'s rows into the optimiser's recent-data ring without trading
+    /// on them — a live service's warm-up from stored history, so that its first
+    /// re-optimisation need not wait for a window of live data. Call before the
+    /// first update; rows at or after the first live update would be seen twice.
+    /// Nothing happens without an optimiser.
+    public func warmUp(with data: MarketData) async throws {
+        try await withCheckedThrowingContinuation { send(.warmUp(data, $0), or: $0) }
     }
 
     /// Call when the feed has ended: throws `FeedContentMismatchError` when it
@@ -271,7 +282,8 @@ public final class StrategyLoop: Sendable {
 
     private func refuse(_ input: Input, _ error: any Error) {
         switch input {
-        case .update(_, let reply), .bindFeed(_, let reply), .feedEnded(let reply): reply.resume(throwing: error)
+        case .update(_, let reply), .bindFeed(_, _, let reply), .warmUp(_, let reply), .feedEnded(let reply):
+            reply.resume(throwing: error)
         case .thresholds(_, let reply): reply.resume(throwing: error)
         case .refresh(_, let reply): reply.resume(returning: false)
         case .optimizationFinished: break
@@ -285,8 +297,13 @@ public final class StrategyLoop: Sendable {
             try await answer(reply) { try await trade(update, &state) }
         case .thresholds(let change, let reply):
             try await answer(reply) { try await apply(change, &state).get() }
-        case .bindFeed(let identity, let reply):
-            try await answer(reply) { try await perform(try state.core.bindFeed(identity), &state) }
+        case .bindFeed(let identity, let live, let reply):
+            try await answer(reply) { try await perform(try state.core.bindFeed(identity, live: live), &state) }
+        case .warmUp(let data, let reply):
+            if state.bridge != nil {
+                for row in 0..<data.count { state.bridge?.record(BookUpdate(row: row, of: data)) }
+            }
+            reply.resume()
         case .feedEnded(let reply):
             try await answer(reply) { try state.core.feedEnded() }
         case .recentData(let hours, let reply):
