@@ -140,6 +140,9 @@ let package = Package(
                 "DeltaArbitrageMockData",
                 "DeltaArbitrageLive",
                 "DeltaArbitrageService",
+                "DeltaArbitrageExchangeFeeds",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -164,7 +167,11 @@ let package = Package(
         ),
         .testTarget(
             name: "DeltaArbCLITests",
-            dependencies: ["delta-arb", "DeltaArbitrageLive", "DeltaArbitrage", "DeltaArbitrageSources", "ExchangeStandIns"]
+            dependencies: [
+                "delta-arb", "DeltaArbitrageLive", "DeltaArbitrage", "DeltaArbitrageSources", "ExchangeStandIns",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "DeltaArbitrageTests",

@@ -39,6 +39,9 @@ struct Benchmark: ParsableCommand {
     @Option(help: "CSV files to time the loader alone on (comma-separated), instead of the workloads; the result is ingest-files.json.")
     var ingestFiles: String?
 
+    @Option(help: "Seconds the live-soak-20k workload streams (600: the 10-minute soak).")
+    var soakSeconds: Double = 600
+
     @Option(help: "Random seed of the generated data.")
     var seed: UInt64 = 42
 
@@ -67,6 +70,8 @@ struct Benchmark: ParsableCommand {
             case .arrowRead: result = try measureArrowRead(workload)
             case .perMarketRead: result = try measurePerMarketRead(workload)
             case .ingest: result = try measureIngest(workload)
+            case .liveLatency: result = try measureLiveFeed(workload, totalPerSecond: 50_000, seconds: 20)
+            case .liveSoak: result = try measureLiveFeed(workload, totalPerSecond: 20_000, seconds: soakSeconds)
             }
             let path = "\(out)/\(workload.name).json"
             let json = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])

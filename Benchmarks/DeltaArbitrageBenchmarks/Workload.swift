@@ -27,6 +27,10 @@ struct Workload: Sendable {
         case perMarketRead
         /// The CSV loader alone on ISO-8601 and epoch files, beside pandas, pyarrow and polars `read_csv`.
         case ingest
+        /// Loopback WebSocket feeds → strategy at 50,000 updates/s: tick-to-decision latency and loss.
+        case liveLatency
+        /// 20,000 updates/s for `--soak-seconds` (10 minutes by default): memory flat, nothing lost.
+        case liveSoak
     }
     var job: Job = .engine
 
@@ -42,6 +46,8 @@ struct Workload: Sendable {
         Workload(name: "db-read", hours: 0, tickMs: 100, job: .databaseRead),
         Workload(name: "arrow-read-5m-rows", hours: 5_000_000 * 0.1 / 3600, tickMs: 100, job: .arrowRead),
         Workload(name: "per-market-read-1d-100ms", hours: 24, tickMs: 100, job: .perMarketRead),
+        Workload(name: "live-latency-50k", hours: 0, tickMs: 0, job: .liveLatency),
+        Workload(name: "live-soak-20k", hours: 0, tickMs: 0, job: .liveSoak),
     ]
 
     static func named(_ name: String) -> Workload? { all.first { $0.name == name } }

@@ -1,5 +1,4 @@
 import DeltaArbitrage
-import Foundation
 
 /// Records one market's live book-ticker quotes into the store as they
 /// arrive, so that the store fills itself while a strategy runs.
@@ -14,7 +13,7 @@ import Foundation
 /// service reports it). Pending quotes are bounded by `maximumPending`: while
 /// the store is unreachable for long, the oldest quotes beyond the bound are
 /// dropped and counted in `Statistics.dropped`, so memory stays bounded.
-public final class LiveQuoteRecorder: @unchecked Sendable {
+public final class LiveQuoteRecorder: Sendable {
     /// What the recorder has done so far.
     public struct Statistics: Sendable, Equatable {
         /// Quotes handed to `record`.
@@ -51,15 +50,8 @@ public final class LiveQuoteRecorder: @unchecked Sendable {
         var hasSequenceNumbers = true
         var statistics = Statistics()
     }
-    // Guarded by `lock`; `record` runs on the feeds' threads, `flush` on the writer's.
-    private var _state = State()
-    private let lock = NSLock()
-
-    private func withState<T>(_ body: (inout State) -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&_state)
-    }
+    // `record` runs on the feeds' threads, `flush` on the writer's.
+    private let state = Locked(State())
 
     /// - Parameters:
     ///   - market: an `exchanges.enum_value` ending in `_SPOT` or `_FUTURES`.
@@ -88,7 +80,7 @@ public final class LiveQuoteRecorder: @unchecked Sendable {
 
     /// A snapshot of the counters.
     public var statistics: Statistics {
-        withState { state in
+        state.withLock { state in
             var statistics = state.statistics
             statistics.pending = state.batch.count
             return statistics
@@ -100,7 +92,7 @@ public final class LiveQuoteRecorder: @unchecked Sendable {
     /// A nil `sequenceNumber` stores NULL; a batch mixing both stores NULL for all.
     public func record(timestampNanoseconds: Int64, bidPrice: Double, bidQuantity: Double,
                        askPrice: Double, askQuantity: Double, sequenceNumber: Int64? = nil) {
-        withState { state in
+        state.withLock { state in
             state.statistics.received += 1
             guard bidPrice.isFinite, askPrice.isFinite, !bidQuantity.isInfinite, !askQuantity.isInfinite else {
                 state.statistics.skipped += 1
@@ -125,7 +117,7 @@ public final class LiveQuoteRecorder: @unchecked Sendable {
     /// after being counted.
     @discardableResult
     public func flush() async throws -> BookTickerStoreWriter.ImportCounts {
-        let (quotes, sequenceNumbers) = withState { state in
+        let (quotes, sequenceNumbers) = state.withLock { state in
             let taken = (state.batch, state.hasSequenceNumbers ? state.sequenceNumbers : nil)
             state.batch = MarketQuotes()
             state.sequenceNumbers = []
@@ -137,14 +129,14 @@ public final class LiveQuoteRecorder: @unchecked Sendable {
         do {
             let counts = try await BookTickerStoreWriter.importQuotes(sorted, into: url, symbol: symbol, market: market,
                                                                       sequenceNumbers: sortedSequence)
-            withState { state in
+            state.withLock { state in
                 state.statistics.inserted += counts.inserted
                 state.statistics.skipped += counts.skipped + counts.superseded
                 state.statistics.lastError = nil
             }
             return counts
         } catch {
-            withState { state in
+            state.withLock { state in
                 // Put the failed batch back in front of what arrived meanwhile.
                 var merged = sorted
                 var mergedSequence = sortedSequence ?? Array(repeating: 0, count: sorted.count)

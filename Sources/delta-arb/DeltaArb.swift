@@ -14,7 +14,9 @@ struct DeltaArb: AsyncParsableCommand {
             fut_bid_price, and optionally spot_ask_quantity, spot_bid_quantity, \
             fut_ask_quantity, fut_bid_quantity. Timestamps are ISO-8601 (UTC unless an \
             offset is given) or epoch seconds/milliseconds/microseconds/nanoseconds. An \
-            empty price field carries the previous row's value forward. An Arrow IPC file             (Feather v2, uncompressed; see 'convert') with the same column names is read             too, told by its content rather than its name.
+            empty price field carries the previous row's value forward. An Arrow IPC file \
+            (Feather v2, uncompressed; see 'convert') with the same column names is read \
+            too, told by its content rather than its name.
 
             The spread is the entry cost of the hedge, (spot_ask − fut_bid) / spot_ask · 100, \
             in percent. All percentages on the command line are in percent (0.5 = 0.5 %); \
@@ -29,7 +31,7 @@ struct DeltaArb: AsyncParsableCommand {
             or --update-minutes giving too many points).
             """,
         version: DeltaArbitrageVersion,
-        subcommands: [Generate.self, Convert.self, Analyze.self, Backtest.self, Optimize.self, WalkForward.self, Paper.self, Database.self]
+        subcommands: serviceCommands([Generate.self, Convert.self, Analyze.self, Backtest.self, Optimize.self, WalkForward.self, Paper.self, Database.self])
     )
 
     /// Parses and runs the command; every failure ends as one `delta-arb: error:`
@@ -91,4 +93,13 @@ struct DeltaArb: AsyncParsableCommand {
             commands = next.configuration.subcommands
         }
     }
+}
+
+/// The commands, with `serve` where the live service is built (SwiftPM; not the CMake build).
+private func serviceCommands(_ commands: [any ParsableCommand.Type]) -> [any ParsableCommand.Type] {
+    #if canImport(DeltaArbitrageService)
+    return commands + [Serve.self]
+    #else
+    return commands
+    #endif
 }

@@ -61,6 +61,7 @@ public final class StrategyLoop: Sendable {
     private let inputs: AsyncStream<Input>
     private let continuation: AsyncStream<Input>.Continuation
     private let shared: Locked<Shared>
+    private let decisionObserver: (@Sendable (_ nanoseconds: Int64) -> Void)?
 
     private enum Input: Sendable {
         case update(BookUpdate, CheckedContinuation<Void, any Error>)
@@ -107,14 +108,17 @@ public final class StrategyLoop: Sendable {
     ///   - optimizer: re-optimises the thresholds (none: thresholds only change by `changeThresholds(_:)`).
     ///   - ringCapacity: rows of recent data kept for the optimiser (must cover its lookback).
     ///   - scheduling: on the data clock (inline, reproducible) or on request (off the tick path).
+    ///   - decisionObserver: called with each tick-to-decision latency as it is recorded (a service's metrics).
     /// - Throws: the store's read errors; `ParameterUpdateError` for unsafe saved thresholds.
     public init(config: DeltaArbitrageConfig, gateway: any OrderGateway, store: StrategyStore? = nil, events: EventHub = EventHub(),
                 staleAfter: Duration = .seconds(30), optimizer: DeltaArbitrageOptimizer? = nil, ringCapacity: Int = 1_000_000,
-                scheduling: OptimizationScheduling = .dataClock) async throws {
+                scheduling: OptimizationScheduling = .dataClock,
+                decisionObserver: (@Sendable (_ nanoseconds: Int64) -> Void)? = nil) async throws {
         let context = try await store?.context() ?? StrategyContext()
         let core = try StrategyCore(config: config, context: context, staleAfter: staleAfter)
         self.config = config
         self.events = events
+        self.decisionObserver = decisionObserver
         (inputs, continuation) = AsyncStream<Input>.makeStream()
         let bridge = optimizer.map {
             OptimizerBridge(optimizer: $0, config: config, context: context, events: events, ringCapacity: ringCapacity,
@@ -369,12 +373,14 @@ public final class StrategyLoop: Sendable {
         let commands = try state.core.handle(update)
         let elapsed = (ContinuousClock.now - started).nanoseconds
         let core = state.core
+        let decided = core.handledUpdates > handledBefore
         shared.withLock { s in
-            if core.handledUpdates > handledBefore { s.latency.record(elapsed) }
+            if decided { s.latency.record(elapsed) }
             s.handled = core.handledUpdates
             s.operational = core.operationalUpdates
             s.lastUpdate = update
         }
+        if decided { decisionObserver?(elapsed) }
         try await perform(commands, &state)
     }
 
@@ -439,16 +445,3 @@ extension StrategyOptimizationStatus {
     }
 }
 
-/// A value behind a lock, for state read from any thread.
-final class Locked<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-
-    init(_ value: Value) { self.value = value }
-
-    func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
-    }
-}

@@ -1,0 +1,116 @@
+import DeltaArbitrage
+import DeltaArbitrageExchangeFeeds
+import DeltaArbitrageLive
+import ExchangeStandIns
+import Foundation
+
+extension Benchmark {
+    /// The live path end to end on loopback: two Gate.io stand-in servers
+    /// (spot and futures) send paced book-ticker updates over WebSocket; the
+    /// two-market feed decodes and merges them; the strategy loop decides on
+    /// each against a paper exchange with an in-memory journal. Reports the
+    /// tick-to-decision latency (from the frame read off the socket to the
+    /// decision made) at p50/p99/p99.9, the achieved rate, lost updates (sent
+    /// by the servers, not accepted by the feeds), and — for the soak —
+    /// resident memory sampled every 10 s.
+    func measureLiveFeed(_ workload: Workload, totalPerSecond: Double, seconds: Double) throws -> [String: Any] {
+        log("== \(workload.name): \(totalPerSecond) updates/s over two loopback WebSocket streams for \(seconds) s")
+        let perMarket = Int(totalPerSecond / 2 * seconds)
+        let outcome = try waitFor { () async throws -> [String: Any] in
+            let script = StandInScript(steps: [.paced(count: perMarket, perSecond: totalPerSecond / 2)])
+            let spotServer = ExchangeStandIn(venue: .gateio, market: .spot, scripts: [script])
+            let futuresServer = ExchangeStandIn(venue: .gateio, market: .futures, scripts: [script], contractSize: 0.0001)
+            try await spotServer.start()
+            try await futuresServer.start()
+            func feed(_ server: ExchangeStandIn) throws -> ExchangeBookTickerFeed {
+                try ExchangeBookTickerFeed(configuration: ExchangeFeedConfiguration(
+                    endpoint: ExchangeEndpoint(venue: .gateio, market: server.market, symbol: "BTC/USDT", url: server.url),
+                    contractSize: server.contractSize, stalenessLimit: .seconds(30)))
+            }
+            let spotFeed = try feed(spotServer), futuresFeed = try feed(futuresServer)
+            let merged = try TwoMarketExchangeFeed(spot: spotFeed, futures: futuresFeed)
+            let config = DeltaArbitrageConfig()
+            let loop = try await StrategyLoop(config: config,
+                                              gateway: PaperExchange(spotFee: config.spotFee, futFee: config.futFee,
+                                                                     clock: ContinuousClock(), fillLimit: .displayedSize),
+                                              store: try StrategyStore(path: ":memory:"))
+            var memory: [(seconds: Double, residentMB: Double)] = []
+            let started = ContinuousClock.now
+            let expected = 2 * perMarket
+            let handled = try await loop.running { () async throws -> Int in
+                try await loop.bindFeed("benchmark", live: true)
+                try await loop.changeThresholds(
+                    .fixed(ThresholdPair(entryThresholdPct: 0.5, exitThresholdPct: 0.1), initialOnly: false, override: false))
+                var handled = 0
+                var nextSample = ContinuousClock.now
+                let consumer = Task {
+                    var count = 0
+                    for try await update in merged {
+                        try await loop.handle(update)
+                        count += 1
+                        if spotFeed.counters.messages + futuresFeed.counters.messages >= expected { break }
+                    }
+                    return count
+                }
+                // Sample memory while the stream runs; stop when every update is in or the time is well past.
+                let deadline = ContinuousClock.now + .seconds(seconds * 1.5 + 30)
+                while spotFeed.counters.messages + futuresFeed.counters.messages < expected && ContinuousClock.now < deadline {
+                    if ContinuousClock.now >= nextSample {
+                        memory.append(((ContinuousClock.now - started).seconds, Self.residentMegabytes()))
+                        nextSample = nextSample + .seconds(10)
+                    }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                consumer.cancel()
+                handled = (try? await consumer.value) ?? 0
+                return handled
+            }
+            let elapsed = (ContinuousClock.now - started).seconds
+            await spotServer.stop()
+            await futuresServer.stop()
+            let latency = loop.decisionLatencyHistogram()
+            let sent = spotServer.updatesSent + futuresServer.updatesSent
+            let accepted = spotFeed.counters.messages + futuresFeed.counters.messages
+            var result: [String: Any] = [
+                "updates_sent": sent, "updates_accepted": accepted, "updates_lost": sent - accepted,
+                "merged_updates_decided": handled, "seconds": elapsed, "updates_per_second": Double(accepted) / elapsed,
+                "target_updates_per_second": totalPerSecond,
+                "malformed": spotFeed.counters.malformed + futuresFeed.counters.malformed,
+                "reconnects": spotFeed.counters.reconnects + futuresFeed.counters.reconnects,
+                "tick_to_decision_ns": [
+                    "count": latency.count, "p50": latency.value(atPercentile: 50), "p99": latency.value(atPercentile: 99),
+                    "p99_9": latency.value(atPercentile: 99.9), "max": latency.max,
+                ] as [String: Any],
+            ]
+            if memory.count >= 3 {
+                // The first samples include start-up growth (buffers, the histogram); flatness is judged after a minute.
+                let settled = memory.filter { $0.seconds >= min(60, seconds / 4) }.map(\.residentMB)
+                let low = settled.min() ?? 0, high = settled.max() ?? 0
+                result["resident_memory_mb"] = memory.map { ["t": $0.seconds, "mb": $0.residentMB] }
+                result["resident_memory_settled_range_pct"] = low > 0 ? (high - low) / low * 100 : 0
+            }
+            return result
+        }
+        let latency = outcome["tick_to_decision_ns"] as? [String: Any] ?? [:]
+        log("   \(outcome["updates_accepted"] ?? 0) of \(outcome["updates_sent"] ?? 0) updates accepted "
+            + "(\(outcome["updates_per_second"] ?? 0) /s); tick-to-decision p50 \(latency["p50"] ?? 0) ns, "
+            + "p99 \(latency["p99"] ?? 0) ns, p99.9 \(latency["p99_9"] ?? 0) ns"
+            + (outcome["resident_memory_settled_range_pct"].map { "; resident memory range after warm-up \($0) %" } ?? ""))
+        var document = header(workload, rows: outcome["updates_accepted"] as? Int ?? 0)
+        document["engine"] = ["live_feed": outcome]
+        return document
+    }
+
+    /// Resident set size of this process, MB (Linux `/proc/self/statm`).
+    static func residentMegabytes() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Double(fields[1]) else { return 0 }
+        return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1e6
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a Double.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
