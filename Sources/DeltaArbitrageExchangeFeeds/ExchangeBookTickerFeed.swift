@@ -33,7 +33,8 @@ public struct ExchangeFeedConfiguration: Sendable {
     /// Where the feed logs its connections and problems (never per message).
     public var logger: Logger
 
-    /// A feed of `endpoint`; the keep-alive interval defaults to the venue's (`endpoint.pingInterval`).
+    /// A feed of `endpoint`. `pingInterval`: nil (the default) takes the venue's (`endpoint.pingInterval`:
+    /// 15 s on Gate.io, none on Binance); `.some(nil)` sends no application-level ping.
     public init(endpoint: ExchangeEndpoint, tlsConfiguration: TLSConfiguration? = nil, contractSize: Double = 1,
                 backoff: ReconnectBackoff = ReconnectBackoff(), stalenessLimit: Duration = .seconds(15),
                 subscribeTimeout: Duration = .seconds(10), pingInterval: Duration?? = nil,
@@ -159,7 +160,9 @@ public final class ExchangeBookTickerFeed: Sendable {
 
     /// Streams until the task is cancelled (then returns) or the exchange refuses the subscription
     /// (then throws `ExchangeFeedError.subscriptionRefused`). `deliver` gets every accepted quote and
-    /// every disconnection, in order, on this task; while it waits, the socket is not read.
+    /// every disconnection, in order, on this task; while it waits, the socket is not read (so a
+    /// consumer that never returns also stops the pongs, and the exchange will drop the connection).
+    /// Run it once at a time: the counters are the feed's, not the run's.
     public func run(deliver: @escaping @Sendable (FeedEvent) async -> Void) async throws {
         var attempt = 0
         var random = SystemRandomNumberGenerator()

@@ -69,6 +69,26 @@ struct ExchangeBookTickerFeedTests {
         }
     }
 
+    @Test("no subscription reply in time is a failed attempt: the feed reconnects and subscribes again", arguments: venues)
+    func subscriptionReplyTimeout(venue: ExchangeVenue) async throws {
+        let server = ExchangeStandIn(venue: venue, market: .spot, scripts: [
+            StandInScript(reply: .ignore, steps: [.updates(3)]),
+            StandInScript(steps: [.updates(3)]),
+        ])
+        try await serving(server) {
+            let feed = try ExchangeBookTickerFeed(configuration: try testConfiguration(server, subscribeTimeout: .seconds(1)))
+            let collected = try await running(feed) { collected in
+                try await eventually("3 updates on the second connection") { feed.counters.messages == 3 }
+                return collected
+            }
+            #expect(collected.ids == [1, 2, 3])
+            #expect(server.subscriptions >= 2)
+            #expect(feed.counters.reconnects >= 1)
+            #expect(feed.counters.staleEvents == 0)
+            #expect(feed.counters.lastProblem?.contains("no subscription reply") == true)
+        }
+    }
+
     @Test("Gate.io: sends spot.ping / futures.ping on its interval and counts the pongs", arguments: markets)
     func gateApplicationPings(market: Market) async throws {
         let server = ExchangeStandIn(venue: .gateio, market: market, scripts: [StandInScript(steps: [.updates(1)])])

@@ -16,13 +16,14 @@ func quietLogger() -> Logger {
 /// A feed configuration with test-sized intervals: reconnection within tens of milliseconds, and no
 /// staleness unless a test asks for it.
 func testConfiguration(_ server: ExchangeStandIn, stalenessLimit: Duration = .seconds(60),
+                       subscribeTimeout: Duration = .seconds(30),
                        pingInterval: Duration?? = nil, tls: Bool = false) throws -> ExchangeFeedConfiguration {
     let endpoint = ExchangeEndpoint(venue: server.venue, market: server.market, symbol: "BTC/USDT", url: server.url)
     return ExchangeFeedConfiguration(
         endpoint: endpoint, tlsConfiguration: tls ? try StandInTLS.clientConfiguration() : nil,
         contractSize: server.contractSize,
         backoff: ReconnectBackoff(initial: .milliseconds(10), maximum: .milliseconds(50)),
-        stalenessLimit: stalenessLimit, subscribeTimeout: .seconds(30), pingInterval: pingInterval,
+        stalenessLimit: stalenessLimit, subscribeTimeout: subscribeTimeout, pingInterval: pingInterval,
         closeTimeout: .milliseconds(200), logger: quietLogger())
 }
 
