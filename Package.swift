@@ -98,6 +98,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -120,13 +122,17 @@ let package = Package(
         .target(
             name: "ExchangeStandIns",
             dependencies: [
-                "DeltaArbitrage",
+                "DeltaArbitrage", "DeltaArbitrageLive",
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/ExchangeStandIns"
@@ -199,7 +205,11 @@ let package = Package(
         ),
         .testTarget(
             name: "DeltaArbitrageExchangeFeedsTests",
-            dependencies: ["DeltaArbitrageExchangeFeeds", "DeltaArbitrageLive", "DeltaArbitrage", "ExchangeStandIns"]
+            dependencies: [
+                "DeltaArbitrageExchangeFeeds", "DeltaArbitrageLive", "DeltaArbitrage", "ExchangeStandIns",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "DeltaArbitrageServiceTests",

@@ -16,7 +16,8 @@ extension Benchmark {
     func measureLiveFeed(_ workload: Workload, totalPerSecond: Double, seconds: Double) throws -> [String: Any] {
         log("== \(workload.name): \(totalPerSecond) updates/s over two loopback WebSocket streams for \(seconds) s")
         let perMarket = Int(totalPerSecond / 2 * seconds)
-        let outcome = try waitFor { () async throws -> [String: Any] in
+        // Crosses the async boundary as JSON bytes ([String: Any] is not Sendable).
+        let outcomeJSON = try waitFor { () async throws -> Data in
             let script = StandInScript(steps: [.paced(count: perMarket, perSecond: totalPerSecond / 2)])
             let spotServer = ExchangeStandIn(venue: .gateio, market: .spot, scripts: [script])
             let futuresServer = ExchangeStandIn(venue: .gateio, market: .futures, scripts: [script], contractSize: 0.0001)
@@ -89,8 +90,9 @@ extension Benchmark {
                 result["resident_memory_mb"] = memory.map { ["t": $0.seconds, "mb": $0.residentMB] }
                 result["resident_memory_settled_range_pct"] = low > 0 ? (high - low) / low * 100 : 0
             }
-            return result
+            return try JSONSerialization.data(withJSONObject: result)
         }
+        let outcome = try JSONSerialization.jsonObject(with: outcomeJSON) as? [String: Any] ?? [:]
         let latency = outcome["tick_to_decision_ns"] as? [String: Any] ?? [:]
         log("   \(outcome["updates_accepted"] ?? 0) of \(outcome["updates_sent"] ?? 0) updates accepted "
             + "(\(outcome["updates_per_second"] ?? 0) /s); tick-to-decision p50 \(latency["p50"] ?? 0) ns, "

@@ -43,7 +43,8 @@ final class LiveStrategyBackend: StrategyServiceBackend {
             throw ParameterUpdateError(reason: "re-optimisation is off (--no-update): the thresholds are fixed")
         }
         let before = loop.status()
-        guard before.handledUpdates > 0 || !(await loop.recentMarketData(hours: 1e6).isEmpty) else {
+        let hasData = before.handledUpdates > 0 ? true : !(await loop.recentMarketData(hours: 1e6).isEmpty)
+        guard hasData else {
             throw DataFetchError(reason: "no market data received yet")
         }
         _ = await loop.refreshParameters()

@@ -96,6 +96,17 @@ public final class StrategyServer: Sendable {
         self.onListening = onListening
     }
 
+    /// Hands each accepted quote to its market's recorder (spot first in `recorders`).
+    private static func recording(into recorders: [LiveQuoteRecorder]) -> @Sendable (QuoteArrival) -> Void {
+        { arrival in
+            let recorder = recorders[arrival.market == .spot ? 0 : 1]
+            let quote = arrival.quote
+            recorder.record(timestampNanoseconds: quote.exchangeTimeNanoseconds ?? arrival.receivedWallNanoseconds,
+                            bidPrice: quote.top.bid, bidQuantity: quote.top.bidQuantity, askPrice: quote.top.ask,
+                            askQuantity: quote.top.askQuantity, sequenceNumber: quote.updateID)
+        }
+    }
+
     /// Runs until SIGTERM/SIGINT (then returns once everything has stopped and
     /// the state is committed) or until a part fails (then throws its error).
     public func run() async throws {
@@ -121,19 +132,15 @@ public final class StrategyServer: Sendable {
 
         let spotFeed = try ExchangeBookTickerFeed(configuration: configuration.spotFeed)
         let futuresFeed = try ExchangeBookTickerFeed(configuration: configuration.futuresFeed)
-        let recorders = try configuration.recordDatabase.map { url in
-            try [configuration.spotFeed.endpoint, configuration.futuresFeed.endpoint].map { endpoint in
-                try LiveQuoteRecorder(url: url, symbol: configuration.symbol,
-                                      market: StrategyServerConfiguration.storeMarketName(endpoint))
+        var recorders: [LiveQuoteRecorder] = []
+        if let url = configuration.recordDatabase {
+            for endpoint in [configuration.spotFeed.endpoint, configuration.futuresFeed.endpoint] {
+                recorders.append(try LiveQuoteRecorder(url: url, symbol: configuration.symbol,
+                                                       market: StrategyServerConfiguration.storeMarketName(endpoint)))
             }
-        } ?? []
-        let feed = try TwoMarketExchangeFeed(spot: spotFeed, futures: futuresFeed, onQuote: recorders.isEmpty ? nil : { arrival in
-            let recorder = recorders[arrival.market == .spot ? 0 : 1]
-            let top = arrival.quote.top
-            recorder.record(timestampNanoseconds: arrival.quote.exchangeTimeNanoseconds ?? arrival.receivedWallNanoseconds,
-                            bidPrice: top.bid, bidQuantity: top.bidQuantity, askPrice: top.ask, askQuantity: top.askQuantity,
-                            sequenceNumber: arrival.quote.updateID)
-        })
+        }
+        let onQuote = recorders.isEmpty ? nil : Self.recording(into: recorders)
+        let feed = try TwoMarketExchangeFeed(spot: spotFeed, futures: futuresFeed, onQuote: onQuote)
 
         let backend = LiveStrategyBackend(symbol: configuration.symbol, loop: loop, feeds: [spotFeed, futuresFeed],
                                           staleness: [configuration.spotFeed.stalenessLimit, configuration.futuresFeed.stalenessLimit],
@@ -243,8 +250,10 @@ struct FeedDrivingService: Service {
                 // Fixed without an optimiser; otherwise starting values a resumed state keeps its own over.
                 if let replaced = try await loop.changeThresholds(
                     .fixed(pair, initialOnly: configuration.optimizer != nil, override: configuration.overrideThresholds)) {
-                    logger.notice("trading on entry \(pair.entryThresholdPct) exit \(pair.exitThresholdPct) instead of the saved "
-                        + "entry \(replaced.entryThresholdPct) exit \(replaced.exitThresholdPct) (override)")
+                    logger.notice("""
+                        trading on entry \(pair.entryThresholdPct) exit \(pair.exitThresholdPct) instead of the saved \
+                        entry \(replaced.entryThresholdPct) exit \(replaced.exitThresholdPct) (override)
+                        """)
                 }
             } catch let mismatch as ThresholdMismatchError {
                 throw StrategyServerError.thresholdsDiffer(given: pair, saved: mismatch.saved)

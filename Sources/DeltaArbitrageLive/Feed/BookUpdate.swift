@@ -43,13 +43,31 @@ public struct BookUpdate: Sendable, Hashable {
     public var spot: BookTop?
     /// New futures top; nil when the update carries none (the last one stands).
     public var futures: BookTop?
+    /// When the message that made this update was read off the socket, on the
+    /// monotonic clock: tick-to-decision latency is `ContinuousClock.now - receivedAt`.
+    /// Nil for a replay. Not part of equality or hashing: it says when, not what.
+    public var receivedAt: ContinuousClock.Instant?
 
     /// An update from its sequence, time and the tops it carries.
-    public init(sequence: Int, timestampNanoseconds: Int64, spot: BookTop?, futures: BookTop?) {
+    public init(sequence: Int, timestampNanoseconds: Int64, spot: BookTop?, futures: BookTop?,
+                receivedAt: ContinuousClock.Instant? = nil) {
         self.sequence = sequence
         self.timestampNanoseconds = timestampNanoseconds
         self.spot = spot
         self.futures = futures
+        self.receivedAt = receivedAt
+    }
+
+    public static func == (lhs: BookUpdate, rhs: BookUpdate) -> Bool {
+        lhs.sequence == rhs.sequence && lhs.timestampNanoseconds == rhs.timestampNanoseconds
+            && lhs.spot == rhs.spot && lhs.futures == rhs.futures
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(sequence)
+        hasher.combine(timestampNanoseconds)
+        hasher.combine(spot)
+        hasher.combine(futures)
     }
 }
 

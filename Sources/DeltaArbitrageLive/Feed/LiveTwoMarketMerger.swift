@@ -15,9 +15,10 @@ public struct LiveTwoMarketMerger: Sendable {
     /// The latest top of each market, nil until it has quoted.
     public private(set) var spot: BookTop?
     public private(set) var futures: BookTop?
-    /// Quotes received before both markets had quoted (they make no update);
-    /// unlike the merge's `leadingQuotesBeforeBoth`, by arrival, so quotes at
-    /// the first common instant that arrive before the other market's count too.
+    /// Quotes received while a market had no top (before both had quoted, or
+    /// after `forget`/`resetTops`): they make no update. Unlike the merge's
+    /// `leadingQuotesBeforeBoth`, by arrival, so quotes at the first common
+    /// instant that arrive before the other market's count too.
     public private(set) var leadingQuotes = 0
     /// Updates handed out so far.
     public private(set) var updates = 0
@@ -26,7 +27,9 @@ public struct LiveTwoMarketMerger: Sendable {
     public init() {}
 
     /// Takes one quote of `market`; the merged update, or nil while a market has yet to quote.
-    public mutating func receive(_ market: Market, top: BookTop, timestampNanoseconds: Int64) -> BookUpdate? {
+    /// `receivedAt` (when the quote was read off the socket) is handed on in the update.
+    public mutating func receive(_ market: Market, top: BookTop, timestampNanoseconds: Int64,
+                                 receivedAt: ContinuousClock.Instant? = nil) -> BookUpdate? {
         switch market {
         case .spot: spot = top
         case .futures: futures = top
@@ -37,7 +40,17 @@ public struct LiveTwoMarketMerger: Sendable {
             return nil
         }
         defer { updates += 1 }
-        return BookUpdate(sequence: updates, timestampNanoseconds: latestTime, spot: spot, futures: futures)
+        return BookUpdate(sequence: updates, timestampNanoseconds: latestTime, spot: spot, futures: futures,
+                          receivedAt: receivedAt)
+    }
+
+    /// Forgets one market's top (its connection dropped or went stale, so its last top
+    /// must not be traded on): no update until it quotes again; the other market's top stays.
+    public mutating func forget(_ market: Market) {
+        switch market {
+        case .spot: spot = nil
+        case .futures: futures = nil
+        }
     }
 
     /// Forgets both markets' tops (after a reconnection, a stale top must not be traded on); the counts stay.

@@ -217,8 +217,10 @@ public final class StrategyLoop: Sendable {
                               handledUpdates: s.4, lastUpdate: s.6, running: s.7, failure: s.8)
     }
 
-    /// Tick-to-decision latency: the time from taking an update to the
-    /// open/close/hold decision (order round trips excluded), nanoseconds.
+    /// Tick-to-decision latency, nanoseconds: from the moment a live update's
+    /// frame was read off the socket (`BookUpdate.receivedAt`; for a replay,
+    /// from taking the update) to the open/close/hold decision (order round
+    /// trips excluded).
     public func decisionLatencyHistogram() -> LatencyHistogram { shared.withLock { $0.latency } }
 
     // MARK: The loop
@@ -369,7 +371,9 @@ public final class StrategyLoop: Sendable {
             state.bridge?.record(update)
         }
         let handledBefore = state.core.handledUpdates
-        let started = ContinuousClock.now
+        // Live updates are timed from the moment their frame was read off the
+        // socket (queueing included); a replay's from the moment it is taken.
+        let started = update.receivedAt ?? ContinuousClock.now
         let commands = try state.core.handle(update)
         let elapsed = (ContinuousClock.now - started).nanoseconds
         let core = state.core

@@ -1,0 +1,139 @@
+import DeltaArbitrage
+import DeltaArbitrageLive
+import ExchangeStandIns
+import Foundation
+import Testing
+@testable import DeltaArbitrageExchangeFeeds
+
+/// The strategy's feed: spot and futures streams merged by arrival.
+@Suite("Two-market exchange feed")
+struct TwoMarketExchangeFeedTests {
+    private func feeds(_ spot: ExchangeStandIn, _ futures: ExchangeStandIn, bufferCapacity: Int = 4096) throws -> TwoMarketExchangeFeed {
+        try TwoMarketExchangeFeed(spot: ExchangeBookTickerFeed(configuration: testConfiguration(spot)),
+                                  futures: ExchangeBookTickerFeed(configuration: testConfiguration(futures)),
+                                  bufferCapacity: bufferCapacity)
+    }
+
+    @Test("merges both markets by arrival; every quote after both have quoted makes one update", arguments: venues)
+    func mergesByArrival(venue: ExchangeVenue) async throws {
+        let spot = ExchangeStandIn(venue: venue, market: .spot, scripts: [StandInScript(steps: [.updates(50)])])
+        let futures = ExchangeStandIn(venue: venue, market: .futures, scripts: [StandInScript(steps: [.updates(50)])])
+        try await serving(spot, futures) {
+            let feed = try feeds(spot, futures)
+            let lastSpot = spot.top(forID: 50), lastFutures = futures.top(forID: 50)
+            let (updates, leadingQuotes) = try await collect(feed) { updates, _ in
+                updates.last?.spot == lastSpot && updates.last?.futures == lastFutures
+            }
+            // Every quote either made an update or came before both markets had quoted: none lost.
+            #expect(updates.count + leadingQuotes == 100)
+            #expect(updates.map(\.sequence) == Array(0..<updates.count))
+            #expect(zip(updates, updates.dropFirst()).allSatisfy { $0.timestampNanoseconds <= $1.timestampNanoseconds })
+            let spotTops = Set((1...50).map { spot.top(forID: Int64($0)) })
+            let futuresTops = Set((1...50).map { futures.top(forID: Int64($0)) })
+            for update in updates {
+                #expect(update.receivedAt != nil)
+                #expect(update.receivedAt.map { $0 <= ContinuousClock.now } == true)
+                #expect(update.spot.map { spotTops.contains($0) } == true)
+                #expect(update.futures.map { futuresTops.contains($0) } == true)
+            }
+            #expect(feed.spot.counters.messages == 50 && feed.futures.counters.messages == 50)
+        }
+    }
+
+    @Test("a burst of 25,000 updates/s per market through a small buffer: backpressure, nothing lost")
+    func burstWithBackpressure() async throws {
+        let count = 25_000
+        let spot = ExchangeStandIn(venue: .gateio, market: .spot,
+                                   scripts: [StandInScript(steps: [.paced(count: count, perSecond: 25_000)])])
+        let futures = ExchangeStandIn(venue: .gateio, market: .futures,
+                                      scripts: [StandInScript(steps: [.paced(count: count, perSecond: 25_000)])])
+        try await serving(spot, futures) {
+            let feed = try feeds(spot, futures, bufferCapacity: 64)
+            let (updates, _) = try await collect(feed, limit: .seconds(300)) { updates, leading in
+                updates.count + leading == 2 * count
+            }
+            #expect(updates.map(\.sequence) == Array(0..<updates.count))
+            // Each market's quotes arrive in id order, all of them.
+            let spotBids = updates.map { $0.spot!.bid }, futuresBids = updates.map { $0.futures!.bid }
+            #expect(zip(spotBids, spotBids.dropFirst()).allSatisfy { $0 <= $1 })
+            #expect(zip(futuresBids, futuresBids.dropFirst()).allSatisfy { $0 <= $1 })
+            #expect(updates.last?.spot == spot.top(forID: Int64(count)))
+            #expect(updates.last?.futures == futures.top(forID: Int64(count)))
+            #expect(feed.spot.counters.messages == count && feed.futures.counters.messages == count)
+            #expect(feed.spot.counters.rejected == 0 && feed.futures.counters.rejected == 0)
+        }
+    }
+
+    @Test("a refused subscription on one market ends the merged feed with that error")
+    func refusalEndsTheFeed() async throws {
+        let spot = ExchangeStandIn(venue: .gateio, market: .spot, scripts: [StandInScript(steps: [.stream(perSecond: 100)])])
+        let futures = ExchangeStandIn(venue: .gateio, market: .futures,
+                                      scripts: [StandInScript(reply: .refuse("contract not found"), steps: [])])
+        try await serving(spot, futures) {
+            let feed = try feeds(spot, futures)
+            let error = await #expect(throws: ExchangeFeedError.self) {
+                _ = try await collect(feed) { _, _ in false }
+            }
+            #expect(error?.description.contains("contract not found") == true)
+            #expect(feed.futures.counters.state == .failed)
+            try await eventually("the spot feed stopped") { feed.spot.counters.state == .stopped }
+        }
+    }
+
+    @Test("a dropped market's top is forgotten until it quotes again")
+    func dropForgetsTheTop() async throws {
+        // Spot: 3 updates and a drop; on its next connection, 3 more once the futures quotes are in.
+        // Futures: 3 updates, and 3 more once the spot drop has been handed on.
+        let spotDropped = StandInGate(), futuresDone = StandInGate()
+        let spot = ExchangeStandIn(venue: .binance, market: .spot, scripts: [
+            StandInScript(steps: [.updates(3), .pause(.milliseconds(100)), .drop]),
+            StandInScript(steps: [.waitFor(futuresDone), .updates(3)]),
+        ])
+        let futures = ExchangeStandIn(venue: .binance, market: .futures, scripts: [
+            StandInScript(steps: [.updates(3), .waitFor(spotDropped), .updates(3)]),
+        ])
+        try await serving(spot, futures) {
+            let feed = try feeds(spot, futures)
+            let choreography = Task {
+                // The reconnection is counted after the disconnection has been queued for the consumer.
+                try await eventually("the spot drop") { feed.spot.counters.reconnects >= 1 }
+                spotDropped.open()
+                try await eventually("the late futures quotes") { feed.futures.counters.messages == 6 }
+                futuresDone.open()
+            }
+            defer { choreography.cancel() }
+            let lastSpot = spot.top(forID: 6), lastFutures = futures.top(forID: 6)
+            let (updates, leadingQuotes) = try await collect(feed) { updates, _ in
+                updates.last?.spot == lastSpot && updates.last?.futures == lastFutures
+            }
+            // The futures quotes 4-6 came while spot's top was forgotten: none was paired with spot 3.
+            let lateFutures = Set((4...6).map { futures.top(forID: Int64($0)) })
+            #expect(!updates.contains { $0.spot == spot.top(forID: 3) && $0.futures.map(lateFutures.contains) == true })
+            #expect(updates.count + leadingQuotes == 12)
+            #expect(feed.spot.counters.reconnects == 1)
+        }
+    }
+
+    @Test("a spot feed in the futures place is refused")
+    func wrongMarket() throws {
+        let endpoint = ExchangeEndpoint(venue: .gateio, market: .spot, symbol: "BTC/USDT", url: "ws://127.0.0.1:1/ws")
+        let spot = try ExchangeBookTickerFeed(configuration: ExchangeFeedConfiguration(endpoint: endpoint))
+        let other = try ExchangeBookTickerFeed(configuration: ExchangeFeedConfiguration(endpoint: endpoint))
+        #expect(throws: ExchangeFeedError.wrongMarket(expected: .futures, got: .spot)) {
+            try TwoMarketExchangeFeed(spot: spot, futures: other)
+        }
+    }
+
+    @Test("LiveTwoMarketMerger.forget drops one market's top, keeps the other's")
+    func mergerForget() {
+        var merger = LiveTwoMarketMerger()
+        let a = BookTop(bid: 1, ask: 2, bidQuantity: 1, askQuantity: 1)
+        let b = BookTop(bid: 3, ask: 4, bidQuantity: 1, askQuantity: 1)
+        #expect(merger.receive(.spot, top: a, timestampNanoseconds: 1) == nil)
+        #expect(merger.receive(.futures, top: b, timestampNanoseconds: 2) != nil)
+        merger.forget(.spot)
+        #expect(merger.receive(.futures, top: b, timestampNanoseconds: 3) == nil)
+        let update = merger.receive(.spot, top: a, timestampNanoseconds: 4)
+        #expect(update?.spot == a && update?.futures == b)
+    }
+}
