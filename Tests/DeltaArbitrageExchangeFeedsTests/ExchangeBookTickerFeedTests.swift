@@ -72,7 +72,7 @@ struct ExchangeBookTickerFeedTests {
     @Test("no subscription reply in time is a failed attempt: the feed reconnects and subscribes again", arguments: venues)
     func subscriptionReplyTimeout(venue: ExchangeVenue) async throws {
         let server = ExchangeStandIn(venue: venue, market: .spot, scripts: [
-            StandInScript(reply: .ignore, steps: [.updates(3)]),
+            StandInScript(reply: .ignore, steps: []),
             StandInScript(steps: [.updates(3)]),
         ])
         try await serving(server) {
@@ -82,7 +82,7 @@ struct ExchangeBookTickerFeedTests {
                 return collected
             }
             #expect(collected.ids == [1, 2, 3])
-            #expect(server.subscriptions >= 2)
+            #expect(server.connections >= 2)  // under load the first attempt may time out before its subscription is read
             #expect(feed.counters.reconnects >= 1)
             #expect(feed.counters.staleEvents == 0)
             #expect(feed.counters.lastProblem?.contains("no subscription reply") == true)
@@ -112,7 +112,7 @@ struct ExchangeBookTickerFeedTests {
             let feed = try ExchangeBookTickerFeed(configuration: try testConfiguration(server))
             #expect(feed.configuration.pingInterval == nil)
             try await running(feed) { _ in
-                try await eventually("five pongs") { server.pongsReceived >= 5 }
+                try await eventually("five pongs and the five updates") { server.pongsReceived >= 5 && feed.counters.messages == 5 }
             }
             #expect(feed.counters.messages == 5)
             #expect(server.pingTimeouts == 0)

@@ -62,7 +62,9 @@ struct StatusPageBrowserTests {
             var last = ""
             for _ in 0..<300 {
                 last = try await browser.evaluate(script, session: session)
-                if last.contains(marker) && last.contains("parameter_update") { break }
+                // The status fields come from their own fetches, which may land after the events.
+                if last.contains(marker) && last.contains("parameter_update") && last.contains(#""symbol":"BTC/USDT""#)
+                    && last.contains(#""health":"healthy""#) && last.contains("0.4200 %") && last.contains("gateio") { break }
                 try await Task.sleep(for: .milliseconds(50))
             }
             return last
