@@ -1,5 +1,7 @@
 import AsyncHTTPClient
+import DeltaArbitrage
 import DeltaArbitrageLive
+import DeltaArbitrageSources
 import ExchangeStandIns
 import Foundation
 import NIOCore
@@ -30,10 +32,11 @@ struct ServeCLITests {
     }
 
     /// Starts `serve` on the stand-ins and waits for the line naming its HTTP port.
-    static func start(spot: ExchangeStandIn, futures: ExchangeStandIn, directory: URL, extra: [String]) throws -> Server {
+    static func start(spot: ExchangeStandIn, futures: ExchangeStandIn, directory: URL, extra: [String],
+                      symbol: String = "BTC/USDT") throws -> Server {
         let process = Process()
         process.executableURL = CLITests.executable
-        process.arguments = ["serve", "--venue", "gateio", "--symbol", "BTC/USDT",
+        process.arguments = ["serve", "--venue", "gateio", "--symbol", symbol,
                              "--spot-ws", spot.url, "--futures-ws", futures.url, "--futures-contract-size", "0.0001",
                              "--http", "127.0.0.1:0"] + extra
         let stderr = directory.appendingPathComponent("serve-\(UUID().uuidString).stderr")
@@ -133,7 +136,7 @@ struct ServeCLITests {
         defer { stale.process.terminate() }
         let unhealthy = try await Self.eventually(20) {
             let health = try await Self.get(stale.base + "/health")
-            return health.status == 503 && health.body.contains("no update")
+            return health.status == 503 && health.body.contains("no update for")
         }
         #expect(unhealthy, "\(stale.log)")
     }
@@ -177,5 +180,50 @@ struct ServeCLITests {
         second.process.terminate()
         #expect(Self.waitForExit(second.process, seconds: 10))
         #expect(second.process.terminationStatus == 0, "\(second.log)")
+    }
+
+    /// `--record-db`: every accepted quote of both markets lands in the store, written
+    /// at the latest when the service stops; `--warm-up-hours` reads them back at the next start.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["DELTA_ARB_TEST_DB"] != nil
+                       || ProcessInfo.processInfo.environment["CI"] != nil,
+                   "no test server: DELTA_ARB_TEST_DB is not set (run scripts/with-postgres.sh swift test, or scripts/test.sh)"))
+    func recordsEveryQuoteIntoTheStoreAndWarmsUpFromIt() async throws {
+        let url = try DatabaseCLITests.url()
+        let directory = try CLITests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(try CLITests.run(["db", "init", "--db", url]).status == 0)
+        let symbol = "R\(UInt32.random(in: 0..<UInt32.max))/USDT"
+        // 10 ms apart: each quote has its own millisecond, so the store keeps every one.
+        let script = StandInScript(steps: [.paced(count: 120, perSecond: 100)])
+        let spot = ExchangeStandIn(venue: .gateio, market: .spot, symbol: symbol, scripts: [script])
+        let futures = ExchangeStandIn(venue: .gateio, market: .futures, symbol: symbol, scripts: [script], contractSize: 0.0001)
+        try await spot.start()
+        try await futures.start()
+        defer { Task { await spot.stop(); await futures.stop() } }
+        let arguments = ["--entry", "0.5", "--exit", "0.1", "--record-db", url, "--warm-up-hours", "1"]
+        let server = try Self.start(spot: spot, futures: futures, directory: directory, extra: arguments, symbol: symbol)
+        let allIn = try await Self.eventually(30) {
+            let metrics = try await Self.get(server.base + "/metrics").body
+            return ["spot", "futures"].allSatisfy { market in
+                metrics.contains("delta_arb_feed_messages_total{market=\"\(market)\"} 120")
+            }
+        }
+        #expect(allIn, "\(server.log)")
+        server.process.terminate()
+        #expect(Self.waitForExit(server.process, seconds: 10))
+        #expect(server.process.terminationStatus == 0, "\(server.log)")
+
+        let source = PostgresBookTickerSource(url: try PostgresURL(url), symbol: symbol, spotMarket: "GATEIO_SPOT",
+                                              futuresMarket: "GATEIO_FUTURES")
+        let (_, spotRead, futuresRead) = try await source.loadWithDetails()
+        #expect(spotRead.quotes.count == 120 && futuresRead.quotes.count == 120)
+        #expect(spotRead.quotes.bidPrice.first == spot.top(forID: 1).bid)
+
+        // The next start finds them.
+        let again = try Self.start(spot: spot, futures: futures, directory: directory, extra: arguments, symbol: symbol)
+        let warmed = try await Self.eventually(20) { again.log.contains("warm-up: ") }
+        again.process.terminate()
+        #expect(Self.waitForExit(again.process, seconds: 10))
+        #expect(warmed && again.log.contains("rows of the last 1.0 h"), "\(again.log)")
     }
 }
