@@ -99,8 +99,47 @@ extension Benchmark {
             + "p99 \(latency["p99"] ?? 0) ns, p99.9 \(latency["p99_9"] ?? 0) ns"
             + (outcome["resident_memory_settled_range_pct"].map { "; resident memory range after warm-up \($0) %" } ?? ""))
         var document = header(workload, rows: outcome["updates_accepted"] as? Int ?? 0)
-        document["engine"] = ["live_feed": outcome]
+        var engine: [String: Any] = ["live_feed": outcome]
+        if workload.job == .liveLatency { engine["reconnect"] = try measureReconnects(drops: 10) }
+        document["engine"] = engine
         return document
+    }
+
+    /// Time from an abrupt drop of the connection (no close frame) to the next
+    /// accepted update, with the default backoff (first retry within 250 ms, full jitter).
+    func measureReconnects(drops: Int) throws -> [String: Any] {
+        let json = try waitFor { () async throws -> Data in
+            let server = ExchangeStandIn(venue: .gateio, market: .spot, scripts: [StandInScript(steps: [.stream(perSecond: 1000)])])
+            try await server.start()
+            let feed = try ExchangeBookTickerFeed(configuration: ExchangeFeedConfiguration(
+                endpoint: ExchangeEndpoint(venue: .gateio, market: .spot, symbol: "BTC/USDT", url: server.url)))
+            let task = Task { try await feed.run { _ in } }
+            var gaps: [Double] = []
+            while feed.counters.messages == 0 { try await Task.sleep(for: .milliseconds(5)) }
+            for _ in 0..<drops {
+                try await Task.sleep(for: .milliseconds(300))
+                let before = feed.counters.reconnects
+                let dropped = ContinuousClock.now
+                server.dropAllConnections()
+                // The next update after the feed has noticed the drop and reconnected.
+                while feed.counters.reconnects == before { try await Task.sleep(for: .milliseconds(1)) }
+                let count = feed.counters.messages
+                while feed.counters.messages == count { try await Task.sleep(for: .milliseconds(1)) }
+                gaps.append((ContinuousClock.now - dropped).seconds * 1000)
+            }
+            task.cancel()
+            _ = await task.result
+            await server.stop()
+            let sorted = gaps.sorted()
+            return try JSONSerialization.data(withJSONObject: [
+                "drops": drops, "reconnects_counted": feed.counters.reconnects,
+                "drop_to_next_update_ms": ["min": sorted.first ?? 0, "median": sorted[sorted.count / 2],
+                                           "max": sorted.last ?? 0],
+            ] as [String: Any])
+        }
+        let result = try JSONSerialization.jsonObject(with: json) as? [String: Any] ?? [:]
+        log("   reconnect after an abrupt drop: \(result["drop_to_next_update_ms"] ?? "?") ms")
+        return result
     }
 
     /// Resident set size of this process, MB (Linux `/proc/self/statm`).
