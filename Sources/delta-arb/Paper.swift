@@ -41,14 +41,7 @@ struct Paper: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Replay speed: 'max', or a multiple of real time (1 = real time).", valueName: "N|max"))
     var speed: String = "max"
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Entry threshold (with --exit): fixed with --no-update, else the starting value.", valueName: "pct"))
-    var entry: Double?
-
-    @Option(name: .customLong("exit"), parsing: .unconditional, help: ArgumentHelp("Exit threshold (with --entry), as --entry.", valueName: "pct"))
-    var exitThreshold: Double?
-
-    @Flag(help: "Do not re-optimise (needs --entry and --exit).")
-    var noUpdate = false
+    @OptionGroup var live: StrategyOptions
 
     @Flag(help: ArgumentHelp(
         "Re-optimise on a wall-clock scheduler, off the tick path, as a live service does (needs --speed N; not reproducible).",
@@ -61,38 +54,18 @@ struct Paper: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Minutes of data time between re-optimisations.", valueName: "minutes"))
     var updateMinutes: Int = 5
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Position size per leg in quote currency.", valueName: "amount"))
-    var positionSize: Double = 100
-
-    @Option(parsing: .unconditional, help: ArgumentHelp("Do not open positions while a market's top is older than this.", valueName: "seconds"))
-    var staleSeconds: Double = 30
-
-    @Option(help: ArgumentHelp("SQLite file holding the strategy state (resumed if it exists).", valueName: "path"))
-    var state: String?
-
-    @Flag(help: "On resume, trade on the given --entry/--exit instead of the thresholds saved in --state.")
-    var overrideThresholds = false
-
-    @Option(help: ArgumentHelp("Append every event as a JSON line to this file (docs/schema; each event names the clock of its timestamp; a failed write stops the run).", valueName: "path"))
-    var eventLog: String?
-
     @OptionGroup var settings: OptimizerOptions
 
     @Flag(help: "End with one JSON document on stdout; events go to stderr.")
     var json = false
 
     func validate() throws {
-        guard (entry == nil) == (exitThreshold == nil) else { throw ValidationError("--entry and --exit go together") }
-        if noUpdate && entry == nil { throw ValidationError("--no-update needs fixed thresholds: give --entry and --exit") }
-        if overrideThresholds && entry == nil { throw ValidationError("--override-thresholds needs --entry and --exit") }
         try windowHours.validate(option: "--window-hours")
         guard (1...OptimizerConfig.maxUpdateIntervalMinutes).contains(updateMinutes) else {
             throw ValidationError("--update-minutes must be in 1...\(OptimizerConfig.maxUpdateIntervalMinutes)")
         }
-        guard positionSize > 0, positionSize.isFinite else { throw ValidationError("--position-size must be positive") }
-        guard staleSeconds > 0, staleSeconds <= 1e6 else { throw ValidationError("--stale-seconds must be in (0, 1e6]") }
         if backgroundUpdates {
-            guard !noUpdate else { throw ValidationError("--background-updates and --no-update exclude each other") }
+            guard !live.noUpdate else { throw ValidationError("--background-updates and --no-update exclude each other") }
             guard case .multiple = try replaySpeed() else {
                 throw ValidationError("--background-updates needs a replay speed (--speed N) to map minutes of data to wall time")
             }
@@ -100,7 +73,7 @@ struct Paper: AsyncParsableCommand {
         _ = try replaySpeed()
         try input.refuseSplit(command: "paper")
         _ = try settings.optimizer()
-        if let entry, let exitThreshold { try settings.requireSafe(entry: entry, exit: exitThreshold) }
+        try live.requireSafe(settings)
     }
 
     func replaySpeed() throws -> ReplayFeed<ContinuousClock>.Speed {
@@ -116,13 +89,13 @@ struct Paper: AsyncParsableCommand {
             let data = try await input.load()
             let gaps = try input.checkGaps(data)
             var optimizer = try settings.optimizer()
-            let windowHours = try self.windowHours.hours(of: data, option: "--window-hours", refusingLonger: !noUpdate)
+            let windowHours = try self.windowHours.hours(of: data, option: "--window-hours", refusingLonger: !live.noUpdate)
             optimizer.config.optimizationLookbackHours = windowHours
             var config = DeltaArbitrageConfig(optimizer: optimizer.config)
             config.parameterUpdateIntervalMinutes = updateMinutes
-            config.basePositionSize = positionSize
+            config.basePositionSize = live.positionSize
             let events = EventHub()
-            let log = try eventLog.map { try JSONLinesEventLog(path: $0) }
+            let log = try live.eventLog.map { try JSONLinesEventLog(path: $0) }
             let json = self.json
             let printer = makeJSONEncoder(pretty: false)
             // A lost event-log line stops the run after the update in hand (its state committed).
@@ -138,11 +111,11 @@ struct Paper: AsyncParsableCommand {
             // Installed before anything trades: a signal during the first updates must stop the run, not kill it.
             let signals = SignalWatcher(stateNote: stateNote) { stop.request() }
             // Without --state the journal lives in memory for the run's summary.
-            let store = try StrategyStore(path: state ?? ":memory:")
+            let store = try StrategyStore(path: live.state ?? ":memory:")
             let exchange = PaperExchange(spotFee: config.spotFee, futFee: config.futFee, clock: ContinuousClock())
             let strategy = try await StrategyLoop(
                 config: config, gateway: exchange, store: store, events: events,
-                staleAfter: .nanoseconds(Int64(staleSeconds * 1e9)), optimizer: noUpdate ? nil : optimizer,
+                staleAfter: live.staleAfter, optimizer: live.noUpdate ? nil : optimizer,
                 ringCapacity: max(1024, TickRing.rowsCovering(hours: windowHours, of: data)),
                 scheduling: backgroundUpdates ? .onRequest : .dataClock)
             let speed = try replaySpeed()
@@ -154,11 +127,11 @@ struct Paper: AsyncParsableCommand {
                 data.timestamps.last.map { last in
                     "replay of \(data.count) rows \(UTCTime.iso8601(nanoseconds: first))…\(UTCTime.iso8601(nanoseconds: last)); "
                         + "fees \(config.spotFee)/\(config.futFee), hold \(config.maxPositionHoldMinutes) min, "
-                        + (noUpdate ? "fixed thresholds" : "window \(Format.plain(windowHours)) h every \(updateMinutes) min")
+                        + (live.noUpdate ? "fixed thresholds" : "window \(Format.plain(windowHours)) h every \(updateMinutes) min")
                 }
             }
-            let fixed = entry.flatMap { entry in exitThreshold.map { ThresholdPair(entryThresholdPct: entry, exitThresholdPct: $0) } }
-            let (initialOnly, override, statePath) = (!noUpdate, overrideThresholds, state)
+            let fixed = live.thresholds
+            let (initialOnly, override, statePath) = (!live.noUpdate, live.overrideThresholds, live.state)
             let wallInterval: Duration? = if backgroundUpdates, case .multiple(let k) = speed {
                 .nanoseconds(max(Int64(Double(updateMinutes) * 60e9 / k), 1_000_000))
             } else {
@@ -215,7 +188,7 @@ struct Paper: AsyncParsableCommand {
 
     /// What a stop leaves behind, for the signal message and the summary.
     var stateNote: String {
-        state.map { "state committed to \($0), run the same command to resume" } ?? "nothing saved (no --state)"
+        live.state.map { "state committed to \($0), run the same command to resume" } ?? "nothing saved (no --state)"
     }
 
     static func text(_ s: PaperTradingSummary, file: String, stateNote: String) -> String {

@@ -71,15 +71,6 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("File holding the bearer token POST requests must carry (default: $DELTA_ARB_HTTP_TOKEN).", valueName: "path"))
     var tokenFile: String?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Entry threshold (with --exit): fixed with --no-update, else the starting value.", valueName: "pct"))
-    var entry: Double?
-
-    @Option(name: .customLong("exit"), parsing: .unconditional, help: ArgumentHelp("Exit threshold (with --entry), as --entry.", valueName: "pct"))
-    var exitThreshold: Double?
-
-    @Flag(help: "Do not re-optimise (needs --entry and --exit).")
-    var noUpdate = false
-
     @Option(parsing: .unconditional, help: ArgumentHelp("Hours of trailing data each re-optimisation sees.", valueName: "hours"))
     var windowHours: Double = 24
 
@@ -89,23 +80,8 @@ struct Serve: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Rows of recent data kept for the optimiser (cover --window-hours at the feeds' update rate).", valueName: "n"))
     var ringRows: Int = 2_000_000
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Position size per leg in quote currency.", valueName: "amount"))
-    var positionSize: Double = 100
-
-    @Option(parsing: .unconditional, help: ArgumentHelp("Do not open positions while a market's top is older than this; a feed silent this long reconnects.", valueName: "seconds"))
-    var staleSeconds: Double = 30
-
     @Option(help: ArgumentHelp("Paper fills: 'displayed' (at most the top's displayed size, partial fills handled) or 'unlimited' (the backtest's fill).", valueName: "displayed|unlimited"))
     var fill: String = "displayed"
-
-    @Option(help: ArgumentHelp("SQLite file holding the strategy state (resumed if it exists).", valueName: "path"))
-    var state: String?
-
-    @Flag(help: "On resume, trade on the given --entry/--exit instead of the thresholds saved in --state.")
-    var overrideThresholds = false
-
-    @Option(help: ArgumentHelp("Append every event as a JSON line to this file (a failed write stops the service).", valueName: "path"))
-    var eventLog: String?
 
     @Option(name: .customLong("record-db"), help: ArgumentHelp("PostgreSQL book-ticker store to record every accepted quote into (postgres://user[:password]@host[:port]/database).", valueName: "url"))
     var recordDatabase: String?
@@ -113,12 +89,11 @@ struct Serve: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("With --record-db: start the optimiser's window from the store's last H hours.", valueName: "hours"))
     var warmUpHours: Double?
 
+    @OptionGroup var live: StrategyOptions
+
     @OptionGroup var settings: OptimizerOptions
 
     func validate() throws {
-        guard (entry == nil) == (exitThreshold == nil) else { throw ValidationError("--entry and --exit go together") }
-        if noUpdate && entry == nil { throw ValidationError("--no-update needs fixed thresholds: give --entry and --exit") }
-        if overrideThresholds && entry == nil { throw ValidationError("--override-thresholds needs --entry and --exit") }
         _ = try venues()
         let parts = symbol.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
@@ -129,8 +104,6 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--update-minutes must be in 1...\(OptimizerConfig.maxUpdateIntervalMinutes)")
         }
         guard (1_000...50_000_000).contains(ringRows) else { throw ValidationError("--ring-rows must be in 1000...50000000") }
-        guard positionSize > 0, positionSize.isFinite else { throw ValidationError("--position-size must be positive") }
-        guard staleSeconds > 0, staleSeconds <= 86_400 else { throw ValidationError("--stale-seconds must be in (0, 86400]") }
         guard futuresContractSize > 0, futuresContractSize.isFinite else { throw ValidationError("--futures-contract-size must be positive") }
         _ = try fillLimit()
         if let warmUpHours {
@@ -141,7 +114,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--http \(httpAddress): \(error)")
         }
         _ = try settings.optimizer()
-        if let entry, let exitThreshold { try settings.requireSafe(entry: entry, exit: exitThreshold) }
+        try live.requireSafe(settings)
     }
 
     func venues() throws -> (spot: ExchangeVenue, futures: ExchangeVenue) {
@@ -177,7 +150,7 @@ struct Serve: AsyncParsableCommand {
             client.trustRoots = .file(tlsCAFile)
             tls = client
         }
-        let stale = Duration.nanoseconds(Int64(staleSeconds * 1e9))
+        let stale = live.staleAfter
         let spotFeed = ExchangeFeedConfiguration(
             endpoint: ExchangeEndpoint(venue: spotVenue, market: .spot, symbol: symbol, url: spotWebSocket),
             tlsConfiguration: tls, stalenessLimit: stale, logger: Logger(label: "delta-arb.feed.spot"))
@@ -196,15 +169,13 @@ struct Serve: AsyncParsableCommand {
         optimizer.config.optimizationLookbackHours = windowHours
         var strategy = DeltaArbitrageConfig(optimizer: optimizer.config)
         strategy.parameterUpdateIntervalMinutes = updateMinutes
-        strategy.basePositionSize = positionSize
+        strategy.basePositionSize = live.positionSize
         var configuration = StrategyServerConfiguration(symbol: symbol, spotFeed: spotFeed, futuresFeed: futuresFeed, http: http,
-                                                        strategy: strategy, optimizer: noUpdate ? nil : optimizer)
-        if let entry, let exitThreshold {
-            configuration.thresholds = ThresholdPair(entryThresholdPct: entry, exitThresholdPct: exitThreshold)
-        }
-        configuration.overrideThresholds = overrideThresholds
-        configuration.statePath = state
-        configuration.eventLogPath = eventLog
+                                                        strategy: strategy, optimizer: live.noUpdate ? nil : optimizer)
+        configuration.thresholds = live.thresholds
+        configuration.overrideThresholds = live.overrideThresholds
+        configuration.statePath = live.state
+        configuration.eventLogPath = live.eventLog
         configuration.recordDatabase = try recordDatabase.map { try PostgresURL($0) }
         configuration.warmUpHours = warmUpHours
         configuration.fillLimit = try fillLimit()
