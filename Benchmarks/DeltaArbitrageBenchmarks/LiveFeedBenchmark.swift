@@ -14,6 +14,22 @@ extension Benchmark {
     /// by the servers, not accepted by the feeds), and — for the soak —
     /// resident memory sampled every 10 s.
     func measureLiveFeed(_ workload: Workload, totalPerSecond: Double, seconds: Double) throws -> [String: Any] {
+        let outcome = try liveFeedRun(workload, totalPerSecond: totalPerSecond, seconds: seconds)
+        var document = header(workload, rows: outcome["updates_accepted"] as? Int ?? 0)
+        var engine: [String: Any] = ["live_feed": outcome]
+        if workload.job == .liveLatency {
+            // The same path below saturation, for how latency grows with the rate.
+            engine["live_feed_by_rate"] = try [10_000.0, 25_000.0].map { rate in
+                try liveFeedRun(workload, totalPerSecond: rate, seconds: 10)
+            }
+            engine["reconnect"] = try measureReconnects(drops: 10)
+        }
+        document["engine"] = engine
+        return document
+    }
+
+    /// One run of the live path at `totalPerSecond` (both markets together) for `seconds`.
+    func liveFeedRun(_ workload: Workload, totalPerSecond: Double, seconds: Double) throws -> [String: Any] {
         log("== \(workload.name): \(totalPerSecond) updates/s over two loopback WebSocket streams for \(seconds) s")
         let perMarket = Int(totalPerSecond / 2 * seconds)
         // Crosses the async boundary as JSON bytes ([String: Any] is not Sendable).
@@ -98,11 +114,7 @@ extension Benchmark {
             + "(\(outcome["updates_per_second"] ?? 0) /s); tick-to-decision p50 \(latency["p50"] ?? 0) ns, "
             + "p99 \(latency["p99"] ?? 0) ns, p99.9 \(latency["p99_9"] ?? 0) ns"
             + (outcome["resident_memory_settled_range_pct"].map { "; resident memory range after warm-up \($0) %" } ?? ""))
-        var document = header(workload, rows: outcome["updates_accepted"] as? Int ?? 0)
-        var engine: [String: Any] = ["live_feed": outcome]
-        if workload.job == .liveLatency { engine["reconnect"] = try measureReconnects(drops: 10) }
-        document["engine"] = engine
-        return document
+        return outcome
     }
 
     /// Time from an abrupt drop of the connection (no close frame) to the next
