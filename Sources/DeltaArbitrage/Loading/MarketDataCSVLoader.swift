@@ -95,9 +95,10 @@ public struct MarketDataCSVLoader: Sendable {
         let session = makeSession(name: path, expectedBytes: isRegular ? Int(info.st_size) : 0)
         let maxLineBytes = CSVLoadSession.lineLimit(options)
 
-        try LineBlockReader.read(
+        // The next block is read while this one is parsed (`readAhead`).
+        try LineBlockReader.readAhead(
             file: path, blockBytes: blockBytes, maxLineBytes: maxLineBytes,
-            read: { (into, capacity) throws(MarketDataError) -> Int in
+            read: { @Sendable (into, capacity) throws(MarketDataError) -> Int in
                 while true {
                     let got = systemRead(fd, into, capacity)
                     if got >= 0 { return got }
