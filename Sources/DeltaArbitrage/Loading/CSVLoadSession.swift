@@ -6,13 +6,15 @@ import Darwin
 #endif
 
 /// One load in progress. The input arrives in blocks that end at line
-/// boundaries; each block is parsed (in parallel chunks when large), checked
-/// in file order, and its good rows appended to the output columns. Only the
-/// output ever holds the whole data: parse buffers are reused block after
-/// block, which matters because fresh memory (page faults and zeroing) costs
-/// as much as the parsing itself at these sizes.
+/// boundaries; each block is cut into pieces, parsed (on several threads
+/// when large), checked in file order, and its good rows appended to the
+/// output columns (see `consume`). Only the output ever holds the whole
+/// data: parse buffers are reused piece after piece, which matters because
+/// fresh memory (page faults and zeroing) costs as much as the parsing
+/// itself at these sizes.
 ///
-/// Used on the loading thread only; the parallel parsers get plain values.
+/// Driven from the loading thread; the parsing threads check and append
+/// pieces through it one at a time, in turn (`PieceTurns`).
 final class CSVLoadSession {
     let name: String?
     let options: MarketDataCSVOptions
