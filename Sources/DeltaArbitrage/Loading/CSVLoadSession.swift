@@ -141,8 +141,9 @@ final class CSVLoadSession {
         }
     }
 
-    /// Rows of output readied at a time: 4 MiB per column, two huge pages.
-    private static let preparedStepRows = (4 << 20) / MemoryLayout<Double>.stride
+    /// Rows of output readied at a time: 2 MiB per column, one huge page (a
+    /// step readied past the last row is memory taken for nothing).
+    private static let preparedStepRows = (2 << 20) / MemoryLayout<Double>.stride
 
     /// Reads the header from the first block; returns the rest of the block.
     private func readHeader(_ base: UnsafePointer<UInt8>, _ range: Range<Int>) throws(MarketDataError) -> Range<Int> {

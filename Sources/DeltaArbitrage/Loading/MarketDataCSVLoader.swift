@@ -43,7 +43,8 @@ import Darwin
 /// separators, a `#` comment line). By default the first bad row throws; with
 /// `MarketDataCSVOptions.skipBadRows` bad rows are counted instead.
 ///
-/// The text is handled in blocks of 32 MiB that end at line boundaries, cut
+/// The text is handled in blocks of 16 MiB that end at line boundaries (from
+/// a file, the next block is read while one is parsed: two buffers), cut
 /// into pieces of 512 KiB at line ends. Each piece is parsed straight into
 /// small reused column buffers (several pieces at once on several cores when
 /// the block is large), then checked and appended in file order by the
@@ -58,7 +59,9 @@ public struct MarketDataCSVLoader: Sendable {
     /// Chunk count cap; nil means one per core (at most 8). Internal for tests.
     var maximumChunks: Int? = nil
     /// Bytes of text handled per block; blocks end at line boundaries. Internal for tests.
-    var blockBytes = 32 << 20
+    /// 16 MiB: two of them (`LineBlockReader.readAhead`) take what one 32 MiB
+    /// block took, keeping the peak memory of a load near the columns' bytes.
+    var blockBytes = 16 << 20
     /// Bytes of text per piece, the unit the parsing threads take in turn
     /// (see `CSVLoadSession.consume`). Internal for tests.
     var pieceBytes = 512 << 10
