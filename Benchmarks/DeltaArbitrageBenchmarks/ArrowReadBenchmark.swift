@@ -27,6 +27,18 @@ extension Benchmark {
             result["read_\(name)_seconds"] = seconds
             result["read_\(name)_gb_per_second"] = rate
         }
+        // Memory speed beside it: the file's bytes copied into fresh pages
+        // (what a copying reader must at least do), on as many threads as the
+        // parallel read and on one.
+        for (name, threads) in [("parallel", Self.cores), ("serial", 1)] {
+            let seconds = MemoryCeiling.freshCopySeconds(bytes: bytes, threads: threads, repeats: max(repeats, 3))
+            let readSeconds = result["read_\(name)_seconds"] as? Double ?? .nan
+            log("   memory ceiling (\(name), \(threads) thread(s)): fresh copy \(seconds * 1000) ms = "
+                + "\(Double(bytes) / seconds / 1e9) GB/s; the read takes \(readSeconds / seconds)x that")
+            result["memory_ceiling_\(name)"] = ["threads": threads, "fresh_copy_seconds": seconds,
+                                                "gb_per_second": Double(bytes) / seconds / 1e9,
+                                                "read_share_of_ceiling": seconds / readSeconds]
+        }
         // A whole optimisation over every row (64 x 64 grid) from each file:
         // the load's share of it, from Arrow and from CSV.
         let csvPath = "\(workDirectory)/\(workload.name).csv"
@@ -47,7 +59,7 @@ extension Benchmark {
                                                "grid": [s.entries.count, s.exits.count],
                                                "load_share": loadSeconds / (loadSeconds + gridSeconds)]
         }
-        result["cores"] = ProcessInfo.processInfo.activeProcessorCount
+        result["cores"] = Self.cores
         return result
     }
 }

@@ -117,13 +117,26 @@ extension Benchmark {
             "cpu_gb_per_second": Double(bytes) / bestCPU / 1e9,
             "column_mb": columnBytes / 1_048_576,
         ]
+        // Memory speed beside it: reading the text (page cache to a buffer)
+        // and writing the column bytes into fresh pages, each the least a
+        // load must do; their sum is the fastest a loader could be here.
+        let readSeconds = MemoryCeiling.readSeconds(path: path, repeats: max(1, repeats))
+        let writeSeconds = MemoryCeiling.freshCopySeconds(bytes: Int(columnBytes), threads: Self.cores,
+                                                          repeats: max(1, repeats))
+        json["memory_ceiling"] = [
+            "read_seconds": readSeconds, "fresh_column_write_seconds": writeSeconds,
+            "threads": Self.cores, "gb_per_second": Double(bytes) / (readSeconds + writeSeconds) / 1e9,
+            "loader_share_of_ceiling": (readSeconds + writeSeconds) / best,
+        ]
         if peakReset {
             json["peak_added_rss_mb"] = peak - before
             json["peak_over_column_bytes"] = (peak - before) * 1_048_576 / columnBytes
         }
         log("   \(path): \(bytes / 1_000_000) MB, \(data.count) rows: best \(best) s = "
             + "\(Double(bytes) / best / 1e9) GB/s; CPU \(bestCPU) s"
-            + (peakReset ? "; peak +\(Int(peak - before)) MiB for \(Int(columnBytes / 1_048_576)) MiB of columns" : ""))
+            + (peakReset ? "; peak +\(Int(peak - before)) MiB for \(Int(columnBytes / 1_048_576)) MiB of columns" : "")
+            + "; memory ceiling \(Double(bytes) / (readSeconds + writeSeconds) / 1e9) GB/s "
+            + "(read \(readSeconds) s + fresh column write \(writeSeconds) s)")
         return (data, json)
     }
 }

@@ -115,10 +115,12 @@ struct CSVChunkParser: Sendable {
         var capacity = columns.capacity
         var timestamps = columns.timestamps
         let values = columns.values
+        let divisors = columns.divisors
 
         fieldStore.withUnsafeBufferPointer { fieldStore in
             while p < end {
                 if fastRows && n < capacity, let next = fastRow(base, p, end: end, row: n, timestamps: timestamps, values: values,
+                                                    divisors: divisors,
                                                     fieldStore: fieldStore, dateCache: &dateCache) {
                     if line != lastStoredLine &+ 1 { chunk.anchors.append((n, line)) }
                     lastStoredLine = line
@@ -153,7 +155,10 @@ struct CSVChunkParser: Sendable {
                     capacity = columns.capacity
                     timestamps = columns.timestamps
                 }
-                for k in 0..<storeCount { values[k][n] = .nan }
+                for k in 0..<storeCount {
+                    values[k][n] = .nan
+                    divisors[k][n] = 1  // the general code stores final values
+                }
 
                 var field = 0
                 var q = lineStart
@@ -225,6 +230,12 @@ struct CSVChunkParser: Sendable {
                 lastStoredLine = thisLine
                 n += 1
             }
+        }
+        // The fast path left each value as significand and divisor: one
+        // vectorisable pass per column does the divisions (`x / 1` is `x`).
+        for k in 0..<storeCount {
+            let v = values[k], d = divisors[k]
+            for i in columns.headroom..<max(n, columns.headroom) { v[i] = v[i] / d[i] }
         }
         columns.count = n
         chunk.blankLines = blankLines

@@ -12,6 +12,7 @@ extension CSVChunkParser {
     @inline(__always)
     func fastRow(_ base: UnsafePointer<UInt8>, _ p: Int, end: Int, row n: Int,
                  timestamps: UnsafeMutablePointer<Int64>, values: UnsafeMutablePointer<UnsafeMutablePointer<Double>>,
+                 divisors: UnsafeMutablePointer<UnsafeMutablePointer<Double>>,
                  fieldStore: UnsafeBufferPointer<Int>, dateCache: inout TimestampParser.DateCache) -> Int? {
         let lastField = fieldStore.count - 1
         var q = p
@@ -24,36 +25,32 @@ extension CSVChunkParser {
                 let c = base[q]
                 if c == Byte.comma || c == Byte.lf || c == Byte.cr {
                     values[store][n] = .nan  // empty: carried forward by the validator
+                    divisors[store][n] = 1
                     stop = q
                 } else {
-                    let value: Double
-                    if q + 16 <= end, let fast = SWARDigits.unsignedDecimal(base + q) {
-                        value = fast.value
+                    // The cell gets significand and divisor; `parse` divides (see `unsignedDecimalParts`).
+                    let significand: Double, divisor: Double
+                    if q + 16 <= end, let fast = SWARDigits.unsignedDecimalParts(base + q) {
+                        (significand, divisor) = (fast.significand, fast.divisor)
                         stop = q + fast.length
                     } else if let scalar = DecimalParser.parseUnsignedPrefix(base, from: q, end: end) {
-                        value = scalar.value
+                        (significand, divisor) = (scalar.value, 1)
                         stop = scalar.end
                     } else {
                         return nil
                     }
-                    if store < 4 && !(value > 0) { return nil }
-                    values[store][n] = value
+                    // The quotient of a positive divisor has the significand's sign.
+                    if store < 4 && !(significand > 0) { return nil }
+                    values[store][n] = significand
+                    divisors[store][n] = divisor
                 }
             } else if store == -1 {
-                guard q + 24 <= end, let digits = SWARDigits.integerDigits(base + q) else { return nil }
-                stop = q + digits.length
-                if digits.length == 4 && base[stop] == Byte.dash {
-                    stop = Self.fieldEnd(base, from: stop, end: end)
-                    guard stop < end else { return nil }
-                    if base[stop] == Byte.lf && base[stop - 1] == Byte.cr { stop -= 1 }
-                    let tail = base[stop - 1]
-                    guard tail != Byte.space && tail != Byte.tab && tail != Byte.quote,
-                          let t = TimestampParser.parse(base + q, count: stop - q, cache: &dateCache)
-                    else { return nil }
-                    timestamps[n] = t
+                if q + 32 <= end, let iso = TimestampParser.cachedDateISO(base + q, cache: dateCache) {
+                    timestamps[n] = iso.nanoseconds
+                    stop = q + iso.length
                 } else {
-                    guard let t = TimestampParser.epochNanoseconds(integer: digits.value) else { return nil }
-                    timestamps[n] = t
+                    guard let next = timestamp(base, q, end: end, into: timestamps + n, dateCache: &dateCache) else { return nil }
+                    stop = next
                 }
             } else {
                 // An ignored field: anything without quotes up to the comma.
@@ -83,6 +80,29 @@ extension CSVChunkParser {
             // Over-long lines are the general code's to report.
             return stop - p <= maxLineBytes ? next : nil
         }
+    }
+
+    /// The timestamp field at `q`, epoch digits or any ISO-8601 form, into
+    /// `slot`; where the field ends, or nil for the general code to decide.
+    @inline(__always)
+    private func timestamp(_ base: UnsafePointer<UInt8>, _ q: Int, end: Int, into slot: UnsafeMutablePointer<Int64>,
+                           dateCache: inout TimestampParser.DateCache) -> Int? {
+        guard q + 24 <= end, let digits = SWARDigits.integerDigits(base + q) else { return nil }
+        var stop = q + digits.length
+        if digits.length == 4 && base[stop] == Byte.dash {
+            stop = Self.fieldEnd(base, from: stop, end: end)
+            guard stop < end else { return nil }
+            if base[stop] == Byte.lf && base[stop - 1] == Byte.cr { stop -= 1 }
+            let tail = base[stop - 1]
+            guard tail != Byte.space && tail != Byte.tab && tail != Byte.quote,
+                  let t = TimestampParser.parse(base + q, count: stop - q, cache: &dateCache)
+            else { return nil }
+            slot.pointee = t
+        } else {
+            guard let t = TimestampParser.epochNanoseconds(integer: digits.value) else { return nil }
+            slot.pointee = t
+        }
+        return stop
     }
 
     /// The first `,` or LF at or after `from`, or `end`.

@@ -6,13 +6,15 @@ import Darwin
 #endif
 
 /// One load in progress. The input arrives in blocks that end at line
-/// boundaries; each block is parsed (in parallel chunks when large), checked
-/// in file order, and its good rows appended to the output columns. Only the
-/// output ever holds the whole data: parse buffers are reused block after
-/// block, which matters because fresh memory (page faults and zeroing) costs
-/// as much as the parsing itself at these sizes.
+/// boundaries; each block is cut into pieces, parsed (on several threads
+/// when large), checked in file order, and its good rows appended to the
+/// output columns (see `consume`). Only the output ever holds the whole
+/// data: parse buffers are reused piece after piece, which matters because
+/// fresh memory (page faults and zeroing) costs as much as the parsing
+/// itself at these sizes.
 ///
-/// Used on the loading thread only; the parallel parsers get plain values.
+/// Driven from the loading thread; the parsing threads check and append
+/// pieces through it one at a time, in turn (`PieceTurns`).
 final class CSVLoadSession {
     let name: String?
     let options: MarketDataCSVOptions
@@ -21,6 +23,9 @@ final class CSVLoadSession {
     /// Total input size, to reserve the output columns once.
     let expectedBytes: Int
     let fastRows: Bool
+    /// Bytes of text per piece (see `consume`): small enough that a piece's
+    /// parsed columns stay in a core's cache until they are appended.
+    let pieceBytes: Int
 
     private var parser: CSVChunkParser?
     private var validator: CSVRowValidator?
@@ -33,10 +38,13 @@ final class CSVLoadSession {
     private var dataLines = 0
     private var timestamps: [Int64] = []
     private var values: [[Double]] = []
+    /// Output rows whose memory is mapped already (see `append`).
+    private var preparedRows = 0
 
     init(name: String?, options: MarketDataCSVOptions, minimumChunkBytes: Int, maximumChunks: Int, expectedBytes: Int,
-         fastRows: Bool = true) {
+         fastRows: Bool = true, pieceBytes: Int = 512 << 10) {
         self.fastRows = fastRows
+        self.pieceBytes = max(pieceBytes, 1)
         self.name = name
         self.options = options
         self.minimumChunkBytes = max(minimumChunkBytes, 1)
@@ -45,6 +53,13 @@ final class CSVLoadSession {
     }
 
     /// Takes the next block: `range` of `base`, ending just after a newline or at the end of input.
+    ///
+    /// The block is cut into pieces of about `pieceBytes` at line ends. Each
+    /// parsing thread parses a piece into its own small column buffers (they
+    /// stay in its core's cache), then waits for the piece's turn and checks
+    /// and appends it itself, in file order, while the other threads parse
+    /// the next pieces: the in-order work runs beside the parsing instead of
+    /// after it, and the parsed rows reach the output from cache.
     func consume(_ base: UnsafePointer<UInt8>, _ range: Range<Int>) throws(MarketDataError) {
         var range = range
         if parser == nil {
@@ -52,61 +67,83 @@ final class CSVLoadSession {
         }
         guard let parser, !range.isEmpty else { return }
 
-        let wanted = options.parallel ? min(maximumChunks, range.count / minimumChunkBytes) : 1
-        let ranges = Self.chunkRanges(base, range, count: wanted)
-        while pool.count < ranges.count {
-            let rows = Int(Double(ranges[0].count)
-                * Self.estimatedRowsPerByte(base, ranges[0], fieldCount: parser.layout.fieldCount))
+        let workers = options.parallel ? max(1, min(maximumChunks, range.count / minimumChunkBytes)) : 1
+        let pieceCount = max(workers, (range.count + pieceBytes - 1) / max(pieceBytes, 1))
+        let pieces = Self.chunkRanges(base, range, count: pieceCount)
+        let threads = min(workers, pieces.count)
+        while pool.count < threads {
+            let rows = Int(Double(pieces[0].count)
+                * Self.estimatedRowsPerByte(base, pieces[0], fieldCount: parser.layout.fieldCount))
             pool.append(CSVRawColumns(storeCount: parser.storeCount, capacity: rows,
                                       headroom: CSVRowValidator.lookahead))
         }
-        let chunks: [CSVChunk]
-        if ranges.count == 1 {
-            chunks = [parser.parse(base, range: ranges[0], into: pool[0])]
-        } else {
-            let slots = ChunkSlots(count: ranges.count)
-            let input = InputBytes(base: base)
-            let columns = pool
-            DispatchQueue.concurrentPerform(iterations: ranges.count) { index in
-                slots.set(index, parser.parse(input.base, range: ranges[index], into: columns[index]))
-            }
-            chunks = slots.all()
+        if threads == 1 {
+            for piece in pieces { try accept(parser.parse(base, range: piece, into: pool[0])) }
+            return
         }
+        let turns = PieceTurns(count: pieces.count)
+        let input = InputBytes(base: base)
+        let columns = pool
+        let session = SessionReference(session: self)
+        DispatchQueue.concurrentPerform(iterations: threads) { worker in
+            while let index = turns.claim() {
+                let chunk = parser.parse(input.base, range: pieces[index], into: columns[worker])
+                turns.inTurn(index) { () -> MarketDataError? in
+                    do throws(MarketDataError) {
+                        try session.session.accept(chunk)
+                        return nil
+                    } catch {
+                        return error
+                    }
+                }
+            }
+        }
+        if let error = turns.error { throw error }
+    }
 
-        for chunk in chunks {
-            // Rows before a chunk's parse error are checked first: an earlier error wins.
-            try validator?.validate(chunk, firstLine: nextLine, final: chunk.fatal != nil)
-            if var fatal = chunk.fatal {
-                fatal.line = (fatal.line ?? 0) + nextLine
-                throw fatal
-            }
-            for var error in chunk.errors where parseErrors.count < options.maxReportedErrors {
-                error.line = (error.line ?? 0) + nextLine
-                parseErrors.append(error)
-            }
-            parseSkipped += chunk.skipped
-            parseSkippedByKind.merge(chunk.skippedByKind, uniquingKeysWith: +)
-            blankLines += chunk.blankLines
-            dataLines += chunk.lineCount - chunk.blankLines
-            nextLine += chunk.lineCount
-            append(chunk.columns)
+    /// Checks a parsed piece and appends its good rows; pieces come in file order.
+    private func accept(_ chunk: CSVChunk) throws(MarketDataError) {
+        // Rows before a chunk's parse error are checked first: an earlier error wins.
+        try validator?.validate(chunk, firstLine: nextLine, final: chunk.fatal != nil)
+        if var fatal = chunk.fatal {
+            fatal.line = (fatal.line ?? 0) + nextLine
+            throw fatal
         }
+        for var error in chunk.errors where parseErrors.count < options.maxReportedErrors {
+            error.line = (error.line ?? 0) + nextLine
+            parseErrors.append(error)
+        }
+        parseSkipped += chunk.skipped
+        parseSkippedByKind.merge(chunk.skippedByKind, uniquingKeysWith: +)
+        blankLines += chunk.blankLines
+        dataLines += chunk.lineCount - chunk.blankLines
+        nextLine += chunk.lineCount
+        append(chunk.columns)
     }
 
     /// The file line that the next block starts with (1 before the header is read).
     var nextLineNumber: Int { parser == nil ? 1 : nextLine }
 
-    /// Appends the rows `start..<count` of `columns` to the output, their room
-    /// in the reserved columns mapped in bulk first (`FreshPages`).
+    /// Appends the rows `start..<count` of `columns` to the output. Pieces are
+    /// small, so the room ahead in the reserved columns is mapped in bulk
+    /// (`FreshPages`) a few MiB at a time rather than per append.
     private func append(_ columns: CSVRawColumns) {
         let kept = columns.count - columns.start
-        FreshPages.prepareCapacity(&timestamps, next: kept)
+        if timestamps.count + kept > preparedRows {
+            let rows = max(kept, Self.preparedStepRows)
+            FreshPages.prepareCapacity(&timestamps, next: rows)
+            for k in values.indices { FreshPages.prepareCapacity(&values[k], next: rows) }
+            preparedRows = timestamps.count + rows
+        }
         timestamps.append(contentsOf: UnsafeBufferPointer(start: columns.timestamps + columns.start, count: kept))
         for k in values.indices {
-            FreshPages.prepareCapacity(&values[k], next: kept)
             values[k].append(contentsOf: UnsafeBufferPointer(start: columns.values[k] + columns.start, count: kept))
         }
     }
+
+    /// Rows of output readied at a time: 2 MiB per column, one huge page (a
+    /// step readied past the last row is memory taken for nothing).
+    private static let preparedStepRows = (2 << 20) / MemoryLayout<Double>.stride
 
     /// Reads the header from the first block; returns the rest of the block.
     private func readHeader(_ base: UnsafePointer<UInt8>, _ range: Range<Int>) throws(MarketDataError) -> Range<Int> {
@@ -249,23 +286,74 @@ private struct InputBytes: @unchecked Sendable {
     let base: UnsafePointer<UInt8>
 }
 
-/// One result slot per parallel chunk. `@unchecked Sendable`: each slot is
-/// written by exactly one `concurrentPerform` iteration and read only after
-/// `concurrentPerform` has returned.
-private final class ChunkSlots: @unchecked Sendable {
-    private let storage: UnsafeMutableBufferPointer<CSVChunk?>
+/// The session, handed to the parsing threads. `@unchecked Sendable`: they
+/// use it only inside `PieceTurns.inTurn`, one at a time, in file order.
+private struct SessionReference: @unchecked Sendable {
+    let session: CSVLoadSession
+}
+
+/// Which piece of a block the next free thread parses, and whose turn it is
+/// to be checked and appended: pieces are claimed and accepted in file
+/// order. Claiming in order also means that a thread waiting for a turn
+/// waits only for pieces that running threads have claimed, so it cannot
+/// deadlock however many threads `concurrentPerform` really runs at once.
+/// `@unchecked Sendable`: every field is read and written under the mutex.
+private final class PieceTurns: @unchecked Sendable {
+    private let count: Int
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let turnTaken = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private var claimed = 0
+    private var turn = 0
+    private var stopped = false
+    private var failure: MarketDataError?
 
     init(count: Int) {
-        storage = .allocate(capacity: count)
-        storage.initialize(repeating: nil)
+        self.count = count
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(turnTaken, nil)
     }
 
     deinit {
-        _ = storage.deinitialize()
-        storage.deallocate()
+        pthread_cond_destroy(turnTaken)
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+        turnTaken.deallocate()
     }
 
-    func set(_ index: Int, _ chunk: CSVChunk) { storage[index] = chunk }
+    /// The next piece to parse; nil once all are claimed or a piece failed.
+    func claim() -> Int? {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        guard !stopped && claimed < count else { return nil }
+        claimed += 1
+        return claimed - 1
+    }
 
-    func all() -> [CSVChunk] { storage.compactMap { $0 } }
+    /// Waits until the pieces before `index` are accepted, then runs
+    /// `accept` (unless one of them failed); an error it returns stops the
+    /// rest. `accept` runs outside the mutex, so that other threads can claim
+    /// pieces meanwhile; holding the turn is what makes it exclusive, and the
+    /// mutex orders its writes before the next turn's reads.
+    func inTurn(_ index: Int, _ accept: () -> MarketDataError?) {
+        pthread_mutex_lock(mutex)
+        while turn != index { pthread_cond_wait(turnTaken, mutex) }
+        let skip = stopped
+        pthread_mutex_unlock(mutex)
+        let error = skip ? nil : accept()
+        pthread_mutex_lock(mutex)
+        if let error {
+            failure = error
+            stopped = true
+        }
+        turn += 1
+        pthread_cond_broadcast(turnTaken)
+        pthread_mutex_unlock(mutex)
+    }
+
+    /// The error that stopped the block, read after every thread is done.
+    var error: MarketDataError? {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return failure
+    }
 }

@@ -43,10 +43,13 @@ import Darwin
 /// separators, a `#` comment line). By default the first bad row throws; with
 /// `MarketDataCSVOptions.skipBadRows` bad rows are counted instead.
 ///
-/// The text is handled in blocks of 32 MiB that end at line boundaries, each
-/// parsed byte by byte straight into reused column buffers (in parallel
-/// chunks on several cores when large), then checked in file order, so the
-/// result never depends on the split.
+/// The text is handled in blocks of 16 MiB that end at line boundaries (from
+/// a file, the next block is read while one is parsed: two buffers), cut
+/// into pieces of 512 KiB at line ends. Each piece is parsed straight into
+/// small reused column buffers (several pieces at once on several cores when
+/// the block is large), then checked and appended in file order by the
+/// thread that parsed it while the others parse on, so the result never
+/// depends on the split.
 public struct MarketDataCSVLoader: Sendable {
     /// Strict or skipping, and whether to use several cores.
     public var options: MarketDataCSVOptions
@@ -56,7 +59,12 @@ public struct MarketDataCSVLoader: Sendable {
     /// Chunk count cap; nil means one per core (at most 8). Internal for tests.
     var maximumChunks: Int? = nil
     /// Bytes of text handled per block; blocks end at line boundaries. Internal for tests.
-    var blockBytes = 32 << 20
+    /// 16 MiB: two of them (`LineBlockReader.readAhead`) take what one 32 MiB
+    /// block took, keeping the peak memory of a load near the columns' bytes.
+    var blockBytes = 16 << 20
+    /// Bytes of text per piece, the unit the parsing threads take in turn
+    /// (see `CSVLoadSession.consume`). Internal for tests.
+    var pieceBytes = 512 << 10
     /// Whether plain lines take the fast row path (`CSVChunkParser.fastRow`);
     /// off in tests only, to check that path against the general one.
     var fastRows = true
@@ -90,9 +98,10 @@ public struct MarketDataCSVLoader: Sendable {
         let session = makeSession(name: path, expectedBytes: isRegular ? Int(info.st_size) : 0)
         let maxLineBytes = CSVLoadSession.lineLimit(options)
 
-        try LineBlockReader.read(
+        // The next block is read while this one is parsed (`readAhead`).
+        try LineBlockReader.readAhead(
             file: path, blockBytes: blockBytes, maxLineBytes: maxLineBytes,
-            read: { (into, capacity) throws(MarketDataError) -> Int in
+            read: { @Sendable (into, capacity) throws(MarketDataError) -> Int in
                 while true {
                     let got = systemRead(fd, into, capacity)
                     if got >= 0 { return got }
@@ -144,7 +153,7 @@ public struct MarketDataCSVLoader: Sendable {
         let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         return CSVLoadSession(name: name, options: options, minimumChunkBytes: minimumChunkBytes,
                               maximumChunks: maximumChunks ?? min(max(cores, 1), 8), expectedBytes: expectedBytes,
-                              fastRows: fastRows)
+                              fastRows: fastRows, pieceBytes: pieceBytes)
     }
 
     private static func errnoText() -> String {

@@ -72,21 +72,32 @@ enum SWARDigits {
     /// decides). `p` must have 16 readable bytes.
     @inline(__always)
     static func unsignedDecimal(_ p: UnsafePointer<UInt8>) -> (value: Double, length: Int)? {
+        guard let parts = unsignedDecimalParts(p) else { return nil }
+        return (parts.significand / parts.divisor, parts.length)
+    }
+
+    /// `unsignedDecimal` before its one division: the value is
+    /// `significand / divisor`, both exact (`significand` ≤ 2^53, `divisor` a
+    /// power of ten ≤ 10^8), so the IEEE division rounds it correctly. The
+    /// loader divides a whole chunk's cells at once, several per vector
+    /// instruction, instead of one scalar division per field.
+    @inline(__always)
+    static func unsignedDecimalParts(_ p: UnsafePointer<UInt8>) -> (significand: Double, divisor: Double, length: Int)? {
         let first = load(p)
         let a = leadingDigitCount(first)
         if a == 8 { return nil }
         let integer = a == 0 ? 0 : value(first, count: a)
         if UInt8(truncatingIfNeeded: first &>> UInt64(8 * a)) != UInt8(ascii: ".") {
-            return a == 0 ? nil : (Double(integer), a)
+            return a == 0 ? nil : (Double(integer), 1, a)
         }
         let second = load(p + a + 1)
         let b = leadingDigitCount(second)
         if b == 8 || a + b == 0 { return nil }
-        if b == 0 { return (Double(integer), a + 1) }
+        if b == 0 { return (Double(integer), 1, a + 1) }
         // At most 16 digits: no overflow, but possibly above 2^53.
         let significand = integer &* power(b) &+ value(second, count: b)
         if significand > 1 << 53 { return nil }
-        return (Double(significand) / DecimalParser.exactPowerOfTen(b), a + 1 + b)
+        return (Double(significand), DecimalParser.exactPowerOfTen(b), a + 1 + b)
     }
 
     /// The leading run of 1...19 ASCII digits at `p` as an integer, and its
@@ -126,5 +137,63 @@ extension TimestampParser {
         guard integer <= UInt64(Int64.max) else { return nil }
         let scaled = Int64(integer).multipliedReportingOverflow(by: scale)
         return scaled.overflow ? nil : scaled.partialValue
+    }
+}
+
+extension TimestampParser {
+    /// `parseISO` of the form writers produce, `YYYY-MM-DD` + `T`/`t`/space +
+    /// `HH:MM:SS`, an optional fraction of 1–9 digits and an optional `Z`,
+    /// when the date is the one `cache` holds (consecutive ticks share their
+    /// date); the time and its length. Nil for anything else, including a
+    /// new date, so that `parse` decides and refreshes the cache: this path
+    /// only checks with whole words what `parseISO` checks byte by byte.
+    /// `p` must have 32 readable bytes; what follows the returned length is
+    /// the caller's to check (a zone offset there is not a field end).
+    @inline(__always)
+    static func cachedDateISO(_ p: UnsafePointer<UInt8>, cache: DateCache) -> (nanoseconds: Int64, length: Int)? {
+        let raw = UnsafeRawPointer(p)
+        guard cache.valid, raw.loadUnaligned(as: UInt64.self) == cache.text.0,
+              raw.loadUnaligned(fromByteOffset: 8, as: UInt16.self) == cache.text.1 else { return nil }
+        let separator = p[10]
+        guard separator == UInt8(ascii: "T") || separator == UInt8(ascii: "t") || separator == UInt8(ascii: " ")
+        else { return nil }
+        // "HH:MM:SS": colons in bytes 2 and 5, digits elsewhere (checked with
+        // the colons replaced by "0").
+        let clock = SWARDigits.load(p + 11)
+        let colons: UInt64 = 0x0000_FF00_00FF_0000
+        guard clock & colons == 0x0000_3A00_003A_0000,
+              SWARDigits.leadingDigitCount((clock & ~colons) | 0x0000_3000_0030_0000) == 8 else { return nil }
+        let d = clock & 0x0F0F_000F_0F00_0F0F  // digit values, colons cleared
+        @inline(__always) func byte(_ i: Int) -> Int { Int(truncatingIfNeeded: (d &>> UInt64(8 * i)) & 0xFF) }
+        let hour = byte(0) * 10 + byte(1), minute = byte(3) * 10 + byte(4), second = byte(6) * 10 + byte(7)
+        guard hour <= 23, minute <= 59, second <= 59 else { return nil }
+        var length = 19
+        var fractionNanos: Int64 = 0
+        if p[19] == UInt8(ascii: ".") || p[19] == UInt8(ascii: ",") {
+            let word = SWARDigits.load(p + 20)
+            let digits = SWARDigits.leadingDigitCount(word)
+            guard digits >= 1 else { return nil }
+            if digits < 8 {
+                fractionNanos = Int64(SWARDigits.value(word, count: digits) &* SWARDigits.power(9 - digits))
+                length = 20 + digits
+            } else {
+                // Eight digits or more: nanoseconds have at most nine.
+                let ninth = p[28] &- UInt8(ascii: "0"), tenth = p[29] &- UInt8(ascii: "0")
+                if ninth > 9 {
+                    fractionNanos = Int64(SWARDigits.value(word, count: 8) &* 10)
+                    length = 28
+                } else {
+                    guard tenth > 9 else { return nil }
+                    fractionNanos = Int64(SWARDigits.value(word, count: 8) &* 10 &+ UInt64(ninth))
+                    length = 29
+                }
+            }
+        }
+        if p[length] == UInt8(ascii: "Z") || p[length] == UInt8(ascii: "z") { length += 1 }
+        let seconds = Int64(cache.days) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
+        let scaled = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if scaled.overflow { return nil }
+        let total = scaled.partialValue.addingReportingOverflow(fractionNanos)
+        return total.overflow ? nil : (total.partialValue, length)
     }
 }
