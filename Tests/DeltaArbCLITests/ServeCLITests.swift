@@ -193,8 +193,9 @@ struct ServeCLITests {
         defer { try? FileManager.default.removeItem(at: directory) }
         #expect(try CLITests.run(["db", "init", "--db", url]).status == 0)
         let symbol = "R\(UInt32.random(in: 0..<UInt32.max))/USDT"
-        // 10 ms apart: each quote has its own millisecond, so the store keeps every one.
-        let script = StandInScript(steps: [.paced(count: 120, perSecond: 100)])
+        // One at a time, 3 ms apart: each quote has its own millisecond, so the store (one quote
+        // per market per instant) keeps every one. A paced stream may send a batch within one ms.
+        let script = StandInScript(steps: (0..<120).flatMap { _ in [StandInScript.Step.updates(1), .pause(.milliseconds(3))] })
         let spot = ExchangeStandIn(venue: .gateio, market: .spot, symbol: symbol, scripts: [script])
         let futures = ExchangeStandIn(venue: .gateio, market: .futures, symbol: symbol, scripts: [script], contractSize: 0.0001)
         try await spot.start()
