@@ -1,5 +1,4 @@
 import Dispatch
-import SpreadKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -57,13 +56,13 @@ public struct ArrowFileReader: Sendable {
         var validator = ArrowRowValidator(file: name, skipBadRows: options.skipBadRows,
                                           maxErrors: max(0, options.maxReportedErrors), parallel: options.parallel,
                                           badTimestamps: [])
-        let data = MarketData(newColumns: layout.rowCount, readyPages: false) { columns in
-            let copied = Self.copy(layout, into: columns, parallel: options.parallel)
+        let data = MarketData(newColumns: layout.rowCount) { columns in
+            let badTimestamps = Self.copy(layout, into: columns, parallel: options.parallel)
             validator = ArrowRowValidator(file: name, skipBadRows: options.skipBadRows,
                                           maxErrors: max(0, options.maxReportedErrors), parallel: options.parallel,
-                                          badTimestamps: copied.badTimestamps)
+                                          badTimestamps: badTimestamps)
             do throws(MarketDataError) {
-                return try validator.validate(columns, rows: layout.rowCount, allGood: copied.allGood)
+                return try validator.validate(columns, rows: layout.rowCount)
             } catch {
                 failure = error
                 return 0
@@ -80,75 +79,41 @@ public struct ArrowFileReader: Sendable {
     }
 
     /// Copies every batch into `columns` (NaN for absent and null values);
-    /// returns the rows whose timestamp is null or out of range, and whether
-    /// every row passes `ArrowRowValidator.allRowsGood`'s checks.
-    ///
-    /// Large files are split into one row range per core. Each task readies
-    /// the pages of its share of all nine columns (the kernel zeroes fresh
-    /// memory, as costly as the copy: done in parallel, not up front), copies
-    /// it in blocks of rows that stay in cache, and checks each block while
-    /// it is there, so the rows are not read back from memory for the check.
+    /// returns the rows whose timestamp is null or out of range. Each column
+    /// is one task, so large files copy on several threads.
     private static func copy(_ layout: ArrowFileLayout, into columns: MarketDataOutputColumns,
-                             parallel: Bool) -> (badTimestamps: [(row: Int, detail: String)], allGood: Bool) {
-        let n = layout.rowCount
-        let parts = parallel && n >= 1 << 16 ? min(max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1), 8) : 1
-        let targets = OutputColumns(columns)
+                             parallel: Bool) -> [(row: Int, detail: String)] {
+        let targets = OutputColumns(columns)   // mapped in bulk already by MarketData(newColumns:)
+        let bad = BadTimestamps()
         let source = SharedLayout(layout: layout)
-        let results = PartResults(count: parts)
-        let copyPart = { @Sendable (part: Int) in
-            let range = (n * part / parts)..<(n * (part + 1) / parts)
-            FreshPages.prepare(UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: targets.timestamps[range])))
-            for column in targets.values {
-                FreshPages.prepare(UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: column[range])))
+        let copyColumn = { @Sendable (slot: Int) in
+            if slot == CSVColumnLayout.timestampSlot {
+                bad.rows = copyTimestamps(source.layout, into: targets.timestamps)
+            } else {
+                copyValues(source.layout, slot: slot, into: targets.values[slot - 1])
             }
-            var bad: [(row: Int, detail: String)] = []
-            var good = true
-            var start = range.lowerBound
-            while start < range.upperBound {
-                let end = min(start + 8_192, range.upperBound)  // 9 columns x 64 KiB: in L2
-                copyTimestamps(source.layout, rows: start..<end, taskStart: range.lowerBound, into: targets.timestamps,
-                               bad: &bad)
-                for slot in 1..<CSVColumnLayout.slotNames.count {
-                    copyValues(source.layout, slot: slot, rows: start..<end, into: targets.values[slot - 1])
-                }
-                // From the row before the block (when this task copied it), so
-                // that the time check sees the pair across the block edge.
-                if good { good = ArrowRowValidator.rangeGood(targets.columns, max(start - 1, range.lowerBound)..<end) }
-                start = end
-            }
-            results.set(part, bad: bad, good: good)
         }
-        if parts > 1 {
-            DispatchQueue.concurrentPerform(iterations: parts, execute: copyPart)
+        if parallel && layout.rowCount >= 1 << 16 {
+            DispatchQueue.concurrentPerform(iterations: CSVColumnLayout.slotNames.count, execute: copyColumn)
         } else {
-            copyPart(0)
+            for slot in CSVColumnLayout.slotNames.indices { copyColumn(slot) }
         }
-        // The time pairs across the tasks' edges, read once every task is done.
-        var allGood = results.allGood
-        for part in 1..<parts where allGood {
-            let edge = n * part / parts
-            if edge > 0 && targets.timestamps[edge] < targets.timestamps[edge - 1] { allGood = false }
-        }
-        return (results.allBad, allGood)
+        return bad.rows
     }
 
-    /// Copies the timestamps of `rows`, converted to nanoseconds, appending
-    /// to `bad` the rows whose timestamp is null or out of range. The task
-    /// copying them copied the rows from `taskStart` on already.
-    private static func copyTimestamps(_ layout: ArrowFileLayout, rows: Range<Int>, taskStart: Int,
-                                       into out: UnsafeMutableBufferPointer<Int64>,
-                                       bad: inout [(row: Int, detail: String)]) {
-        guard case .timestamp(let unit) = layout.types[CSVColumnLayout.timestampSlot], let target = out.baseAddress else { return }
+    private static func copyTimestamps(_ layout: ArrowFileLayout,
+                                       into out: UnsafeMutableBufferPointer<Int64>) -> [(row: Int, detail: String)] {
+        guard case .timestamp(let unit) = layout.types[CSVColumnLayout.timestampSlot] else { return [] }
+        var bad: [(row: Int, detail: String)] = []
         let scale = unit.nanoseconds
-        for batch in layout.batches(overlapping: rows) {
-            guard let chunk = batch.chunks[CSVColumnLayout.timestampSlot] else { continue }
+        for batch in layout.batches {
+            guard let chunk = batch.chunks[CSVColumnLayout.timestampSlot], let target = out.baseAddress else { continue }
             let first = batch.firstRow
-            let from = max(rows.lowerBound, first) - first, to = min(rows.upperBound, first + batch.rows) - first
             if scale == 1 && chunk.validity == nil {
-                memcpy(target + first + from, chunk.values + 8 * from, (to - from) * 8)
+                memcpy(target + first, chunk.values, batch.rows * 8)
                 continue
             }
-            for i in from..<to {
+            for i in 0..<batch.rows {
                 let value = chunk.values.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)
                 let (ns, overflow) = Int64(littleEndian: value).multipliedReportingOverflow(by: scale)
                 var problem: String?
@@ -159,57 +124,35 @@ public struct ArrowFileReader: Sendable {
                 }
                 if let problem {
                     bad.append((first + i, problem))
-                    // Carried on so that the time-order check sees no break
-                    // here. A row before this task's rows is read from the
-                    // file, as another task may be copying it.
-                    let row = first + i
-                    target[row] = row > taskStart ? target[row - 1] : previousTime(layout, row: row - 1)
+                    // Carried on so that the time-order check sees no break here.
+                    target[first + i] = first + i > 0 ? target[first + i - 1] : Int64.min
                 } else {
                     target[first + i] = ns
                 }
             }
         }
+        return bad
     }
 
-    /// The time the copy gives row `row`: its nanoseconds, or for a null or
-    /// out-of-range time, that of the row before (`Int64.min` before row 0).
-    private static func previousTime(_ layout: ArrowFileLayout, row: Int) -> Int64 {
-        guard case .timestamp(let unit) = layout.types[CSVColumnLayout.timestampSlot] else { return Int64.min }
-        var row = row
-        while row >= 0 {
-            for batch in layout.batches(overlapping: row..<(row + 1)) {
-                guard let chunk = batch.chunks[CSVColumnLayout.timestampSlot] else { return Int64.min }
-                let i = row - batch.firstRow
-                let value = chunk.values.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)
-                let (ns, overflow) = Int64(littleEndian: value).multipliedReportingOverflow(by: unit.nanoseconds)
-                if !overflow && (chunk.validity.map { isValid($0, i) } ?? true) { return ns }
-            }
-            row -= 1
-        }
-        return Int64.min
-    }
-
-    private static func copyValues(_ layout: ArrowFileLayout, slot: Int, rows: Range<Int>,
-                                   into out: UnsafeMutableBufferPointer<Double>) {
+    private static func copyValues(_ layout: ArrowFileLayout, slot: Int, into out: UnsafeMutableBufferPointer<Double>) {
         guard let target = out.baseAddress else { return }
         guard let type = layout.types[slot] else {
-            (target + rows.lowerBound).initialize(repeating: .nan, count: rows.count)
+            target.initialize(repeating: .nan, count: layout.rowCount)
             return
         }
-        for batch in layout.batches(overlapping: rows) {
+        for batch in layout.batches {
             guard let chunk = batch.chunks[slot] else { continue }
             let first = batch.firstRow
-            let from = max(rows.lowerBound, first) - first, to = min(rows.upperBound, first + batch.rows) - first
             if type == .float64 {
-                memcpy(target + first + from, chunk.values + 8 * from, (to - from) * 8)
+                memcpy(target + first, chunk.values, batch.rows * 8)
             } else {
-                for i in from..<to {
+                for i in 0..<batch.rows {
                     let bits = UInt32(littleEndian: chunk.values.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
                     target[first + i] = Double(Float(bitPattern: bits))
                 }
             }
             if let validity = chunk.validity {
-                for i in from..<to where !isValid(validity, i) { target[first + i] = .nan }
+                for i in 0..<batch.rows where !isValid(validity, i) { target[first + i] = .nan }
             }
         }
     }
@@ -221,16 +164,14 @@ public struct ArrowFileReader: Sendable {
 }
 
 /// The output columns, shared by the copying tasks. `@unchecked Sendable`:
-/// each task writes its own rows only, and `concurrentPerform` returns
+/// each task writes its own column only, and `concurrentPerform` returns
 /// after every task is done.
 private struct OutputColumns: @unchecked Sendable {
-    let columns: MarketDataOutputColumns
     let timestamps: UnsafeMutableBufferPointer<Int64>
     /// The eight value columns in slot order (slot − 1).
     let values: [UnsafeMutableBufferPointer<Double>]
 
     init(_ columns: MarketDataOutputColumns) {
-        self.columns = columns
         timestamps = columns.timestamps
         values = [columns.spotAskPrice, columns.spotBidPrice, columns.futAskPrice, columns.futBidPrice,
                   columns.spotAskQuantity, columns.spotBidQuantity, columns.futAskQuantity, columns.futBidQuantity]
@@ -243,42 +184,8 @@ private struct SharedLayout: @unchecked Sendable {
     let layout: ArrowFileLayout
 }
 
-/// Each copying task's bad timestamps and verdict. `@unchecked Sendable`:
-/// each slot is written by one task, read after `concurrentPerform` returns.
-/// Fixed storage, not an array, which concurrent writers would race on.
-private final class PartResults: @unchecked Sendable {
-    private let bad: UnsafeMutableBufferPointer<[(row: Int, detail: String)]>
-    private let good: UnsafeMutableBufferPointer<Bool>
-
-    init(count: Int) {
-        bad = .allocate(capacity: count)
-        bad.initialize(repeating: [])
-        good = .allocate(capacity: count)
-        good.initialize(repeating: false)
-    }
-
-    deinit {
-        _ = bad.deinitialize()
-        bad.deallocate()
-        good.deallocate()
-    }
-
-    func set(_ part: Int, bad rows: [(row: Int, detail: String)], good verdict: Bool) {
-        bad[part] = rows
-        good[part] = verdict
-    }
-
-    /// The bad timestamps of every task, in row order (tasks cover rows in order).
-    var allBad: [(row: Int, detail: String)] { bad.flatMap { $0 } }
-    var allGood: Bool { good.allSatisfy { $0 } }
-}
-
-extension ArrowFileLayout {
-    /// The batches holding any of `rows`, in order.
-    func batches(overlapping rows: Range<Int>) -> ArraySlice<Batch> {
-        let first = batches.partitionPoint(in: batches.indices) { $0.firstRow + $0.rows > rows.lowerBound }
-        var last = first
-        while last < batches.count && batches[last].firstRow < rows.upperBound { last += 1 }
-        return batches[first..<last]
-    }
+/// The timestamp task's result. `@unchecked Sendable`: written by that task
+/// only, read after `concurrentPerform` returns.
+private final class BadTimestamps: @unchecked Sendable {
+    var rows: [(row: Int, detail: String)] = []
 }

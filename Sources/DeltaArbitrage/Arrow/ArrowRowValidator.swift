@@ -38,10 +38,9 @@ struct ArrowRowValidator {
     }
 
     /// Checks rows `0..<n` of `columns`; returns how many remain (in `0..<result`).
-    /// `allGood` is `allRowsGood`'s verdict when the caller has it already.
-    mutating func validate(_ columns: MarketDataOutputColumns, rows n: Int, allGood: Bool? = nil) throws(MarketDataError) -> Int {
+    mutating func validate(_ columns: MarketDataOutputColumns, rows n: Int) throws(MarketDataError) -> Int {
         guard n > 0, let t = columns.timestamps.baseAddress else { return 0 }
-        if badTimestamps.isEmpty && (allGood ?? Self.allRowsGood(columns, rows: n, parallel: parallel)) { return n }
+        if badTimestamps.isEmpty && Self.allRowsGood(columns, rows: n, parallel: parallel) { return n }
         let lookahead = CSVRowValidator.lookahead
         let prices = [columns.spotAskPrice, columns.spotBidPrice, columns.futAskPrice, columns.futBidPrice]
         let quantities = [columns.spotAskQuantity, columns.spotBidQuantity, columns.futAskQuantity, columns.futBidQuantity]
@@ -128,16 +127,6 @@ struct ArrowRowValidator {
 
     /// `allRowsGood` on `range`; the time check of its first row looks at the row before.
     private static func rangeGood(_ c: Columns, _ range: Range<Int>) -> Bool {
-        if range.lowerBound > 0 && c.columns.timestamps[range.lowerBound] < c.columns.timestamps[range.lowerBound - 1] {
-            return false
-        }
-        return rangeGood(c.columns, range)
-    }
-
-    /// `allRowsGood`'s checks on the rows of `range`, time order only
-    /// between rows of the range (the copying tasks check their edges apart).
-    static func rangeGood(_ columns: MarketDataOutputColumns, _ range: Range<Int>) -> Bool {
-        let c = Columns(columns)
         let t = c.columns.timestamps
         let sa = c.columns.spotAskPrice, sb = c.columns.spotBidPrice
         let fa = c.columns.futAskPrice, fb = c.columns.futBidPrice
@@ -153,7 +142,7 @@ struct ArrowRowValidator {
                 bad |= badPrice(sa[i]) | badPrice(sb[i]) | badPrice(fa[i]) | badPrice(fb[i])
                 bad |= badQuantity(saq[i]) | badQuantity(sbq[i]) | badQuantity(faq[i]) | badQuantity(fbq[i])
                 bad |= (sb[i] > sa[i] ? 1 : 0) | (fb[i] > fa[i] ? 1 : 0)
-                bad |= t[i] < t[i == range.lowerBound ? i : i - 1] ? 1 : 0
+                bad |= t[i] < t[i == 0 ? 0 : i - 1] ? 1 : 0
             }
             if bad != 0 { return false }
             start = end

@@ -16,9 +16,8 @@ extension MarketData {
     /// rows and written in place by `fill`, which initialises rows
     /// `0..<r` of every column and returns `r` (at most `capacity`). The
     /// storage is allocated once, before `fill` runs, and large columns are
-    /// mapped in bulk (`FreshPages`) unless `readyPages` is false (a `fill`
-    /// that readies its own parts, in parallel).
-    init(newColumns capacity: Int, readyPages: Bool = true, _ fill: (MarketDataOutputColumns) -> Int) {
+    /// mapped in bulk (`FreshPages`).
+    init(newColumns capacity: Int, _ fill: (MarketDataOutputColumns) -> Int) {
         var rows = 0
         var spotAsk: [Double] = [], spotBid: [Double] = [], spotAskQuantity: [Double] = []
         var spotBidQuantity: [Double] = [], futAsk: [Double] = [], futBid: [Double] = []
@@ -32,11 +31,9 @@ extension MarketData {
                                 futBid = [Double](unsafeUninitializedCapacity: capacity) { fb, c6 in
                                     futAskQuantity = [Double](unsafeUninitializedCapacity: capacity) { faq, c7 in
                                         futBidQuantity = [Double](unsafeUninitializedCapacity: capacity) { fbq, c8 in
-                                            if readyPages {
-                                                FreshPages.prepare(UnsafeMutableRawBufferPointer(t))
-                                                for column in [sa, sb, saq, sbq, fa, fb, faq, fbq] {
-                                                    FreshPages.prepare(UnsafeMutableRawBufferPointer(column))
-                                                }
+                                            FreshPages.prepare(UnsafeMutableRawBufferPointer(t))
+                                            for column in [sa, sb, saq, sbq, fa, fb, faq, fbq] {
+                                                FreshPages.prepare(UnsafeMutableRawBufferPointer(column))
                                             }
                                             rows = fill(MarketDataOutputColumns(
                                                 timestamps: t, spotAskPrice: sa, spotBidPrice: sb,
