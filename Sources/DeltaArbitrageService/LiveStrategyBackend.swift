@@ -1,6 +1,7 @@
 import DeltaArbitrage
 import DeltaArbitrageExchangeFeeds
 import DeltaArbitrageLive
+import DeltaArbitrageSources
 import Foundation
 
 /// The HTTP API's view of a running `StrategyLoop` and its exchange feeds:
@@ -13,16 +14,19 @@ final class LiveStrategyBackend: StrategyServiceBackend {
     /// Per feed: no accepted update for longer than this is stale.
     let staleness: [Duration]
     let reoptimises: Bool
+    /// The quote recorders, spot first (`--record-db`); empty without.
+    let recorders: [LiveQuoteRecorder]
     /// The last parameter update the strategy published, for `updateParameters()`'s answer.
     private let lastParameterUpdate = Locked<ParameterUpdateEvent?>(nil)
 
     init(symbol: String, loop: StrategyLoop, feeds: [ExchangeBookTickerFeed], staleness: [Duration],
-         reoptimises: Bool) {
+         reoptimises: Bool, recorders: [LiveQuoteRecorder]) {
         self.symbol = symbol
         self.loop = loop
         self.feeds = feeds
         self.staleness = staleness
         self.reoptimises = reoptimises
+        self.recorders = recorders
         let last = lastParameterUpdate
         loop.events.addSink { event in
             if case .parameterUpdate(let update) = event { last.withLock { $0 = update } }
@@ -80,4 +84,12 @@ final class LiveStrategyBackend: StrategyServiceBackend {
     }
 
     func subscribeEvents() -> AsyncStream<StrategyEvent> { loop.events.subscribe() }
+
+    func recorderStates() async -> [RecorderState] {
+        zip([Market.spot, .futures], recorders).map { market, recorder in
+            let s = recorder.statistics
+            return RecorderState(market: market, inserted: s.inserted, skipped: s.skipped, dropped: s.dropped,
+                                 failedWrites: s.failedWrites, pending: s.pending)
+        }
+    }
 }

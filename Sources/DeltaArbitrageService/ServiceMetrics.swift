@@ -24,7 +24,9 @@ import Prometheus
 /// `exit_threshold_pct`, `position_open`, `trading_halted`; `orders_total`
 /// (labels `purpose`, `result`); `trades_total`, `trade_net_pnl_pct`
 /// (histogram), `realized_pnl_quote`; `alerts_total`; `http_event_clients`,
-/// `http_events_dropped_total`.
+/// `http_events_dropped_total`; with `--record-db`, `recorder_quotes_total`
+/// (labels `market`, `result`: `inserted`, `skipped`, `dropped`),
+/// `recorder_failed_writes_total` and `recorder_pending_quotes` (label `market`).
 public final class ServiceMetrics: @unchecked Sendable {
     /// Upper bounds of the tick-to-decision histogram: 1 µs to 1 s.
     public static let decisionLatencyBuckets: [Duration] = [
@@ -131,6 +133,28 @@ public final class ServiceMetrics: @unchecked Sendable {
         }
     }
 
+    /// Brings the recorder series to the recorders' cumulative counts (read at each scrape).
+    public func update(recorders: [RecorderState]) {
+        for recorder in recorders {
+            let market = recorder.market.rawValue
+            for (result, total) in [("inserted", recorder.inserted), ("skipped", recorder.skipped), ("dropped", recorder.dropped)] {
+                advance(key: "recorder/\(result)/\(market)", to: total) {
+                    registry.makeCounter(descriptor: Self.described("delta_arb_recorder_quotes_total",
+                                                                    "Quotes of --record-db, by what became of them"),
+                                         labels: [("market", market), ("result", result)])
+                }
+            }
+            advance(key: "recorder/failed/\(market)", to: recorder.failedWrites) {
+                registry.makeCounter(descriptor: Self.described("delta_arb_recorder_failed_writes_total",
+                                                                "Writes of --record-db that failed (their quotes stay pending)"),
+                                     labels: [("market", market)])
+            }
+            registry.makeGauge(descriptor: Self.described("delta_arb_recorder_pending_quotes",
+                                                          "Quotes of --record-db waiting for the next write"),
+                               labels: [("market", market)]).set(to: Double(recorder.pending))
+        }
+    }
+
     /// Sets the strategy gauges (thresholds in force, position, halt) from a status snapshot.
     public func update(status: StrategyStatusSnapshot) {
         let thresholds = status.optimizationStatus.thresholds
@@ -219,12 +243,19 @@ public final class ServiceMetrics: @unchecked Sendable {
     }
 
     private func advance(_ series: FeedSeries, _ market: Market, to total: Int) {
-        let key = "\(series.rawValue)/\(market.rawValue)"
+        advance(key: "\(series.rawValue)/\(market.rawValue)", to: total) { feedCounter(series, market) }
+    }
+
+    /// Grows a counter by the difference between a cumulative `total` and the last one
+    /// seen under `key` (a total below the last means its source restarted counting).
+    private func advance(key: String, to total: Int, counter: () -> Counter) {
         lock.lock()
         let last = lastFeedCounts[key] ?? 0
         lastFeedCounts[key] = total
         lock.unlock()
         let increment = total >= last ? total - last : total
-        if increment > 0 { feedCounter(series, market).increment(by: Int64(increment)) }
+        // Made even at zero: a series that exists from the start is what alerts can watch.
+        let series = counter()
+        if increment > 0 { series.increment(by: Int64(increment)) }
     }
 }

@@ -57,6 +57,7 @@ struct StrategyHTTPAPI: Sendable {
             let (snapshot, report) = await (status, health)
             metrics.update(feeds: report.feeds)
             metrics.update(status: snapshot)
+            metrics.update(recorders: await backend.recorderStates())
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: metrics.exposition())))

@@ -144,7 +144,7 @@ public final class StrategyServer: Sendable {
 
         let backend = LiveStrategyBackend(symbol: configuration.symbol, loop: loop, feeds: [spotFeed, futuresFeed],
                                           staleness: [configuration.spotFeed.stalenessLimit, configuration.futuresFeed.stalenessLimit],
-                                          reoptimises: configuration.optimizer != nil)
+                                          reoptimises: configuration.optimizer != nil, recorders: recorders)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         func add(_ service: any Service, _ name: String) {
             services.append(.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup,

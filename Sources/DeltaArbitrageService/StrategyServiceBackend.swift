@@ -32,6 +32,9 @@ public protocol StrategyServiceBackend: Sendable {
     /// The service drains it promptly into a bounded per-client buffer, so the
     /// stream itself never holds more than a few events.
     func subscribeEvents() -> AsyncStream<StrategyEvent>
+
+    /// The quote recorders' counts (`--record-db`); empty without recorders.
+    func recorderStates() async -> [RecorderState]
 }
 
 /// The strategy's side of `GET /status`.
@@ -189,6 +192,36 @@ public struct FeedState: Sendable, Equatable, Codable {
         rejected = try c.decode(Int.self, forKey: .rejected)
         clockOffsetMilliseconds = try c.decodeIfPresent(Double.self, forKey: .clockOffsetMilliseconds)
     }
+}
+
+/// What one market's quote recorder (`--record-db`) has done so far, for `/metrics`.
+public struct RecorderState: Sendable, Equatable {
+    /// The market recorded.
+    public var market: Market
+    /// Rows written to the store.
+    public var inserted: Int
+    /// Quotes the store held already, superseded within a microsecond, or unstorable.
+    public var skipped: Int
+    /// Quotes dropped because too many were pending while writes failed.
+    public var dropped: Int
+    /// Writes that failed (their quotes stay pending).
+    public var failedWrites: Int
+    /// Quotes waiting for the next write.
+    public var pending: Int
+
+    public init(market: Market, inserted: Int, skipped: Int, dropped: Int, failedWrites: Int, pending: Int) {
+        self.market = market
+        self.inserted = inserted
+        self.skipped = skipped
+        self.dropped = dropped
+        self.failedWrites = failedWrites
+        self.pending = pending
+    }
+}
+
+extension StrategyServiceBackend {
+    /// No recorders unless the backend has some.
+    public func recorderStates() async -> [RecorderState] { [] }
 }
 
 /// The feeds' health: healthy when there is at least one feed and every feed is fresh.

@@ -210,6 +210,16 @@ struct ServeCLITests {
             }
         }
         #expect(allIn, "\(server.log)")
+        // The recorders' counts reach /metrics: all 120 of each market written within a flush or two.
+        let recorded = try await Self.eventually(20) {
+            let lines = try await Self.get(server.base + "/metrics").body.split(separator: "\n")
+            return ["spot", "futures"].allSatisfy { market in
+                lines.contains { $0.hasPrefix("delta_arb_recorder_quotes_total{") && $0.contains("market=\"\(market)\"")
+                    && $0.contains("result=\"inserted\"") && $0.hasSuffix(" 120") }
+            } && lines.contains { $0.hasPrefix("delta_arb_recorder_failed_writes_total{") && $0.hasSuffix(" 0") }
+        }
+        let finalMetrics = try await Self.get(server.base + "/metrics").body
+        #expect(recorded, "\(finalMetrics)")
         server.process.terminate()
         #expect(Self.waitForExit(server.process, seconds: 10))
         #expect(server.process.terminationStatus == 0, "\(server.log)")
