@@ -76,12 +76,14 @@ struct ExchangeBookTickerFeedTests {
             StandInScript(steps: [.updates(3)]),
         ])
         try await serving(server) {
-            let feed = try ExchangeBookTickerFeed(configuration: try testConfiguration(server, subscribeTimeout: .seconds(1)))
+            let feed = try ExchangeBookTickerFeed(configuration: try testConfiguration(server, subscribeTimeout: .seconds(2)))
             let collected = try await running(feed) { collected in
-                try await eventually("3 updates on the second connection") { feed.counters.messages == 3 }
+                try await eventually("3 updates on an accepted connection") { feed.counters.messages == 3 }
                 return collected
             }
-            #expect(collected.ids == [1, 2, 3])
+            // One accepted connection's three updates (ids run on across connections, and under load an
+            // accepting connection too may time out before its reply is read, taking its ids with it).
+            #expect(collected.ids.count == 3 && zip(collected.ids, collected.ids.dropFirst()).allSatisfy { $1 == $0 + 1 })
             #expect(server.connections >= 2)  // under load the first attempt may time out before its subscription is read
             #expect(feed.counters.reconnects >= 1)
             #expect(feed.counters.staleEvents == 0)
