@@ -52,27 +52,25 @@ extension Benchmark {
                                                                      clock: ContinuousClock(), fillLimit: .displayedSize),
                                               store: try StrategyStore(path: ":memory:"))
             var memory: [(seconds: Double, residentMB: Double)] = []
-            var feedShare = LatencyHistogram()
+            // How the updates were decided: on the feed's task as their frame was read, or through the loop.
+            let routes = Locked((atRead: 0, throughLoop: 0))
             let started = ContinuousClock.now
             let expected = 2 * perMarket
-            let handled = try await loop.running { () async throws -> Int in
+            try await loop.running { () async throws -> Void in
                 try await loop.bindFeed("benchmark", live: true)
                 try await loop.changeThresholds(
                     .fixed(ThresholdPair(entryThresholdPct: 0.5, exitThresholdPct: 0.1), initialOnly: false, override: false))
-                var handled = 0
+                let first = loop.status().context.lastSequence + 1
                 var nextSample = ContinuousClock.now
-                let consumer = Task { () -> (Int, LatencyHistogram) in
-                    var count = 0
-                    // Where the time goes: socket → merged update in the consumer's hands (the feed's
-                    // share); the rest of tick-to-decision is the loop's hop and the decision.
-                    var feedShare = LatencyHistogram()
-                    for try await update in merged {
-                        if let receivedAt = update.receivedAt { feedShare.record((ContinuousClock.now - receivedAt).nanoseconds) }
+                let consumer = Task {
+                    try await merged.run(firstSequence: first, decide: { update in
+                        guard loop.decideNow(update) else { return false }
+                        routes.withLock { $0.atRead += 1 }
+                        return true
+                    }, handle: { update in
                         try await loop.handle(update)
-                        count += 1
-                        if spotFeed.counters.messages + futuresFeed.counters.messages >= expected { break }
-                    }
-                    return (count, feedShare)
+                        routes.withLock { $0.throughLoop += 1 }
+                    })
                 }
                 // Sample memory while the stream runs; stop when every update is in or the time is well past.
                 let deadline = ContinuousClock.now + .seconds(seconds * 1.5 + 30)
@@ -83,31 +81,29 @@ extension Benchmark {
                     }
                     try await Task.sleep(for: .milliseconds(100))
                 }
+                // The last updates are decided within microseconds of their arrival; then stop the feeds.
+                try await Task.sleep(for: .milliseconds(200))
                 consumer.cancel()
-                let (count, share) = (try? await consumer.value) ?? (0, LatencyHistogram())
-                handled = count
-                feedShare = share
-                return handled
+                try await consumer.value
             }
             let elapsed = (ContinuousClock.now - started).seconds
             await spotServer.stop()
             await futuresServer.stop()
             let latency = loop.decisionLatencyHistogram()
+            let route = routes.withLock { $0 }
             let sent = spotServer.updatesSent + futuresServer.updatesSent
             let accepted = spotFeed.counters.messages + futuresFeed.counters.messages
             var result: [String: Any] = [
                 "updates_sent": sent, "updates_accepted": accepted, "updates_lost": sent - accepted,
-                "merged_updates_decided": handled, "seconds": elapsed, "updates_per_second": Double(accepted) / elapsed,
+                "merged_updates_decided": route.atRead + route.throughLoop,
+                "decided_at_read": route.atRead, "decided_through_loop": route.throughLoop,
+                "seconds": elapsed, "updates_per_second": Double(accepted) / elapsed,
                 "target_updates_per_second": totalPerSecond,
                 "malformed": spotFeed.counters.malformed + futuresFeed.counters.malformed,
                 "reconnects": spotFeed.counters.reconnects + futuresFeed.counters.reconnects,
                 "tick_to_decision_ns": [
                     "count": latency.count, "p50": latency.value(atPercentile: 50), "p99": latency.value(atPercentile: 99),
                     "p99_9": latency.value(atPercentile: 99.9), "max": latency.max,
-                ] as [String: Any],
-                "socket_to_merged_update_ns": [
-                    "count": feedShare.count, "p50": feedShare.value(atPercentile: 50),
-                    "p99": feedShare.value(atPercentile: 99), "p99_9": feedShare.value(atPercentile: 99.9),
                 ] as [String: Any],
             ]
             if memory.count >= 3 {

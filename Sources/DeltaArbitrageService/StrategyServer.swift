@@ -265,13 +265,14 @@ struct FeedDrivingService: Service {
         let first = loop.status().context.lastSequence + 1
         let loop = self.loop, failure = eventLogFailure
         try await cancelWhenGracefulShutdown {
-            var handed = 0
-            for try await var update in feed {
+            // Holds are decided on the feed's task as frames are read; anything more (and every update
+            // after a failed event-log write, which `handle` then refuses) goes through the loop.
+            try await feed.run(firstSequence: first, decide: { update in
+                failure.withLock { $0 == nil } && loop.decideNow(update)
+            }, handle: { update in
                 if let error = failure.withLock({ $0 }) { throw error }
-                update.sequence = first + handed
-                handed += 1
                 try await loop.handle(update)
-            }
+            })
         }
         // A feed ends only when cancelled (a shutdown) or refused (an error thrown above).
         if !Task.isCancelled && !Task.isShuttingDownGracefully { throw StrategyServerError.feedEnded }

@@ -99,7 +99,7 @@ struct LiveComponentTests {
     @Test func paperExchangeLatencyAndIdempotency() async throws {
         let clock = TestClock()
         let exchange = PaperExchange(spotFee: 0.001, futFee: 0.0005, clock: clock, latency: .milliseconds(20))
-        await exchange.update(BookUpdate(sequence: 0, timestampNanoseconds: 5, spot: BookTop(bid: 99, ask: 101),
+        exchange.update(BookUpdate(sequence: 0, timestampNanoseconds: 5, spot: BookTop(bid: 99, ask: 101),
                                          futures: BookTop(bid: 98, ask: 98.5)))
         let order = MarketOrder(clientOrderId: "a", market: .spot, side: .buy, quantity: 2)
         let pending = Task { try await exchange.submit(order) }
@@ -109,7 +109,7 @@ struct LiveComponentTests {
         await clock.advance(by: .milliseconds(1))
         let fill = try await pending.value
         #expect(fill.price == 101 && fill.quantity == 2 && abs(fill.fee - 0.202) < 1e-12)
-        await exchange.update(BookUpdate(sequence: 1, timestampNanoseconds: 6, spot: BookTop(bid: 50, ask: 51), futures: nil))
+        exchange.update(BookUpdate(sequence: 1, timestampNanoseconds: 6, spot: BookTop(bid: 50, ask: 51), futures: nil))
         let again = Task { try await exchange.submit(order) }
         while await !clock.hasSleepers() {}
         await clock.advance(by: .milliseconds(20))

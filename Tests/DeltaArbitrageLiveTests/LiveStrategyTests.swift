@@ -77,6 +77,39 @@ struct LiveStrategyTests {
         #expect(summary.ticks == data.count)
     }
 
+    /// The tick path's shortcut: `decideNow` decides holds at once and declines
+    /// exactly the updates whose decision sends orders (each open and each close);
+    /// those go through the loop, and the trades are the backtest's. It declines
+    /// everything before `run()` and after `finish()`.
+    @Test func decideNowTakesTheHoldsAndLeavesTheOrdersToTheLoop() async throws {
+        let data = try mockData(hours: 12, seed: 7)
+        let config = liveConfig()
+        let pair = ThresholdPair(entryThresholdPct: 0.3, exitThresholdPct: 0.1)
+        let store = try StrategyStore(path: ":memory:")
+        let exchange = PaperExchange(spotFee: config.spotFee, futFee: config.futFee, clock: ContinuousClock())
+        let loop = try await StrategyLoop(config: config, gateway: exchange, store: store)
+        #expect(!loop.decideNow(BookUpdate(row: 0, of: data)), "the loop is not running yet")
+        var declined = 0
+        try await loop.running {
+            try await loop.changeThresholds(.fixed(pair, initialOnly: false, override: false))
+            for row in 0..<data.count {
+                let update = BookUpdate(row: row, of: data)
+                if !loop.decideNow(update) {
+                    declined += 1
+                    try await loop.handle(update)
+                }
+            }
+        }
+        #expect(!loop.decideNow(BookUpdate(row: data.count - 1, of: data)), "the loop has stopped")
+        let backtest = try deltaNeutralBacktest(data, rule: config.optimizer.rule(entryThresholdPct: pair.entryThresholdPct,
+                                                                                  exitThresholdPct: pair.exitThresholdPct))
+        let trades = try await store.trades()
+        #expect(trades.count == backtest.trades.count && trades.count > 3)
+        #expect(declined == 2 * backtest.trades.count + (backtest.openPosition == nil ? 0 : 1))
+        #expect(loop.status().handledUpdates == data.count)
+        #expect(loop.decisionLatencyHistogram().count == data.count)
+    }
+
     /// With re-optimisation on, trades and the thresholds in force at each
     /// trade equal the walk-forward's.
     @Test func replayWithUpdatesEqualsWalkForward() async throws {

@@ -131,7 +131,7 @@ struct PartialFillTests {
     /// per side, until that market's top changes; NaN sizes do not limit.
     @Test func paperExchangeHonoursTheDisplayedSize() async throws {
         let exchange = PaperExchange(spotFee: 0, futFee: 0, clock: ContinuousClock(), fillLimit: .displayedSize)
-        await exchange.update(BookUpdate(sequence: 0, timestampNanoseconds: 0,
+        exchange.update(BookUpdate(sequence: 0, timestampNanoseconds: 0,
                                          spot: BookTop(bid: 99, ask: 100, bidQuantity: 3, askQuantity: 0.5),
                                          futures: BookTop(bid: 98, ask: 98.5)))
         func order(_ id: String, _ market: Market, _ side: OrderSide, _ quantity: Double) -> MarketOrder {
@@ -143,13 +143,13 @@ struct PartialFillTests {
         #expect(try await exchange.submit(order("d", .spot, .sell, 2)).quantity == 1)
         #expect(try await exchange.submit(order("e", .futures, .sell, 1e6)).quantity == 1e6, "NaN size: unlimited")
         // A new futures top leaves the spot top used up; a new spot top restores it.
-        await exchange.update(BookUpdate(sequence: 1, timestampNanoseconds: 1, spot: nil, futures: BookTop(bid: 98, ask: 98.5)))
+        exchange.update(BookUpdate(sequence: 1, timestampNanoseconds: 1, spot: nil, futures: BookTop(bid: 98, ask: 98.5)))
         await #expect(throws: OrderRejected.self) { try await exchange.submit(order("f", .spot, .buy, 1)) }
-        await exchange.update(BookUpdate(sequence: 2, timestampNanoseconds: 2,
+        exchange.update(BookUpdate(sequence: 2, timestampNanoseconds: 2,
                                          spot: BookTop(bid: 99, ask: 100, bidQuantity: 3, askQuantity: 0.5), futures: nil))
         #expect(try await exchange.submit(order("g", .spot, .buy, 1)).quantity == 0.5)
         let unlimited = PaperExchange(spotFee: 0, futFee: 0, clock: ContinuousClock())
-        await unlimited.update(BookUpdate(sequence: 0, timestampNanoseconds: 0,
+        unlimited.update(BookUpdate(sequence: 0, timestampNanoseconds: 0,
                                           spot: BookTop(bid: 99, ask: 100, bidQuantity: 3, askQuantity: 0.5), futures: nil))
         #expect(try await unlimited.submit(order("a", .spot, .buy, 2)).quantity == 2)
     }

@@ -53,6 +53,15 @@ public struct OptimizerBridge: Sendable {
         next = context.nextUpdateNanoseconds
     }
 
+    /// True when `nextDueOptimization(before:committedSequence:)` would do anything
+    /// for `update`: return a job, or start the schedule (the feed's first update).
+    public func hasDueOptimization(before update: BookUpdate, committedSequence: Int) -> Bool {
+        guard scheduling == .dataClock else { return false }
+        guard origin != nil else { return true }
+        guard let due = next else { return false }
+        return update.sequence > committedSequence && update.timestampNanoseconds >= due
+    }
+
     /// On the data clock, the next optimisation due before `update` is traded
     /// (on the rows before it), with the schedule advanced past it; nil when
     /// none is due, when scheduling on request, or for an update at or below

@@ -126,10 +126,11 @@ public protocol OrderGateway: Sendable {
 
     /// Sees each book update before the strategy decides on it (a simulated
     /// exchange fills at that book); a real exchange ignores it (the default).
-    func observe(_ update: BookUpdate) async
+    /// Called on the tick path: it must not block.
+    func observe(_ update: BookUpdate)
 }
 
 extension OrderGateway {
     /// Ignores the update: a real exchange has its own book.
-    public func observe(_ update: BookUpdate) async {}
+    public func observe(_ update: BookUpdate) {}
 }

@@ -1,3 +1,5 @@
+import DeltaArbitrage
+
 /// How much of a market order the paper exchange fills.
 public enum PaperFillLimit: Sendable, Hashable {
     /// The whole order at the top price, whatever the displayed size — the
@@ -33,11 +35,9 @@ public actor PaperExchange<C: Clock>: OrderGateway where C.Duration == Duration 
     /// default) or `.displayedSize` (what a live service uses).
     public let fillLimit: PaperFillLimit
     private let rejects: @Sendable (MarketOrder) -> Bool
-    private var spot: BookTop?
-    private var futures: BookTop?
-    /// Base quantity taken from each top since it last changed: spot bid, spot ask, futures bid, futures ask.
-    private var taken = (spotBid: 0.0, spotAsk: 0.0, futBid: 0.0, futAsk: 0.0)
-    private var time: Int64 = 0
+    /// The book, behind a lock of its own: the strategy moves it on its tick path
+    /// without a hop onto the actor (`observe(_:)` is synchronous).
+    private let book = Locked(Book())
     /// Fills by client order id: a repeated id returns the first fill.
     private var fills: [String: OrderFill] = [:]
     /// Orders `rejects` refused, in submission order (other refusals are not recorded).
@@ -57,14 +57,12 @@ public actor PaperExchange<C: Clock>: OrderGateway where C.Duration == Duration 
 
     /// Moves the book to `update`'s tops (a side it does not carry is kept);
     /// a market whose top is given again has its full displayed size back.
-    public func update(_ update: BookUpdate) {
-        if let s = update.spot { spot = s; taken.spotBid = 0; taken.spotAsk = 0 }
-        if let f = update.futures { futures = f; taken.futBid = 0; taken.futAsk = 0 }
-        time = update.timestampNanoseconds
+    public nonisolated func update(_ update: BookUpdate) {
+        book.withLock { $0.move(to: update) }
     }
 
     /// `update(_:)`: the paper exchange fills at the book the strategy sees.
-    public func observe(_ update: BookUpdate) async { self.update(update) }
+    public nonisolated func observe(_ update: BookUpdate) { self.update(update) }
 
     /// Fills `order` at the top of book (a buy at the ask, a sell at the bid),
     /// charging the leg's fee rate on `price · quantity`, after `latency`:
@@ -84,24 +82,29 @@ public actor PaperExchange<C: Clock>: OrderGateway where C.Duration == Duration 
         guard order.quantity > 0, order.quantity.isFinite else {
             throw OrderRejected(clientOrderId: order.clientOrderId, reason: "quantity must be positive")
         }
-        guard let top = order.market == .spot ? spot : futures else {
-            throw OrderRejected(clientOrderId: order.clientOrderId, reason: "no \(order.market.rawValue) book yet")
-        }
-        let price = order.side == .buy ? top.ask : top.bid
-        var quantity = order.quantity
-        if fillLimit == .displayedSize {
-            let displayed = order.side == .buy ? top.askQuantity : top.bidQuantity
-            // NaN: the data has no sizes, so nothing limits the fill.
-            if !displayed.isNaN {
-                let left = displayed - takenQuantity(order.market, order.side)
-                guard left > 0 else {
-                    throw OrderRejected(clientOrderId: order.clientOrderId,
-                                        reason: "no displayed quantity left at the \(order.market.rawValue) top")
-                }
-                quantity = min(quantity, left)
-                take(quantity, order.market, order.side)
+        let fillLimit = self.fillLimit
+        let taken = book.withLock { book -> Result<(price: Double, quantity: Double, time: Int64), OrderRejected> in
+            guard let top = order.market == .spot ? book.spot : book.futures else {
+                return .failure(OrderRejected(clientOrderId: order.clientOrderId, reason: "no \(order.market.rawValue) book yet"))
             }
+            let price = order.side == .buy ? top.ask : top.bid
+            var quantity = order.quantity
+            if fillLimit == .displayedSize {
+                let displayed = order.side == .buy ? top.askQuantity : top.bidQuantity
+                // NaN: the data has no sizes, so nothing limits the fill.
+                if !displayed.isNaN {
+                    let left = displayed - book.taken(order.market, order.side)
+                    guard left > 0 else {
+                        return .failure(OrderRejected(clientOrderId: order.clientOrderId,
+                                                      reason: "no displayed quantity left at the \(order.market.rawValue) top"))
+                    }
+                    quantity = min(quantity, left)
+                    book.take(quantity, order.market, order.side)
+                }
+            }
+            return .success((price, quantity, book.time))
         }
+        let (price, quantity, time) = try taken.get()
         let fee = price * quantity * (order.market == .spot ? spotFee : futFee)
         let fill = OrderFill(clientOrderId: order.clientOrderId, market: order.market, side: order.side, price: price,
                              quantity: quantity, fee: fee, timestampNanoseconds: time)
@@ -109,21 +112,37 @@ public actor PaperExchange<C: Clock>: OrderGateway where C.Duration == Duration 
         return fill
     }
 
-    private func takenQuantity(_ market: Market, _ side: OrderSide) -> Double {
-        switch (market, side) {
-        case (.spot, .sell): taken.spotBid
-        case (.spot, .buy): taken.spotAsk
-        case (.futures, .sell): taken.futBid
-        case (.futures, .buy): taken.futAsk
-        }
-    }
+    /// The tops the exchange fills at and what orders took from them.
+    private struct Book: Sendable {
+        var spot: BookTop?
+        var futures: BookTop?
+        /// Base quantity taken from each top since it last changed: spot bid, spot ask, futures bid, futures ask.
+        var takenQuantities = (spotBid: 0.0, spotAsk: 0.0, futBid: 0.0, futAsk: 0.0)
+        var time: Int64 = 0
 
-    private func take(_ quantity: Double, _ market: Market, _ side: OrderSide) {
-        switch (market, side) {
-        case (.spot, .sell): taken.spotBid += quantity
-        case (.spot, .buy): taken.spotAsk += quantity
-        case (.futures, .sell): taken.futBid += quantity
-        case (.futures, .buy): taken.futAsk += quantity
+        /// A market whose top is given again has its full displayed size back.
+        mutating func move(to update: BookUpdate) {
+            if let s = update.spot { spot = s; takenQuantities.spotBid = 0; takenQuantities.spotAsk = 0 }
+            if let f = update.futures { futures = f; takenQuantities.futBid = 0; takenQuantities.futAsk = 0 }
+            time = update.timestampNanoseconds
+        }
+
+        func taken(_ market: Market, _ side: OrderSide) -> Double {
+            switch (market, side) {
+            case (.spot, .sell): takenQuantities.spotBid
+            case (.spot, .buy): takenQuantities.spotAsk
+            case (.futures, .sell): takenQuantities.futBid
+            case (.futures, .buy): takenQuantities.futAsk
+            }
+        }
+
+        mutating func take(_ quantity: Double, _ market: Market, _ side: OrderSide) {
+            switch (market, side) {
+            case (.spot, .sell): takenQuantities.spotBid += quantity
+            case (.spot, .buy): takenQuantities.spotAsk += quantity
+            case (.futures, .sell): takenQuantities.futBid += quantity
+            case (.futures, .buy): takenQuantities.futAsk += quantity
+            }
         }
     }
 }

@@ -10,7 +10,8 @@ import DeltaArbitrage
 /// (tested). Live, the markets' quotes arrive in arrival order, not exchange
 /// time order, so each update is stamped with the latest exchange time seen
 /// so far: update times never go back and nothing is stamped ahead of a
-/// quote that has arrived (no look-ahead). `sequence` counts updates.
+/// quote that has arrived (no look-ahead). `sequence` counts updates from
+/// `firstSequence`.
 public struct LiveTwoMarketMerger: Sendable {
     /// The latest top of each market, nil until it has quoted.
     public private(set) var spot: BookTop?
@@ -23,8 +24,12 @@ public struct LiveTwoMarketMerger: Sendable {
     /// Updates handed out so far.
     public private(set) var updates = 0
     private var latestTime = Int64.min
+    /// Sequence number of the first update.
+    public let firstSequence: Int
 
-    public init() {}
+    /// A merger whose updates are numbered from `firstSequence` (a live feed resuming a saved
+    /// state numbers on from its committed sequence).
+    public init(firstSequence: Int = 0) { self.firstSequence = firstSequence }
 
     /// Takes one quote of `market`; the merged update, or nil while a market has yet to quote.
     /// `receivedAt` (when the quote was read off the socket) is handed on in the update.
@@ -40,7 +45,7 @@ public struct LiveTwoMarketMerger: Sendable {
             return nil
         }
         defer { updates += 1 }
-        return BookUpdate(sequence: updates, timestampNanoseconds: latestTime, spot: spot, futures: futures,
+        return BookUpdate(sequence: firstSequence + updates, timestampNanoseconds: latestTime, spot: spot, futures: futures,
                           receivedAt: receivedAt)
     }
 

@@ -42,9 +42,17 @@ public struct StrategyLoopStopped: Error, Sendable, Equatable, CustomStringConve
 /// background optimisations — goes into one `AsyncStream` that `run()`
 /// consumes alone, one input at a time: an input that sends orders is carried
 /// through (fills, unwinds, commits) before the next is taken, so nothing
-/// interleaves and no lock is needed. The public methods enqueue an input and
-/// wait for its outcome; `status()`, `decisionLatencyHistogram()` and `events`
-/// are read without waiting, also while orders are in flight.
+/// interleaves. The public methods enqueue an input and wait for its outcome;
+/// `status()`, `decisionLatencyHistogram()` and `events` are read without
+/// waiting, also while orders are in flight.
+///
+/// The tick path has a shortcut: most updates only move the book and end in
+/// "hold". `decideNow(_:)` (which `handle(_:)` tries first) decides such an
+/// update at once on the caller's thread — under the lock the readers take,
+/// while the loop is between inputs and none waits — and declines any update
+/// whose decision needs more (orders, a commit, an optimisation due on the data
+/// clock), which then goes through the loop. The outcome is the loop's own:
+/// the same core decides in the same order.
 ///
 /// A journal write that fails stops the loop: the failure is published as an
 /// alert, answered to the input that caused it and to every later one, and
@@ -84,9 +92,17 @@ public final class StrategyLoop: Sendable {
         var refreshRunning = false
     }
 
-    /// What readers see.
+    /// What readers see, and the loop's state between inputs.
     private struct Shared: Sendable {
-        var state: State?
+        /// The loop's state while no input is in hand: `run()`'s consumer takes it
+        /// for each input and puts it back before answering it; `decideNow(_:)`
+        /// uses it in place.
+        var idle: State?
+        /// `run()` has been called.
+        var started = false
+        /// Inputs sent and not yet taken by the consumer: while any waits, an
+        /// update must queue behind it.
+        var queued = 0
         var stopRequested = false
         var running = true
         var failure: String?
@@ -125,7 +141,7 @@ public final class StrategyLoop: Sendable {
                             scheduling: scheduling)
         }
         let state = State(core: core, bridge: bridge, executor: OrderExecutor(gateway: gateway, events: events), store: store)
-        shared = Locked(Shared(state: state, context: context))
+        shared = Locked(Shared(idle: state, context: context))
     }
 
     // MARK: Inputs
@@ -135,7 +151,46 @@ public final class StrategyLoop: Sendable {
     /// - Throws: `FeedContentMismatchError` (a resumed feed that differs from the
     ///   saved state's), the journal's error, `StrategyLoopStopped`.
     public func handle(_ update: BookUpdate) async throws {
+        if decideNow(update) { return }
         try await withCheckedThrowingContinuation { send(.update(update, $0), or: $0) }
+    }
+
+    /// Decides on `update` at once, on the calling thread, when the decision
+    /// changes nothing but the strategy's in-memory state (a hold, or an alert to
+    /// publish): true when it is done, exactly as `handle(_:)` would have done it.
+    /// False — having changed nothing but the paper book it observed — when the
+    /// update must go through `handle(_:)`: the loop is not running, is busy with
+    /// an input or has one waiting, an optimisation is due on the data clock
+    /// before it, or its decision sends orders or commits. Allocation-free and
+    /// lock-bounded on the hold path, for a feed to call as frames are read.
+    public func decideNow(_ update: BookUpdate) -> Bool {
+        shared.withLock { s in
+            guard s.started, s.running, !s.stopRequested, s.failure == nil, s.queued == 0, s.idle != nil else { return false }
+            s.idle!.executor.gateway.observe(update)
+            if let bridge = s.idle!.bridge,
+               bridge.hasDueOptimization(before: update, committedSequence: s.idle!.core.context.lastSequence) {
+                return false
+            }
+            let started = update.receivedAt ?? ContinuousClock.now
+            var core = s.idle!.core
+            let handledBefore = core.handledUpdates
+            guard let commands = try? core.handle(update),
+                  commands.allSatisfy({ if case .publish = $0 { true } else { false } }) else {
+                // The loop decides it again and carries out what it says (or answers its error).
+                return false
+            }
+            let elapsed = (ContinuousClock.now - started).nanoseconds
+            s.idle!.core = core
+            s.idle!.bridge?.record(update)
+            let decided = core.handledUpdates > handledBefore
+            if decided { s.latency.record(elapsed) }
+            s.handled = core.handledUpdates
+            s.operational = core.operationalUpdates
+            s.lastUpdate = update
+            for case .publish(let event) in commands { events.publish(event) }
+            if decided { decisionObserver?(elapsed) }
+            return true
+        }
     }
 
     /// Changes the thresholds — the only way they change (see `ThresholdChange`).
@@ -176,21 +231,32 @@ public final class StrategyLoop: Sendable {
     @discardableResult
     public func refreshParameters(ifDueAt time: Int64? = nil) async -> Bool {
         await withCheckedContinuation { reply in
-            if case .terminated = continuation.yield(.refresh(dueAt: time, reply)) { reply.resume(returning: false) }
+            if !enqueue(.refresh(dueAt: time, reply)) { reply.resume(returning: false) }
         }
     }
 
     /// The rows within `hours` of the newest (the seed's `get_recent_market_data`); empty without an optimiser.
     public func recentMarketData(hours: Double = 24) async -> MarketData {
         await withCheckedContinuation { reply in
-            if case .terminated = continuation.yield(.recentData(hours: hours, reply)) { reply.resume(returning: MarketData()) }
+            if !enqueue(.recentData(hours: hours, reply)) { reply.resume(returning: MarketData()) }
         }
     }
 
     private func send<T>(_ input: Input, or reply: CheckedContinuation<T, any Error>) {
-        if case .terminated = continuation.yield(input) {
+        if !enqueue(input) {
             reply.resume(throwing: shared.withLock { $0.failure.map(StrategyLoopFailure.init) } ?? StrategyLoopStopped())
         }
+    }
+
+    /// Puts `input` on the loop's stream, counted (so that `decideNow(_:)` lets it
+    /// go first); false when the loop has stopped.
+    private func enqueue(_ input: Input) -> Bool {
+        shared.withLock { $0.queued += 1 }
+        if case .terminated = continuation.yield(input) {
+            shared.withLock { $0.queued -= 1 }
+            return false
+        }
+        return true
     }
 
     /// Stops the loop after the input in hand; later inputs are answered with `StrategyLoopStopped`.
@@ -228,12 +294,12 @@ public final class StrategyLoop: Sendable {
     /// Runs the loop until `finish()` or cancellation; throws the journal error
     /// that stopped it, if one did. Runs once (`StrategyLoopStopped` after that).
     public func run() async throws {
-        guard let state = shared.withLock({ s -> State? in defer { s.state = nil }; return s.state }) else {
+        guard shared.withLock({ s -> Bool in defer { s.started = true }; return !s.started }) else {
             throw StrategyLoopStopped()
         }
         // Unstructured, so that cancelling `run()` drains the inputs (answering
         // each) instead of dropping them with their callers still waiting.
-        let worker = Task { try await self.consume(state) }
+        let worker = Task { try await self.consume() }
         try await withTaskCancellationHandler { try await worker.value } onCancel: { self.finish() }
     }
 
@@ -251,18 +317,28 @@ public final class StrategyLoop: Sendable {
         }
     }
 
-    private func consume(_ initial: State) async throws {
-        var state = initial
+    private func consume() async throws {
         var failure: (any Error)?
         await withTaskGroup(of: Void.self) { jobs in
             for await input in inputs {
+                // The state is always back between inputs: only this loop keeps it across a suspension.
+                let (taken, stopRequested) = shared.withLock { s in
+                    s.queued -= 1
+                    defer { s.idle = nil }
+                    return (s.idle, s.stopRequested)
+                }
+                guard var state = taken else {
+                    refuse(input, StrategyLoopStopped())
+                    continue
+                }
+                var answer: Answer?
                 if let failure {
                     refuse(input, StrategyLoopFailure(description: "\(failure)"))
-                } else if shared.withLock({ $0.stopRequested }) {
+                } else if stopRequested {
                     refuse(input, StrategyLoopStopped())
                 } else {
                     do {
-                        try await process(input, &state, &jobs)
+                        answer = try await process(input, &state, &jobs)
                     } catch let fatal as Fatal {
                         failure = fatal.error
                         shared.withLock { $0.failure = "\(fatal.error)" }
@@ -273,11 +349,18 @@ public final class StrategyLoop: Sendable {
                         // `process` answers every other error to the input's caller.
                     }
                 }
+                // Back before the caller hears the outcome: its next update can then be decided at once.
+                shared.withLock { $0.idle = state }
+                answer?()
             }
             jobs.cancelAll()
         }
-        for waiter in state.refreshing { waiter.resume(returning: false) }
-        shared.withLock { $0.running = false }
+        let refreshing = shared.withLock { s in
+            s.running = false
+            defer { s.idle?.refreshing = [] }
+            return s.idle?.refreshing ?? []
+        }
+        for waiter in refreshing { waiter.resume(returning: false) }
         if let failure { throw failure }
     }
 
@@ -297,40 +380,43 @@ public final class StrategyLoop: Sendable {
         }
     }
 
-    private func process(_ input: Input, _ state: inout State, _ jobs: inout TaskGroup<Void>) async throws {
+    /// Answers an input's caller; run once the state is back (see `consume()`).
+    private typealias Answer = () -> Void
+
+    private func process(_ input: Input, _ state: inout State, _ jobs: inout TaskGroup<Void>) async throws -> Answer? {
         switch input {
         case .update(let update, let reply):
-            try await answer(reply) { try await trade(update, &state) }
+            return try await answer(reply) { try await trade(update, &state) }
         case .thresholds(let change, let reply):
-            try await answer(reply) { try await apply(change, &state).get() }
+            return try await answer(reply) { try await apply(change, &state).get() }
         case .bindFeed(let identity, let live, let reply):
-            try await answer(reply) { try await perform(try state.core.bindFeed(identity, live: live), &state) }
+            return try await answer(reply) { try await perform(try state.core.bindFeed(identity, live: live), &state) }
         case .warmUp(let data, let reply):
             if state.bridge != nil {
                 for row in 0..<data.count { state.bridge?.record(BookUpdate(row: row, of: data)) }
             }
-            reply.resume()
+            return { reply.resume() }
         case .feedEnded(let reply):
-            try await answer(reply) { try state.core.feedEnded() }
+            return try await answer(reply) { try state.core.feedEnded() }
         case .recentData(let hours, let reply):
-            reply.resume(returning: state.bridge?.recentMarketData(hours: hours) ?? MarketData())
+            let data = state.bridge?.recentMarketData(hours: hours) ?? MarketData()
+            return { reply.resume(returning: data) }
         case .refresh(let time, let reply):
             guard var bridge = state.bridge, time.map({ bridge.shouldUpdateParameters(at: $0) }) ?? true else {
-                reply.resume(returning: false)
-                return
+                return { reply.resume(returning: false) }
             }
             state.refreshing.append(reply)
-            guard !state.refreshRunning else { return }
+            guard !state.refreshRunning else { return nil }
             state.refreshRunning = true
             let job = bridge.optimizationNow()
             state.bridge = bridge
-            let continuation = self.continuation
             jobs.addTask {
                 let outcome = await job.run()
-                continuation.yield(.optimizationFinished(outcome))
+                _ = self.enqueue(.optimizationFinished(outcome))
             }
+            return nil
         case .optimizationFinished(let outcome):
-            guard var bridge = state.bridge else { return }
+            guard var bridge = state.bridge else { return nil }
             let change = bridge.complete(outcome)
             state.bridge = bridge
             let waiters = state.refreshing
@@ -344,24 +430,27 @@ public final class StrategyLoop: Sendable {
                 for waiter in waiters { waiter.resume(returning: false) }
                 throw error
             }
-            for waiter in waiters { waiter.resume(returning: applied) }
+            return { for waiter in waiters { waiter.resume(returning: applied) } }
         }
     }
 
-    /// Runs `body`, answering its result or error to `reply`; a `Fatal` error is also rethrown.
-    private func answer<T>(_ reply: CheckedContinuation<T, any Error>, _ body: () async throws -> T) async throws {
+    /// Runs `body`; the answer of its result or error to `reply`. A `Fatal` error
+    /// is answered at once (the loop stops) and rethrown.
+    private func answer<T: Sendable>(_ reply: CheckedContinuation<T, any Error>,
+                                     _ body: () async throws -> T) async throws -> Answer {
         do {
-            reply.resume(returning: try await body())
+            let value = try await body()
+            return { reply.resume(returning: value) }
         } catch let fatal as Fatal {
             reply.resume(throwing: fatal.error)
             throw fatal
         } catch {
-            reply.resume(throwing: error)
+            return { reply.resume(throwing: error) }
         }
     }
 
     private func trade(_ update: BookUpdate, _ state: inout State) async throws {
-        await state.executor.gateway.observe(update)
+        state.executor.gateway.observe(update)
         if state.bridge != nil {
             while let job = state.bridge?.nextDueOptimization(before: update, committedSequence: state.core.context.lastSequence) {
                 let outcome = await job.run()
