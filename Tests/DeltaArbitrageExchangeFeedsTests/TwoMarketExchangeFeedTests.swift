@@ -40,6 +40,60 @@ struct TwoMarketExchangeFeedTests {
         }
     }
 
+    /// `run(decide:handle:)`: updates are decided on the feeds' tasks in merge order; one that is declined
+    /// goes to the (slow) consumer, and so does every later one until the consumer has caught up, so the
+    /// decisions — at read or through the consumer — come in sequence order with none lost or repeated.
+    @Test("deciding at read: declined updates and those behind them go through the consumer, in order")
+    func decidesAtReadInOrder() async throws {
+        let count = 5_000
+        let spot = ExchangeStandIn(venue: .gateio, market: .spot,
+                                   scripts: [StandInScript(steps: [.paced(count: count, perSecond: 10_000)])])
+        let futures = ExchangeStandIn(venue: .gateio, market: .futures,
+                                      scripts: [StandInScript(steps: [.paced(count: count, perSecond: 10_000)])])
+        try await serving(spot, futures) {
+            let feed = try feeds(spot, futures, bufferCapacity: 16)
+            let decided = Locked((sequences: [Int](), atRead: 0, throughConsumer: 0, concurrent: false, inside: false,
+                                  last: BookUpdate?.none))
+            let run = Task {
+                try await feed.run(firstSequence: 100, decide: { update in
+                    decided.withLock { d in
+                        if d.inside { d.concurrent = true }
+                        // Every 97th update needs the consumer.
+                        guard update.sequence % 97 != 0 else { return false }
+                        d.sequences.append(update.sequence)
+                        d.last = update
+                        d.atRead += 1
+                        return true
+                    }
+                }, handle: { update in
+                    decided.withLock { $0.inside = true }
+                    // The declined update takes a while (orders); the ones queued behind it are quick.
+                    if update.sequence % 97 == 0 { try await Task.sleep(for: .microseconds(300)) }
+                    decided.withLock { d in
+                        d.inside = false
+                        d.sequences.append(update.sequence)
+                        d.last = update
+                        d.throughConsumer += 1
+                    }
+                })
+            }
+            // Each market's quotes arrive in id order: the update with both last tops is the last one.
+            let lastSpot = spot.top(forID: Int64(count)), lastFutures = futures.top(forID: Int64(count))
+            try await eventually("every merged update decided", limit: .seconds(120)) {
+                decided.withLock { $0.last?.spot == lastSpot && $0.last?.futures == lastFutures }
+            }
+            run.cancel()
+            try await run.value
+            let d = decided.withLock { $0 }
+            // The quotes before both markets had quoted make no update; every later one makes one.
+            #expect(d.sequences == Array(100..<(100 + d.sequences.count)))
+            #expect(d.sequences.count > count)
+            #expect(d.throughConsumer >= d.sequences.count / 97, "every 97th and some behind it")
+            #expect(d.atRead > d.throughConsumer)
+            #expect(!d.concurrent, "decide ran while the consumer handled an update")
+        }
+    }
+
     @Test("a burst of 25,000 updates/s per market through a small buffer: backpressure, nothing lost")
     func burstWithBackpressure() async throws {
         let count = 25_000
