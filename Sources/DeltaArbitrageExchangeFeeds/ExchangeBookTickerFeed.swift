@@ -124,7 +124,7 @@ public final class ExchangeBookTickerFeed: Sendable {
         // NIOSSL waits up to its shutdown timeout (5 s by default) for the server's close_notify when a
         // connection is closed; a feed that is stopping or reconnecting waits no longer than its close timeout.
         var tls = configuration.tlsConfiguration ?? TLSConfiguration.makeClientConfiguration()
-        tls.shutdownTimeout = min(tls.shutdownTimeout, .nanoseconds(Self.nanoseconds(configuration.closeTimeout)))
+        tls.shutdownTimeout = min(tls.shutdownTimeout, .nanoseconds(configuration.closeTimeout.nanoseconds))
         self.tls = tls
     }
 
@@ -257,8 +257,8 @@ public final class ExchangeBookTickerFeed: Sendable {
 
     /// Ends the connection when the subscription reply is late or the stream goes quiet.
     private func watch(session: ConnectionSession, started: Int64) async throws -> Ending {
-        let staleness = Self.nanoseconds(configuration.stalenessLimit)
-        let subscribe = Self.nanoseconds(configuration.subscribeTimeout)
+        let staleness = configuration.stalenessLimit.nanoseconds
+        let subscribe = configuration.subscribeTimeout.nanoseconds
         let period = max(min(staleness, subscribe) / 8, 1_000_000)
         while true {
             try await Task.sleep(for: .nanoseconds(period))
@@ -318,11 +318,6 @@ public final class ExchangeBookTickerFeed: Sendable {
             }
             group.cancelAll()
         }
-    }
-
-    static func nanoseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }
 

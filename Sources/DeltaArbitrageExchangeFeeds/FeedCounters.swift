@@ -194,7 +194,6 @@ enum FeedClock {
 
     /// Monotonic time, ns since an arbitrary origin in this process (never 0 once running, so 0 can mean "none").
     static func monotonicNanoseconds() -> Int64 {
-        let elapsed = (ContinuousClock.now - origin).components
-        return elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000 + 1
+        return (ContinuousClock.now - origin).nanoseconds + 1
     }
 }

@@ -66,7 +66,7 @@ final class LiveStrategyBackend: StrategyServiceBackend {
         for (feed, limit) in zip(feeds, staleness) {
             let counters = feed.counters
             let age = counters.secondsSinceLastUpdate
-            let limitSeconds = Double(limit.components.seconds) + Double(limit.components.attoseconds) / 1e18
+            let limitSeconds = limit.seconds
             var problem: String?
             if counters.state != .streaming {
                 problem = "\(counters.state)" + (counters.lastProblem.map { ": \($0)" } ?? "")

@@ -49,6 +49,17 @@ public final class LiveQuoteRecorder: Sendable {
         var sequenceNumbers: [Int64] = []
         var hasSequenceNumbers = true
         var statistics = Statistics()
+        /// Leading quotes of `batch` already dropped over the bound: removed in one go once they are
+        /// many, so that a quote recorded over the bound costs O(1) amortised, not a copy of the batch.
+        var droppedFront = 0
+
+        /// The quotes pending, without the dropped ones, and no dropped ones left.
+        mutating func compact() {
+            guard droppedFront > 0 else { return }
+            batch = LiveQuoteRecorder.dropping(droppedFront, from: batch)
+            sequenceNumbers.removeFirst(droppedFront)
+            droppedFront = 0
+        }
     }
     // `record` runs on the feeds' threads, `flush` on the writer's.
     private let state = Locked(State())
@@ -82,7 +93,7 @@ public final class LiveQuoteRecorder: Sendable {
     public var statistics: Statistics {
         state.withLock { state in
             var statistics = state.statistics
-            statistics.pending = state.batch.count
+            statistics.pending = state.batch.count - state.droppedFront
             return statistics
         }
     }
@@ -102,11 +113,10 @@ public final class LiveQuoteRecorder: Sendable {
                                askPrice: askPrice, askQuantity: askQuantity)
             state.sequenceNumbers.append(sequenceNumber ?? 0)
             if sequenceNumber == nil { state.hasSequenceNumbers = false }
-            let excess = state.batch.count - maximumPending
-            if excess > 0 {
-                state.batch = Self.dropping(excess, from: state.batch)
-                state.sequenceNumbers.removeFirst(excess)
-                state.statistics.dropped += excess
+            if state.batch.count - state.droppedFront > maximumPending {
+                state.droppedFront += 1
+                state.statistics.dropped += 1
+                if state.droppedFront >= max(maximumPending / 4, 1) { state.compact() }
             }
         }
     }
@@ -118,6 +128,7 @@ public final class LiveQuoteRecorder: Sendable {
     @discardableResult
     public func flush() async throws -> BookTickerStoreWriter.ImportCounts {
         let (quotes, sequenceNumbers) = state.withLock { state in
+            state.compact()
             let taken = (state.batch, state.hasSequenceNumbers ? state.sequenceNumbers : nil)
             state.batch = MarketQuotes()
             state.sequenceNumbers = []
@@ -138,6 +149,7 @@ public final class LiveQuoteRecorder: Sendable {
         } catch {
             state.withLock { state in
                 // Put the failed batch back in front of what arrived meanwhile.
+                state.compact()
                 var merged = sorted
                 var mergedSequence = sortedSequence ?? Array(repeating: 0, count: sorted.count)
                 for i in 0..<state.batch.count {
@@ -177,7 +189,7 @@ public final class LiveQuoteRecorder: Sendable {
         do { try await flush() } catch { onFailure(error) }
     }
 
-    private static func dropping(_ count: Int, from quotes: MarketQuotes) -> MarketQuotes {
+    fileprivate static func dropping(_ count: Int, from quotes: MarketQuotes) -> MarketQuotes {
         MarketQuotes(timestamps: Array(quotes.timestamps.dropFirst(count)),
                      bidPrice: Array(quotes.bidPrice.dropFirst(count)),
                      bidQuantity: Array(quotes.bidQuantity.dropFirst(count)),

@@ -62,6 +62,30 @@ struct LiveQuoteRecorderTests {
         #expect(stats.pending == 250 && stats.dropped == 50 && stats.received == 300)
     }
 
+    /// Over the bound, the pending quotes are the newest `maximumPending`, exactly (through several
+    /// compactions of the dropped front): a flush writes those and nothing older.
+    @Test(.enabled(if: TestDatabase.enabled, TestDatabase.skipReason))
+    func overTheBoundTheNewestQuotesAreWritten() async throws {
+        let url = try await TestDatabase.initialized()
+        let symbol = TestDatabase.uniqueSymbol()
+        let quotes = TestDatabase.quotes(count: 1_000, start: start, seed: 14, price: 50)
+        let recorder = try LiveQuoteRecorder(url: url, symbol: symbol, market: "TESTB_SPOT", maximumPending: 96)
+        for end in stride(from: 100, through: 1_000, by: 100) {
+            record(quotes, into: recorder, range: (end - 100)..<end)
+            #expect(recorder.statistics.pending == 96 && recorder.statistics.dropped == end - 96)
+        }
+        #expect(try await recorder.flush().inserted == 96)
+        let futures = TestDatabase.quotes(count: 1, start: start, seed: 15, price: 50.5)
+        let other = try LiveQuoteRecorder(url: url, symbol: symbol, market: "TESTB_FUTURES")
+        record(futures, into: other, range: 0..<1)
+        try await other.flush()
+        let merged = try await PostgresBookTickerSource(url: url, symbol: symbol, spotMarket: "TESTB_SPOT",
+                                                        futuresMarket: "TESTB_FUTURES").load()
+        // The futures quote is at the start: every stored spot quote makes one row, in time order.
+        #expect(merged.data.count == 96)
+        #expect(merged.data.spotBidPrice == Array(quotes.bidPrice[904...]))
+    }
+
     @Test func unstorableQuotesAreSkippedAndBadSettingsRefused() throws {
         let url = try PostgresURL("postgresql://nobody@127.0.0.1:1/none")
         let recorder = try LiveQuoteRecorder(url: url, symbol: "BTC/USDT", market: "BINANCE_FUTURES")
