@@ -45,7 +45,12 @@ struct Benchmark: ParsableCommand {
     @Option(help: "Random seed of the generated data.")
     var seed: UInt64 = 42
 
+    @Option(help: .hidden)
+    var standInServers: String?
+
     func run() throws {
+        // The live workloads' servers, run as a child process of the benchmark (see StandInProcess).
+        if let standInServers { return try StandInProcess.serve(standInServers) }
         try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         if let ingestFiles {

@@ -6,7 +6,8 @@ import Foundation
 
 extension Benchmark {
     /// The live path end to end on loopback: two Gate.io stand-in servers
-    /// (spot and futures) send paced book-ticker updates over WebSocket; the
+    /// (spot and futures, in a child process: `StandInProcess`) send paced
+    /// book-ticker updates over WebSocket; the
     /// two-market feed decodes and merges them; the strategy loop decides on
     /// each against a paper exchange with an in-memory journal. Reports the
     /// tick-to-decision latency (from the frame read off the socket to the
@@ -34,17 +35,13 @@ extension Benchmark {
         let perMarket = Int(totalPerSecond / 2 * seconds)
         // Crosses the async boundary as JSON bytes ([String: Any] is not Sendable).
         let outcomeJSON = try waitFor { () async throws -> Data in
-            let script = StandInScript(steps: [.paced(count: perMarket, perSecond: totalPerSecond / 2)])
-            let spotServer = ExchangeStandIn(venue: .gateio, market: .spot, scripts: [script])
-            let futuresServer = ExchangeStandIn(venue: .gateio, market: .futures, scripts: [script], contractSize: 0.0001)
-            try await spotServer.start()
-            try await futuresServer.start()
-            func feed(_ server: ExchangeStandIn) throws -> ExchangeBookTickerFeed {
+            let servers = try StandInProcess(perMarket: perMarket, perSecond: totalPerSecond / 2)
+            func feed(_ market: Market, _ url: String) throws -> ExchangeBookTickerFeed {
                 try ExchangeBookTickerFeed(configuration: ExchangeFeedConfiguration(
-                    endpoint: ExchangeEndpoint(venue: .gateio, market: server.market, symbol: "BTC/USDT", url: server.url),
-                    contractSize: server.contractSize, stalenessLimit: .seconds(30)))
+                    endpoint: ExchangeEndpoint(venue: .gateio, market: market, symbol: "BTC/USDT", url: url),
+                    contractSize: market == .futures ? 0.0001 : 1, stalenessLimit: .seconds(30)))
             }
-            let spotFeed = try feed(spotServer), futuresFeed = try feed(futuresServer)
+            let spotFeed = try feed(.spot, servers.spotURL), futuresFeed = try feed(.futures, servers.futuresURL)
             let merged = try TwoMarketExchangeFeed(spot: spotFeed, futures: futuresFeed)
             let config = DeltaArbitrageConfig()
             let loop = try await StrategyLoop(config: config,
@@ -87,11 +84,9 @@ extension Benchmark {
                 try await consumer.value
             }
             let elapsed = (ContinuousClock.now - started).seconds
-            await spotServer.stop()
-            await futuresServer.stop()
             let latency = loop.decisionLatencyHistogram()
             let route = routes.withLock { $0 }
-            let sent = spotServer.updatesSent + futuresServer.updatesSent
+            let sent = try servers.stop()
             let accepted = spotFeed.counters.messages + futuresFeed.counters.messages
             var result: [String: Any] = [
                 "updates_sent": sent, "updates_accepted": accepted, "updates_lost": sent - accepted,
