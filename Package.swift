@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "DeltaArbitrageSources", targets: ["DeltaArbitrageSources"]),
         .library(name: "DeltaArbitrageExchangeFeeds", targets: ["DeltaArbitrageExchangeFeeds"]),
         .library(name: "DeltaArbitrageService", targets: ["DeltaArbitrageService"]),
+        // The C ABI (include/deltaarb.h) the Python package `deltaarb` loads.
+        .library(name: "DeltaArbitrageC", type: .dynamic, targets: ["DeltaArbitrageC"]),
         .executable(name: "delta-arb", targets: ["delta-arb"]),
     ],
     dependencies: [
@@ -64,6 +66,13 @@ let package = Package(
         .target(
             name: "DeltaArbitrageMockData",
             dependencies: ["DeltaArbitrage"]
+        ),
+        // The C ABI over the domain libraries (no sockets, no service): what the
+        // Python package `deltaarb` loads; include/deltaarb.h documents it.
+        .target(
+            name: "DeltaArbitrageC",
+            dependencies: ["DeltaArbitrage", "SpreadKernels", "DeltaArbitrageMockData"],
+            exclude: ["include"]
         ),
         .systemLibrary(
             name: "CSQLite",

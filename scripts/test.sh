@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds the package with its
 # tests (failing on any warning in the project's own sources), builds the
-# library targets and the CLI with CMake + Ninja, then runs `swift test`
+# library targets and the CLI with CMake + Ninja, tests the Python package
+# `deltaarb` over the CMake-built C library, then runs `swift test`
 # with a throwaway PostgreSQL cluster (scripts/with-postgres.sh) and a Python
 # venv holding pyarrow, polars and pandas (scripts/python-env.sh), so the
 # database and interoperability tests always run here.
@@ -20,6 +21,9 @@ fi
 cmake -G Ninja -S . -B .build-cmake -DCMAKE_BUILD_TYPE=Release >&2
 cmake --build .build-cmake >&2
 .build-cmake/bin/delta-arb --help >/dev/null
+
+# The Python package over the CMake-built C library (pip install ./python, pytest).
+CI="${CI:-1}" DELTAARB_LIBRARY="$PWD/.build-cmake/lib/libDeltaArbitrageC.so" scripts/python-binding-test.sh
 
 python_bin=$(scripts/python-env.sh)
 # CI=1: a test whose component (PostgreSQL, pyarrow, Chromium) is missing fails instead of skipping.

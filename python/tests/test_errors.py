@@ -1,0 +1,107 @@
+"""Bad input: clear Python errors carrying the engine's messages, never a crash."""
+from __future__ import annotations
+
+import asyncio
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import deltaarb
+
+
+def test_missing_column_names_it(market: pd.DataFrame) -> None:
+    with pytest.raises(deltaarb.MarketDataError, match="missing column 'fut_bid_price'"):
+        deltaarb.delta_neutral_backtest(market.drop(columns=["fut_bid_price"]))
+    with pytest.raises(ValueError, match="'spot_ask_price', 'spot_bid_price'"):
+        deltaarb.delta_neutral_backtest(market.drop(columns=["spot_ask_price", "spot_bid_price"]))
+
+
+def test_no_time_index() -> None:
+    df = pd.DataFrame({c: [1.0, 1.0] for c in deltaarb.MARKET_DATA_COLUMNS[1:]})
+    with pytest.raises(deltaarb.MarketDataError, match="not a DatetimeIndex"):
+        deltaarb.delta_neutral_backtest(df)
+    df["timestamp"] = ["2025-01-01", "2025-01-02"]
+    with pytest.raises(deltaarb.MarketDataError, match="column 'timestamp' must hold datetimes"):
+        deltaarb.delta_neutral_backtest(df)
+
+
+def test_nan_price_names_row_column_and_label(market: pd.DataFrame) -> None:
+    df = market.copy()
+    df.iloc[1234, df.columns.get_loc("fut_ask_price")] = np.nan
+    with pytest.raises(deltaarb.MarketDataError, match=r"^row 1234: fut_ask_price is nan; prices must be positive") as info:
+        deltaarb.delta_neutral_backtest(df)
+    assert repr(df.index[1234]) in str(info.value)
+    with pytest.raises(deltaarb.MarketDataError, match="row 1234: fut_ask_price"):
+        asyncio.run(deltaarb.DeltaArbitrageOptimizer().optimize_parameters(df))
+
+
+@pytest.mark.parametrize("value", [0.0, -1.0, math.inf])
+def test_non_positive_or_infinite_price(market: pd.DataFrame, value: float) -> None:
+    df = market.copy()
+    df.iloc[5, df.columns.get_loc("spot_ask_price")] = value
+    with pytest.raises(deltaarb.MarketDataError, match="row 5: spot_ask_price is"):
+        deltaarb.delta_neutral_backtest(df)
+
+
+def test_unsorted_index(market: pd.DataFrame) -> None:
+    order = np.arange(len(market))
+    order[[100, 101]] = order[[101, 100]]
+    with pytest.raises(deltaarb.MarketDataError, match="row 101: timestamp .* is earlier than row 100's"):
+        deltaarb.delta_neutral_backtest(market.iloc[order])
+
+
+def test_nat_timestamp(market: pd.DataFrame) -> None:
+    flat = market.reset_index()
+    flat.loc[3, "timestamp"] = pd.NaT
+    with pytest.raises(deltaarb.MarketDataError, match="row 3: column 'timestamp' is NaT"):
+        deltaarb.delta_neutral_backtest(flat)
+
+
+def test_bad_backtest_parameters_are_the_engines_errors(market: pd.DataFrame) -> None:
+    with pytest.raises(deltaarb.ParameterValidationError, match=r"^invalid max_hours = 0: must be > 0$"):
+        deltaarb.delta_neutral_backtest(market, max_hours=0)
+    with pytest.raises(ValueError, match=r"invalid spot_fee = 1: must be a fraction in \[0, 1\)"):
+        deltaarb.delta_neutral_backtest(market, spot_fee=1)
+    with pytest.raises(deltaarb.OptimizationError, match="invalid max_entry_cost_pct = nan"):
+        deltaarb.delta_neutral_backtest(market, max_entry_cost_pct=math.nan)
+
+
+def test_optimizer_settings_and_data_errors(market: pd.DataFrame) -> None:
+    with pytest.raises(deltaarb.ParameterValidationError, match=r"invalid target_hit_rate = 1.5: must be in \[0, 1\]"):
+        deltaarb.DeltaArbitrageOptimizer(target_hit_rate=1.5)
+    with pytest.raises(deltaarb.ParameterValidationError, match="grid_steps"):
+        deltaarb.DeltaArbitrageOptimizer(grid_steps=0)
+    optimizer = deltaarb.DeltaArbitrageOptimizer()
+    with pytest.raises(deltaarb.InsufficientDataError, match="insufficient data: need at least 100, got 50"):
+        asyncio.run(optimizer.optimize_parameters(market.iloc[:50]))
+    with pytest.raises(deltaarb.InsufficientDataError):
+        optimizer.analyze_spread_distribution(market.iloc[:30])
+    with pytest.raises(deltaarb.ParameterValidationError, match="lookback_hours"):
+        asyncio.run(optimizer.optimize_parameters(market, lookback_hours=-1))
+
+
+def test_optimization_timeout(market: pd.DataFrame) -> None:
+    optimizer = deltaarb.DeltaArbitrageOptimizer(time_budget_ms=0.001, grid_steps=256)
+    with pytest.raises(deltaarb.OptimizationTimeoutError, match="budget"):
+        asyncio.run(optimizer.optimize_parameters(market, lookback_hours=6))
+
+
+def test_mock_generator_errors() -> None:
+    with pytest.raises(ValueError, match="regime_type 'sideways' is not one of 'mean_reverting', 'trending', 'volatile'"):
+        deltaarb.generate_mock_spread_regime("sideways")
+    with pytest.raises(deltaarb.ParameterValidationError, match="hours"):
+        deltaarb.generate_mock_market_data(hours=-1)
+
+
+def test_validate_parameters_follows_the_safety_rules() -> None:
+    optimizer = deltaarb.DeltaArbitrageOptimizer()
+    assert optimizer.validate_parameters(0.5, 0.1) is True
+    assert optimizer.validate_parameters(1.2, 0.1) is False          # above max_entry_threshold 1.0
+    assert optimizer.validate_parameters(0.5, 0.01) is False         # below min_exit_threshold 0.05
+    assert optimizer.validate_parameters(0.1, 0.2) is False          # exit not below entry
+    assert optimizer.validate_parameters(0.9, 0.06) is False         # ratio 15 > 10
+    assert optimizer.validate_parameters(math.nan, 0.1) is False
+    assert optimizer.parameter_violation(1.2, 0.1) == "invalid entry_threshold_pct = 1.2: must not exceed max_entry_threshold 1"
+    assert deltaarb.DeltaArbitrageOptimizer(max_entry_threshold=2).validate_parameters(1.2, 0.2) is True
