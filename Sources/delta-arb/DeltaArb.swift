@@ -31,7 +31,7 @@ struct DeltaArb: AsyncParsableCommand {
             or --update-minutes giving too many points).
             """,
         version: DeltaArbitrageVersion,
-        subcommands: serviceCommands([Generate.self, Convert.self, Analyze.self, Backtest.self, Optimize.self, WalkForward.self, Paper.self, Database.self])
+        subcommands: serviceCommands([Generate.self, Convert.self, Analyze.self, Backtest.self, Optimize.self, WalkForward.self, Batch.self, Paper.self, Database.self])
     )
 
     /// Parses and runs the command; every failure ends as one `delta-arb: error:`

@@ -91,6 +91,19 @@ public struct DataGapReport: Sendable, Hashable {
         }
     }
 
+    /// A report from gaps already found (e.g. read back from a batch plan):
+    /// `gaps` in row order over a series of `rowCount` rows.
+    public init(thresholdNanoseconds: Int64, rowCount: Int, gaps: [DataGap]) {
+        self.thresholdNanoseconds = thresholdNanoseconds
+        self.rowCount = rowCount
+        self.gaps = gaps
+        longestNanoseconds = gaps.map(\.durationNanoseconds).max() ?? 0
+        totalNanoseconds = gaps.reduce(0) { total, gap in
+            let (sum, overflow) = total.addingReportingOverflow(gap.durationNanoseconds)
+            return overflow ? .max : sum
+        }
+    }
+
     /// Finds the gaps of `data` longer than `thresholdNanoseconds`, or than
     /// `defaultThresholdNanoseconds(data.timestamps)` when it is nil.
     ///
