@@ -27,7 +27,7 @@ CI="${CI:-1}" DELTAARB_LIBRARY="$PWD/.build-cmake/lib/libDeltaArbitrageC.so" scr
 
 python_bin=$(scripts/python-env.sh)
 # CI=1: a test whose component (PostgreSQL, pyarrow, Chromium) is missing fails instead of skipping.
-CI="${CI:-1}" PATH="$python_bin:$PATH" scripts/with-postgres.sh swift test
+CI="${CI:-1}" PATH="$python_bin:$PATH" scripts/with-postgres.sh scripts/swift-tests.sh
 
 # The Ray batch test on a real local cluster (fails, never skips, without Ray).
 "$(scripts/ray-env.sh)" distributed/test_ray_batch.py --delta-arb .build/debug/delta-arb

@@ -2,6 +2,8 @@ import Foundation
 import Testing
 
 /// `delta-arb batch`: outputs equal to the unsharded commands, resumable, checked in a browser.
+/// The commands run for many seconds: they are awaited on threads of their own
+/// (`CLITests.run(_:) async`), never blocking the cooperative pool.
 @Suite("delta-arb batch")
 struct BatchCLITests {
     static func json(_ path: String) throws -> [String: Any] {
@@ -17,9 +19,9 @@ struct BatchCLITests {
     }
 
     /// Two generated datasets (a and b) and a manifest over them, in `directory`.
-    static func setUp(_ directory: URL, sliceHours: Double = 5) throws -> String {
+    static func setUp(_ directory: URL, sliceHours: Double = 5) async throws -> String {
         for (name, hours, seed) in [("a", "30", "1"), ("b", "20", "2")] {
-            let made = try CLITests.run(["generate", "--hours", hours, "--seed", seed, "--out", directory.appendingPathComponent("\(name).csv").path])
+            let made = try await CLITests.run(["generate", "--hours", hours, "--seed", seed, "--out", directory.appendingPathComponent("\(name).csv").path])
             #expect(made.status == 0, "\(made.stderr)")
         }
         let manifest = directory.appendingPathComponent("m.json")
@@ -34,24 +36,24 @@ struct BatchCLITests {
     /// Each dataset's walk_forward.json equals `walk-forward --json`, its
     /// backtests.json entry `backtest --json`, its analysis.json `analyze
     /// --json` (all but wall-clock time); summary.json has a row per dataset.
-    @Test func outputsEqualTheUnshardedCommands() throws {
+    @Test func outputsEqualTheUnshardedCommands() async throws {
         let directory = try CLITests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let manifest = try Self.setUp(directory)
+        let manifest = try await Self.setUp(directory)
         let out = directory.appendingPathComponent("out").path
-        let batch = try CLITests.run(["batch", manifest, "--out", out, "--workers", "2"])
+        let batch = try await CLITests.run(["batch", manifest, "--out", out, "--workers", "2"])
         #expect(batch.status == 0, "\(batch.stderr)")
         #expect(batch.stdout.isEmpty)
         for name in ["a", "b"] {
             let csv = directory.appendingPathComponent("\(name).csv").path
-            let walk = try CLITests.run(["walk-forward", csv, "--window-hours", "4", "--update-minutes", "15", "--grid-steps", "8",
+            let walk = try await CLITests.run(["walk-forward", csv, "--window-hours", "4", "--update-minutes", "15", "--grid-steps", "8",
                                          "--max-hold-minutes", "90", "--json"])
             #expect(walk.status == 0, "\(walk.stderr)")
             let expected = try #require(try JSONSerialization.jsonObject(with: Data(walk.stdout.utf8)) as? [String: Any])
             #expect((expected["trades"] as? [Any])?.isEmpty == false)
             #expect(try Self.canonical(Self.json("\(out)/\(name)/walk_forward.json")) == Self.canonical(expected), "walk-forward of \(name)")
 
-            let fixed = try CLITests.run(["backtest", csv, "--entry", "0.3", "--exit", "0.1", "--max-hours", "1.5", "--json"])
+            let fixed = try await CLITests.run(["backtest", csv, "--entry", "0.3", "--exit", "0.1", "--max-hours", "1.5", "--json"])
             #expect(fixed.status == 0, "\(fixed.stderr)")
             var expectedFixed = try #require(try JSONSerialization.jsonObject(with: Data(fixed.stdout.utf8)) as? [String: Any])
             expectedFixed["entry_threshold_pct"] = 0.3
@@ -60,7 +62,7 @@ struct BatchCLITests {
             #expect(backtests.count == 1)
             #expect(try Self.canonical(backtests[0]) == Self.canonical(expectedFixed), "backtest of \(name)")
 
-            let analysis = try CLITests.run(["analyze", csv, "--json"])
+            let analysis = try await CLITests.run(["analyze", csv, "--json"])
             let expectedAnalysis = try #require(try JSONSerialization.jsonObject(with: Data(analysis.stdout.utf8)) as? [String: Any])
             #expect(try Self.canonical(Self.json("\(out)/\(name)/analysis.json")) == Self.canonical(expectedAnalysis), "analysis of \(name)")
         }
@@ -72,10 +74,10 @@ struct BatchCLITests {
     /// A batch killed after some shards finished resumes without redoing
     /// them (their result files are untouched), and ends with the outputs of
     /// an uninterrupted run.
-    @Test func killedBatchResumes() throws {
+    @Test func killedBatchResumes() async throws {
         let directory = try CLITests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let manifest = try Self.setUp(directory, sliceHours: 2)
+        let manifest = try await Self.setUp(directory, sliceHours: 2)
         let out = directory.appendingPathComponent("out")
         let process = Process()
         process.executableURL = CLITests.executable
@@ -87,7 +89,7 @@ struct BatchCLITests {
             return names.filter { $0.hasPrefix("shard-") && $0.hasSuffix(".json") }.sorted()
         }
         let deadline = Date().addingTimeInterval(120)
-        while results().count < 3 && process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        while results().count < 3 && process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         let finished = results()
@@ -100,13 +102,13 @@ struct BatchCLITests {
         let before = try finished.map(identity)
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("summary.json").path))
 
-        let resumed = try CLITests.run(["batch", manifest, "--out", out.path, "--workers", "2"])
+        let resumed = try await CLITests.run(["batch", manifest, "--out", out.path, "--workers", "2"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(resumed.stderr.contains("already done (resuming)"), "\(resumed.stderr)")
         #expect(try finished.map(identity) == before, "finished shards must not be redone")
 
         let clean = directory.appendingPathComponent("clean").path
-        #expect(try CLITests.run(["batch", manifest, "--out", clean]).status == 0)
+        #expect(try await CLITests.run(["batch", manifest, "--out", clean]).status == 0)
         for file in ["a/walk_forward.json", "b/walk_forward.json", "a/backtests.json", "summary.json"] {
             #expect(try Self.canonical(Self.json("\(out.path)/\(file)")) == Self.canonical(Self.json("\(clean)/\(file)")), "\(file)")
         }
@@ -120,12 +122,12 @@ struct BatchCLITests {
         (#"{"datasets": [{"name": "a", "file": "x.csv"}], "slice_hours": -1}"#, "slice_hours must be a positive number"),
         (#"{"datasets": [{"name": "a", "file": "x.csv"}], "walk_forward": {"grid_stepz": 3}}"#, "walk_forward:"),
     ])
-    func badManifest(text: String, message: String) throws {
+    func badManifest(text: String, message: String) async throws {
         let directory = try CLITests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let manifest = directory.appendingPathComponent("m.json")
         try Data(text.utf8).write(to: manifest)
-        let run = try CLITests.run(["batch", manifest.path, "--out", directory.appendingPathComponent("o").path])
+        let run = try await CLITests.run(["batch", manifest.path, "--out", directory.appendingPathComponent("o").path])
         #expect(run.status == 64)
         #expect(run.stderr.contains(message) && run.stderr.contains("m.json"), "\(run.stderr)")
     }
@@ -133,12 +135,12 @@ struct BatchCLITests {
     /// index.html renders in headless Chromium without errors and holds the
     /// datasets' table and charts (scripts/check-report.sh).
     @Test(.enabled(if: BatchCLITests.chromiumRuns, "Chromium is not installed; set CI to make this a failure"))
-    func indexRendersInChromium() throws {
+    func indexRendersInChromium() async throws {
         let directory = try CLITests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let manifest = try Self.setUp(directory, sliceHours: 10)
+        let manifest = try await Self.setUp(directory, sliceHours: 10)
         let out = directory.appendingPathComponent("out").path
-        #expect(try CLITests.run(["batch", manifest, "--out", out]).status == 0)
+        #expect(try await CLITests.run(["batch", manifest, "--out", out]).status == 0)
         let html = try String(contentsOfFile: "\(out)/index.html", encoding: .utf8)
         #expect(html.contains(#"<tr data-dataset="a">"#) && html.contains(#"<tr data-dataset="b">"#))
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -151,8 +153,11 @@ struct BatchCLITests {
         check.standardError = err
         check.standardOutput = FileHandle.nullDevice
         try check.run()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        check.waitUntilExit()
+        let stderr = try await CLITests.onOwnThread {
+            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            check.waitUntilExit()
+            return text
+        }
         #expect(check.terminationStatus == 0, "\(stderr)")
     }
 

@@ -47,6 +47,20 @@ struct CLITests {
                        stderr: String(decoding: stderr, as: UTF8.self))
     }
 
+    /// `run(_:stdout:stderr:)` on a thread of its own: an async test that waits on a long-running
+    /// command must not hold one of the few cooperative threads every async test shares (the feed
+    /// and server tests would stall behind it).
+    static func run(_ arguments: [String]) async throws -> Outcome {
+        try await onOwnThread { try run(arguments, stdout: nil, stderr: nil) }
+    }
+
+    /// Runs `body` on a new thread and returns what it returns.
+    static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try body() }) }.start()
+        }
+    }
+
     static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("delta-arb-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)

@@ -64,8 +64,8 @@ struct DatabaseCLITests {
         let source = ["--db", text, "--symbol", symbol, "--spot-market", "CLIX_SPOT", "--futures-market", "CLIY_FUTURES",
                       "--from", UTCTime.iso8601(nanoseconds: from), "--to", UTCTime.iso8601(nanoseconds: to)]
         for command in [["backtest", "--entry", "0.1", "--exit", "-0.05"], ["analyze"]] {
-            let fromCSV = try CLITests.run(command + [csv, "--json"])
-            let fromDB = try CLITests.run(command + source + ["--json"])
+            let fromCSV = try await CLITests.run(command + [csv, "--json"])
+            let fromDB = try await CLITests.run(command + source + ["--json"])
             #expect(fromCSV.status == 0, "\(fromCSV.stderr)")
             #expect(fromDB.status == 0, "\(fromDB.stderr)")
             #expect(fromDB.stdout == fromCSV.stdout)
@@ -189,7 +189,7 @@ struct DatabaseCLITests {
     /// each stored row carries its update_id as sequence_number.
     @Test func dbImportOfABinanceFileStoresUpdateIDsAndSkipsBadRows() async throws {
         let text = try Self.url()
-        #expect(try CLITests.run(["db", "init", "--db", text]).status == 0)
+        #expect(try await CLITests.run(["db", "init", "--db", text]).status == 0)
         let directory = try CLITests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("BTCUSDT-bookTicker.csv").path
@@ -202,9 +202,9 @@ struct DatabaseCLITests {
 
             """.write(toFile: file, atomically: true, encoding: .utf8)
         let symbol = "SEQ\(UInt32.random(in: 0..<UInt32.max))/USDT"
-        let strict = try CLITests.run(["db", "import", file, "--db", text, "--symbol", symbol, "--market", "SEQX_FUTURES"])
+        let strict = try await CLITests.run(["db", "import", file, "--db", text, "--symbol", symbol, "--market", "SEQX_FUTURES"])
         #expect(strict.status == 1 && strict.stderr.contains(":4:"), "\(strict.stderr)")   // 503: bid above ask
-        let outcome = try CLITests.run(["db", "import", file, "--db", text, "--symbol", symbol, "--market", "SEQX_FUTURES",
+        let outcome = try await CLITests.run(["db", "import", file, "--db", text, "--symbol", symbol, "--market", "SEQX_FUTURES",
                                         "--skip-bad-rows"])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.stderr.contains("warning: skipped 1 bad rows of \(file) (1 crossedBook)"), "\(outcome.stderr)")
@@ -237,7 +237,7 @@ struct DatabaseCLITests {
 
     @Test func databaseErrorsAreOneLineWithExitStatusOne() async throws {
         let text = try Self.url()
-        let outcome = try CLITests.run(["backtest", "--db", text, "--symbol", "NONE/USDT", "--spot-market", "NOPE_SPOT",
+        let outcome = try await CLITests.run(["backtest", "--db", text, "--symbol", "NONE/USDT", "--spot-market", "NOPE_SPOT",
                                         "--futures-market", "NOPE_FUTURES", "--json"])
         #expect(outcome.status == 1)
         #expect(outcome.stdout.isEmpty)

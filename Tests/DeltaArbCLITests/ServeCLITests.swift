@@ -97,7 +97,7 @@ struct ServeCLITests {
                                     extra: ["--entry", "0.5", "--exit", "0.1", "--no-update", "--event-log", events.path])
 
         // Healthy once both feeds stream.
-        let healthy = try await Self.eventually(20) { try await Self.get(server.base + "/health").status == 200 }
+        let healthy = try await Self.eventually(60) { try await Self.get(server.base + "/health").status == 200 }
         #expect(healthy, "\(server.log)")
         let status = try Self.json(try await Self.get(server.base + "/status").body)
         #expect(status["symbol"] as? String == "BTC/USDT")
@@ -135,7 +135,7 @@ struct ServeCLITests {
         let stale = try Self.start(spot: silentSpot, futures: silentFutures, directory: directory,
                                    extra: ["--entry", "0.5", "--exit", "0.1", "--no-update", "--stale-seconds", "0.5"])
         defer { stale.process.terminate() }
-        let unhealthy = try await Self.eventually(20) {
+        let unhealthy = try await Self.eventually(60) {
             let health = try await Self.get(stale.base + "/health")
             return health.status == 503 && health.body.contains("no update for")
         }
@@ -152,7 +152,7 @@ struct ServeCLITests {
         let first = try Self.start(spot: spot, futures: futures, directory: directory, extra: arguments)
         // The stand-ins' books cost less than 0.5 % to enter and never pay 0.1 %: a position opens and stays.
         var position: [String: Any]?
-        let opened = try await Self.eventually(20) {
+        let opened = try await Self.eventually(60) {
             position = try Self.json(try await Self.get(first.base + "/status").body)["position"] as? [String: Any]
             return position != nil
         }
@@ -192,7 +192,7 @@ struct ServeCLITests {
         let url = try DatabaseCLITests.url()
         let directory = try CLITests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        #expect(try CLITests.run(["db", "init", "--db", url]).status == 0)
+        #expect(try await CLITests.run(["db", "init", "--db", url]).status == 0)
         let symbol = "R\(UInt32.random(in: 0..<UInt32.max))/USDT"
         // One at a time, 3 ms apart: each quote has its own millisecond, so the store (one quote
         // per market per instant) keeps every one. A paced stream may send a batch within one ms.
@@ -204,7 +204,7 @@ struct ServeCLITests {
         defer { Task { await spot.stop(); await futures.stop() } }
         let arguments = ["--entry", "0.5", "--exit", "0.1", "--record-db", url, "--warm-up-hours", "1"]
         let server = try Self.start(spot: spot, futures: futures, directory: directory, extra: arguments, symbol: symbol)
-        let allIn = try await Self.eventually(30) {
+        let allIn = try await Self.eventually(90) {
             let metrics = try await Self.get(server.base + "/metrics").body
             return ["spot", "futures"].allSatisfy { market in
                 metrics.contains("delta_arb_feed_messages_total{market=\"\(market)\"} 120")
@@ -212,7 +212,7 @@ struct ServeCLITests {
         }
         #expect(allIn, "\(server.log)")
         // The recorders' counts reach /metrics: all 120 of each market written within a flush or two.
-        let recorded = try await Self.eventually(20) {
+        let recorded = try await Self.eventually(60) {
             let lines = try await Self.get(server.base + "/metrics").body.split(separator: "\n")
             return ["spot", "futures"].allSatisfy { market in
                 lines.contains { $0.hasPrefix("delta_arb_recorder_quotes_total{") && $0.contains("market=\"\(market)\"")
@@ -233,7 +233,7 @@ struct ServeCLITests {
 
         // The next start finds them.
         let again = try Self.start(spot: spot, futures: futures, directory: directory, extra: arguments, symbol: symbol)
-        let warmed = try await Self.eventually(20) { again.log.contains("warm-up: ") }
+        let warmed = try await Self.eventually(60) { again.log.contains("warm-up: ") }
         again.process.terminate()
         #expect(Self.waitForExit(again.process, seconds: 10))
         #expect(warmed && again.log.contains("rows of the last 1.0 h"), "\(again.log)")

@@ -65,7 +65,7 @@ struct Timeout: Error, CustomStringConvertible {
 
 /// Waits until `condition` holds, polling; fails the test with `what` after `limit` (the limit only
 /// guards against a hang: no assertion depends on how long anything takes).
-func eventually(_ what: String, limit: Duration = .seconds(30), _ condition: () -> Bool) async throws {
+func eventually(_ what: String, limit: Duration = .seconds(120), _ condition: () -> Bool) async throws {
     let clock = ContinuousClock(), deadline = clock.now + limit
     while !condition() {
         guard clock.now < deadline else { throw Timeout(what: what) }
@@ -147,7 +147,7 @@ func withDeadline<T: Sendable>(_ what: String, limit: Duration = .seconds(60),
 
 /// Iterates `feed` until `done` says the updates so far are complete; the updates and the quotes that
 /// made none.
-func collect(_ feed: TwoMarketExchangeFeed, limit: Duration = .seconds(60),
+func collect(_ feed: TwoMarketExchangeFeed, limit: Duration = .seconds(120),
              until done: @escaping @Sendable ([BookUpdate], Int) -> Bool) async throws -> (updates: [BookUpdate], leadingQuotes: Int) {
     try await withDeadline("the merged updates", limit: limit) {
         var iterator = feed.makeAsyncIterator()

@@ -103,6 +103,8 @@ public final class StrategyLoop: Sendable {
         /// Inputs sent and not yet taken by the consumer: while any waits, an
         /// update must queue behind it.
         var queued = 0
+        /// Updates `decideNow(_:)` has decided.
+        var decidedInPlace = 0
         var stopRequested = false
         var running = true
         var failure: String?
@@ -151,7 +153,12 @@ public final class StrategyLoop: Sendable {
     /// - Throws: `FeedContentMismatchError` (a resumed feed that differs from the
     ///   saved state's), the journal's error, `StrategyLoopStopped`.
     public func handle(_ update: BookUpdate) async throws {
-        if decideNow(update) { return }
+        if let decided = decideInPlace(update) {
+            // Decided without suspending: a replay handing updates one after another would hold its
+            // thread of the shared cooperative pool for as long as it runs. Let others in now and then.
+            if decided % 128 == 0 { await Task.yield() }
+            return
+        }
         try await withCheckedThrowingContinuation { send(.update(update, $0), or: $0) }
     }
 
@@ -163,13 +170,16 @@ public final class StrategyLoop: Sendable {
     /// an input or has one waiting, an optimisation is due on the data clock
     /// before it, or its decision sends orders or commits. Allocation-free and
     /// lock-bounded on the hold path, for a feed to call as frames are read.
-    public func decideNow(_ update: BookUpdate) -> Bool {
-        shared.withLock { s in
-            guard s.started, s.running, !s.stopRequested, s.failure == nil, s.queued == 0, s.idle != nil else { return false }
+    public func decideNow(_ update: BookUpdate) -> Bool { decideInPlace(update) != nil }
+
+    /// `decideNow(_:)`: the number of updates decided in place so far when it decided this one, nil when not.
+    private func decideInPlace(_ update: BookUpdate) -> Int? {
+        shared.withLock { s -> Int? in
+            guard s.started, s.running, !s.stopRequested, s.failure == nil, s.queued == 0, s.idle != nil else { return nil }
             s.idle!.executor.gateway.observe(update)
             if let bridge = s.idle!.bridge,
                bridge.hasDueOptimization(before: update, committedSequence: s.idle!.core.context.lastSequence) {
-                return false
+                return nil
             }
             let started = update.receivedAt ?? ContinuousClock.now
             var core = s.idle!.core
@@ -177,7 +187,7 @@ public final class StrategyLoop: Sendable {
             guard let commands = try? core.handle(update),
                   commands.allSatisfy({ if case .publish = $0 { true } else { false } }) else {
                 // The loop decides it again and carries out what it says (or answers its error).
-                return false
+                return nil
             }
             let elapsed = (ContinuousClock.now - started).nanoseconds
             s.idle!.core = core
@@ -189,7 +199,8 @@ public final class StrategyLoop: Sendable {
             s.lastUpdate = update
             for case .publish(let event) in commands { events.publish(event) }
             if decided { decisionObserver?(elapsed) }
-            return true
+            s.decidedInPlace += 1
+            return s.decidedInPlace
         }
     }
 
