@@ -37,6 +37,12 @@ public struct DeltaArbitrageOptimizer: Sendable {
 
     /// Points per axis of the derived grid.
     public var defaultGridSteps = 32
+    /// Walk-forward only: each window's grid search takes over the trades of
+    /// the previous window's chains that the new window repeats
+    /// (`TradeChainCache`); false searches every window from scratch. The
+    /// results are the same bit for bit; the switch exists for the tests and
+    /// benchmarks that hold one path to the other.
+    public var reusesTradeChains = true
     /// Wall-clock budget of one optimisation; past it the grid search stops and
     /// `OptimizationTimeoutError` is thrown. Nil: no budget.
     public var timeBudget: Duration?
@@ -125,10 +131,12 @@ public struct DeltaArbitrageOptimizer: Sendable {
     }
 
     /// Optimises over `rows` of a prepared index. `rowOffset` maps the index's
-    /// rows to the caller's data rows (for the report).
+    /// rows to the caller's data rows (for the report). With `chains`, the
+    /// grid search reuses the trade chains of the previous window of the same
+    /// index (the walk-forward's case; the report is the same bit for bit).
     func optimizeWindow(
         _ index: FirstPassageBacktest, rows: Range<Int>, lookbackHours: Double, rowOffset: Int, indexReused: Bool,
-        started: ContinuousClock.Instant, stop: StopSignal
+        started: ContinuousClock.Instant, stop: StopSignal, chains: TradeChainCache? = nil
     ) throws -> OptimizationReport {
         let clock = ContinuousClock()
         var events: [OptimizationStatusEvent] = []
@@ -140,7 +148,7 @@ public struct DeltaArbitrageOptimizer: Sendable {
         emit(OptimizationStatusEvent(timestamp: wallClock(), status: .started, dataPointsAnalyzed: rows.count))
         do {
             var report = try search(index, rows: rows, lookbackHours: lookbackHours, rowOffset: rowOffset, stop: stop,
-                                    deadline: timeBudget.map { started + $0 })
+                                    deadline: timeBudget.map { started + $0 }, chains: chains)
             let duration = elapsedMs()
             report.performance = OptimizationPerformance(
                 optimizationDurationMs: duration, dataPointsProcessed: rows.count,
@@ -158,7 +166,7 @@ public struct DeltaArbitrageOptimizer: Sendable {
 
     private func search(
         _ index: FirstPassageBacktest, rows: Range<Int>, lookbackHours: Double, rowOffset: Int, stop: StopSignal,
-        deadline: ContinuousClock.Instant?
+        deadline: ContinuousClock.Instant?, chains: TradeChainCache?
     ) throws -> OptimizationReport {
         let columns = index.columns
         let n = rows.count
@@ -204,9 +212,14 @@ public struct DeltaArbitrageOptimizer: Sendable {
         }
 
         let split = columns.firstRow(atOrAfter: firstTime + span / 2, in: rows)
-        let evaluation = ThresholdGridSearch.evaluate(
-            index, entries: entries, exits: exits, rows: rows, split: split, mask: mask,
-            shouldStop: { stop.isCancelled || deadline.map { ContinuousClock.now >= $0 } ?? false })
+        let shouldStop: @Sendable () -> Bool = { stop.isCancelled || deadline.map { ContinuousClock.now >= $0 } ?? false }
+        let evaluation = if let chains {
+            ThresholdGridSearch.evaluate(index, entries: entries, exits: exits, rows: rows, split: split, mask: mask,
+                                         chains: chains, shouldStop: shouldStop)
+        } else {
+            ThresholdGridSearch.evaluate(index, entries: entries, exits: exits, rows: rows, split: split, mask: mask,
+                                         shouldStop: shouldStop)
+        }
         if evaluation.stopped {
             if stop.isCancelled { throw CancellationError() }
             let budget = timeBudget?.milliseconds ?? 0
