@@ -34,8 +34,7 @@ extension Benchmark {
             let started = ContinuousClock.now
             let data = try ArrowFileReader().load(path: path).data
             let loadSeconds = (ContinuousClock.now - started).seconds
-            var optimizer = DeltaArbitrageOptimizer()
-            optimizer.reusesTradeChains = reusing
+            let optimizer = { var o = DeltaArbitrageOptimizer(); o.reusesTradeChains = reusing; return o }()
             let progress = ProgressLog(label: "   walk-forward (\(label))")
             let (result, walkSeconds) = try Stopwatch.time { () throws -> WalkForwardResult in
                 try waitFor { try await optimizedDeltaNeutralBacktest(

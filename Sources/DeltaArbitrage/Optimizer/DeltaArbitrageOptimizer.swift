@@ -183,7 +183,7 @@ public struct DeltaArbitrageOptimizer: Sendable {
                 detail: "minutes spanned by the window; it must cover at least half the \(NumberText.plain(lookbackHours)) h lookback")
         }
 
-        let statistics = Self.windowStatistics(columns, rows: rows)
+        let statistics = Self.windowStatistics(index, rows: rows)
         let entries = entryGrid?.values ?? defaultEntryAxis(statistics)
         let exits = exitGrid?.values ?? defaultExitAxis(statistics, entryHigh: entries.last ?? config.maxEntryThreshold)
         let total = entries.count * exits.count
@@ -372,9 +372,9 @@ public struct DeltaArbitrageOptimizer: Sendable {
 
     /// Mean, deviation and Dickey–Fuller test of the spread on the 1 s grid of
     /// `rows`, streamed (no grid array: this runs at every walk-forward step).
-    static func windowStatistics(_ columns: BookColumns, rows: Range<Int>) -> WindowStatistics {
+    static func windowStatistics(_ index: FirstPassageBacktest, rows: Range<Int>) -> WindowStatistics {
         var moments = AR1Moments()
-        AsOfSampling.forEachEntryCost(columns, rows: rows, stepNanoseconds: 1_000_000_000) { moments.add($0) }
+        index.forEachEntryCostSample(rows: rows, stepNanoseconds: 1_000_000_000) { moments.add($0) }
         let tau = moments.dickeyFullerStatistic
         let halfLife = moments.fit.map {
             MeanReversionParameters(alpha: $0.alpha, beta: $0.beta, gridStepSeconds: 1).halfLifeHours

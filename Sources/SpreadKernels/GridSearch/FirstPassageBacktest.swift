@@ -86,6 +86,17 @@ public struct FirstPassageBacktest: @unchecked Sendable {
         priceScale = scales.max() ?? 0
     }
 
+    /// `AsOfSampling.forEachEntryCost` over `rows`, reading the stored
+    /// series (`−entry_cost_pct`, negated back exactly) instead of
+    /// recomputing each value: the same values, in the same order.
+    @inlinable
+    public func forEachEntryCostSample(rows: Range<Int>, stepNanoseconds step: Int64, _ body: (Double) -> Void) {
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= count, "rows out of range")
+        entrySeries.withValues { negated in
+            AsOfSampling.forEachRow(columns.timestamps, rows: rows, stepNanoseconds: step) { body(-negated[$0]) }
+        }
+    }
+
     /// Prepares the index for `rule`'s fees and hold limit (its thresholds are ignored).
     public init(columns: BookColumns, rule: BacktestRule) {
         self.init(columns: columns, maxHours: rule.maxHours, spotFee: rule.spotFee, futFee: rule.futFee)
