@@ -61,7 +61,7 @@ struct PointChain: Sendable {
 /// any grid point; the cache keeps one per grid index. A cache belongs to one
 /// `FirstPassageBacktest` (the rows its chains index).
 ///
-/// Memory: about 96 bytes per trade per grid point over one window.
+/// Memory: 88 bytes per trade per grid point over one window.
 public final class TradeChainCache: @unchecked Sendable {
     // Each slot is read and written by one worker at a time (the grid search
     // hands every point to exactly one worker).
