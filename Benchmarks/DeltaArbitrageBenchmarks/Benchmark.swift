@@ -42,6 +42,9 @@ struct Benchmark: ParsableCommand {
     @Option(help: "Seconds the live-soak-20k workload streams (600: the 10-minute soak).")
     var soakSeconds: Double = 600
 
+    @Option(help: "Hours of data of the walk-forward-3m-100ms workload (default: its three months).")
+    var walkForwardHours: Double?
+
     @Option(help: "Random seed of the generated data.")
     var seed: UInt64 = 42
 
@@ -71,6 +74,7 @@ struct Benchmark: ParsableCommand {
             case .engine: result = try measure(workload)
             case .optimize: result = try measureOptimize(workload)
             case .walkForward: result = try measureWalkForward(workload)
+            case .walkForwardReuse: result = try measureWalkForwardReuse(workload)
             case .paper: result = try measurePaper(workload)
             case .arrowRead: result = try measureArrowRead(workload)
             case .perMarketRead: result = try measurePerMarketRead(workload)

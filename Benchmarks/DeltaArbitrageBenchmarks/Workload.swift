@@ -17,6 +17,8 @@ struct Workload: Sendable {
         case optimize
         /// The 5-minute, 24 h-window walk-forward with a 32 x 32 grid.
         case walkForward
+        /// The same walk-forward loaded from an Arrow file, with and without trade-chain reuse, side by side.
+        case walkForwardReuse
         /// The full paper-trading stack (replay → strategy → paper exchange), fixed and re-optimising.
         case paper
         /// Reading two markets from the PostgreSQL book-ticker store: server, engine and seed path side by side.
@@ -41,6 +43,8 @@ struct Workload: Sendable {
         Workload(name: "ingest-5m-100ms", hours: 5_000_000 * 0.1 / 3600, tickMs: 100, job: .ingest),
         Workload(name: "optimize-1d-1s", hours: 24, tickMs: 1000, job: .optimize),
         Workload(name: "walk-forward-90d-1s", hours: 90 * 24, tickMs: 1000, job: .walkForward),
+        // Three months of 100 ms ticks (~78 M rows); --walk-forward-hours shortens it for development.
+        Workload(name: "walk-forward-3m-100ms", hours: 90 * 24, tickMs: 100, job: .walkForwardReuse),
         Workload(name: "paper-2d-1s", hours: 2 * 24, tickMs: 1000, job: .paper),
         // Its size is --db-rows (the hours follow from it).
         Workload(name: "db-read", hours: 0, tickMs: 100, job: .databaseRead),

@@ -32,15 +32,25 @@ public enum AsOfSampling {
     public static func forEachEntryCost(
         _ c: BookColumns, rows: Range<Int>, stepNanoseconds step: Int64, _ body: (Double) -> Void
     ) {
-        let points = pointCount(c, rows: rows, stepNanoseconds: step)
-        guard points > 0 else { return }
-        let t = c.timestamps
+        forEachRow(c.timestamps, rows: rows, stepNanoseconds: step) { row in
+            body(SpreadFormulas.entryCostPct(spotAsk: c.spotAsk[row], futBid: c.futBid[row]))
+        }
+    }
+
+    /// Calls `body` with the row sampled at every grid time in order: the last
+    /// row of `rows` at or before `t_k` (`timestamps` non-decreasing).
+    @inlinable
+    public static func forEachRow(
+        _ t: UnsafeBufferPointer<Int64>, rows: Range<Int>, stepNanoseconds step: Int64, _ body: (Int) -> Void
+    ) {
+        guard !rows.isEmpty else { return }
+        let points = Int((t[rows.upperBound - 1] - t[rows.lowerBound]) / step) + 1
         var row = rows.lowerBound
         let lastRow = rows.upperBound - 1
         var time = t[row]
         for _ in 0..<points {
             while row < lastRow && t[row + 1] <= time { row += 1 }
-            body(SpreadFormulas.entryCostPct(spotAsk: c.spotAsk[row], futBid: c.futBid[row]))
+            body(row)
             time += step
         }
     }

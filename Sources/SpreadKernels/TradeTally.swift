@@ -55,13 +55,23 @@ public struct TradeTally: Sendable, Hashable {
     public mutating func add(
         entry: Int, exit: Int, reason: ExitReason, columns c: BookColumns, spotFee: Double, futFee: Double
     ) {
+        let (pnl, hours) = Self.outcome(entry: entry, exit: exit, columns: c, spotFee: spotFee, futFee: futFee)
+        add(netPnlPct: pnl, hours: hours, reason: reason)
+    }
+
+    /// `net_pnl_pct` and hours held of the trade from row `entry` to row
+    /// `exit`, with the seed's formulas — the values `add(entry:…)` adds, so
+    /// a caller that stores them and adds them later gets the same bits.
+    @inlinable @inline(__always)
+    public static func outcome(
+        entry: Int, exit: Int, columns c: BookColumns, spotFee: Double, futFee: Double
+    ) -> (netPnlPct: Double, hours: Double) {
         let pnl = SpreadFormulas.netPnlPct(
             entrySpotCost: SpreadFormulas.entrySpotCost(spotAsk: c.spotAsk[entry], spotFee: spotFee),
             entryFutReceive: SpreadFormulas.entryFutReceive(futBid: c.futBid[entry], futFee: futFee),
             exitSpotReceive: SpreadFormulas.exitSpotReceive(spotBid: c.spotBid[exit], spotFee: spotFee),
             exitFutCost: SpreadFormulas.exitFutCost(futAsk: c.futAsk[exit], futFee: futFee))
-        add(netPnlPct: pnl, hours: SpreadFormulas.hours(fromNanoseconds: c.timestamps[exit] - c.timestamps[entry]),
-            reason: reason)
+        return (pnl, SpreadFormulas.hours(fromNanoseconds: c.timestamps[exit] - c.timestamps[entry]))
     }
 
     /// `wins / trades`, 0 without trades.

@@ -37,6 +37,12 @@ public struct DeltaArbitrageOptimizer: Sendable {
 
     /// Points per axis of the derived grid.
     public var defaultGridSteps = 32
+    /// Walk-forward only: each window's grid search takes over the trades of
+    /// the previous window's chains that the new window repeats
+    /// (`TradeChainCache`); false searches every window from scratch. The
+    /// results are the same bit for bit; the switch exists for the tests and
+    /// benchmarks that hold one path to the other.
+    public var reusesTradeChains = true
     /// Wall-clock budget of one optimisation; past it the grid search stops and
     /// `OptimizationTimeoutError` is thrown. Nil: no budget.
     public var timeBudget: Duration?
@@ -125,10 +131,12 @@ public struct DeltaArbitrageOptimizer: Sendable {
     }
 
     /// Optimises over `rows` of a prepared index. `rowOffset` maps the index's
-    /// rows to the caller's data rows (for the report).
+    /// rows to the caller's data rows (for the report). With `chains`, the
+    /// grid search reuses the trade chains of the previous window of the same
+    /// index (the walk-forward's case; the report is the same bit for bit).
     func optimizeWindow(
         _ index: FirstPassageBacktest, rows: Range<Int>, lookbackHours: Double, rowOffset: Int, indexReused: Bool,
-        started: ContinuousClock.Instant, stop: StopSignal
+        started: ContinuousClock.Instant, stop: StopSignal, chains: TradeChainCache? = nil
     ) throws -> OptimizationReport {
         let clock = ContinuousClock()
         var events: [OptimizationStatusEvent] = []
@@ -140,7 +148,7 @@ public struct DeltaArbitrageOptimizer: Sendable {
         emit(OptimizationStatusEvent(timestamp: wallClock(), status: .started, dataPointsAnalyzed: rows.count))
         do {
             var report = try search(index, rows: rows, lookbackHours: lookbackHours, rowOffset: rowOffset, stop: stop,
-                                    deadline: timeBudget.map { started + $0 })
+                                    deadline: timeBudget.map { started + $0 }, chains: chains)
             let duration = elapsedMs()
             report.performance = OptimizationPerformance(
                 optimizationDurationMs: duration, dataPointsProcessed: rows.count,
@@ -158,7 +166,7 @@ public struct DeltaArbitrageOptimizer: Sendable {
 
     private func search(
         _ index: FirstPassageBacktest, rows: Range<Int>, lookbackHours: Double, rowOffset: Int, stop: StopSignal,
-        deadline: ContinuousClock.Instant?
+        deadline: ContinuousClock.Instant?, chains: TradeChainCache?
     ) throws -> OptimizationReport {
         let columns = index.columns
         let n = rows.count
@@ -175,7 +183,7 @@ public struct DeltaArbitrageOptimizer: Sendable {
                 detail: "minutes spanned by the window; it must cover at least half the \(NumberText.plain(lookbackHours)) h lookback")
         }
 
-        let statistics = Self.windowStatistics(columns, rows: rows)
+        let statistics = Self.windowStatistics(index, rows: rows)
         let entries = entryGrid?.values ?? defaultEntryAxis(statistics)
         let exits = exitGrid?.values ?? defaultExitAxis(statistics, entryHigh: entries.last ?? config.maxEntryThreshold)
         let total = entries.count * exits.count
@@ -204,9 +212,14 @@ public struct DeltaArbitrageOptimizer: Sendable {
         }
 
         let split = columns.firstRow(atOrAfter: firstTime + span / 2, in: rows)
-        let evaluation = ThresholdGridSearch.evaluate(
-            index, entries: entries, exits: exits, rows: rows, split: split, mask: mask,
-            shouldStop: { stop.isCancelled || deadline.map { ContinuousClock.now >= $0 } ?? false })
+        let shouldStop: @Sendable () -> Bool = { stop.isCancelled || deadline.map { ContinuousClock.now >= $0 } ?? false }
+        let evaluation = if let chains {
+            ThresholdGridSearch.evaluate(index, entries: entries, exits: exits, rows: rows, split: split, mask: mask,
+                                         chains: chains, shouldStop: shouldStop)
+        } else {
+            ThresholdGridSearch.evaluate(index, entries: entries, exits: exits, rows: rows, split: split, mask: mask,
+                                         shouldStop: shouldStop)
+        }
         if evaluation.stopped {
             if stop.isCancelled { throw CancellationError() }
             let budget = timeBudget?.milliseconds ?? 0
@@ -359,9 +372,9 @@ public struct DeltaArbitrageOptimizer: Sendable {
 
     /// Mean, deviation and Dickey–Fuller test of the spread on the 1 s grid of
     /// `rows`, streamed (no grid array: this runs at every walk-forward step).
-    static func windowStatistics(_ columns: BookColumns, rows: Range<Int>) -> WindowStatistics {
+    static func windowStatistics(_ index: FirstPassageBacktest, rows: Range<Int>) -> WindowStatistics {
         var moments = AR1Moments()
-        AsOfSampling.forEachEntryCost(columns, rows: rows, stepNanoseconds: 1_000_000_000) { moments.add($0) }
+        index.forEachEntryCostSample(rows: rows, stepNanoseconds: 1_000_000_000) { moments.add($0) }
         let tau = moments.dickeyFullerStatistic
         let halfLife = moments.fit.map {
             MeanReversionParameters(alpha: $0.alpha, beta: $0.beta, gridStepSeconds: 1).halfLifeHours

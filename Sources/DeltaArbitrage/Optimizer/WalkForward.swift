@@ -128,7 +128,11 @@ public struct WalkForwardResult: Sendable, Codable {
 /// Every window shares one first-passage index built once over the whole
 /// series — consecutive windows overlap almost entirely — so a step costs
 /// its grid search, not a rebuild (`cache_hit_ratio` 1 in each step's
-/// performance record).
+/// performance record). The grid search itself keeps each grid point's trade
+/// chain from the previous window and recomputes only the trades that differ
+/// (near the new start, where a decision changes under the moved thresholds,
+/// and past the old end): the results are those of a fresh search, bit for
+/// bit (`TradeChainCache`; `DeltaArbitrageOptimizer.reusesTradeChains`).
 ///
 /// With `staticParams` no optimisation runs: the whole series trades with
 /// those thresholds (the plain backtest) and the history is empty.
@@ -188,6 +192,7 @@ func walkForward(
             // Across a gap several updates see the same rows: the result cannot
             // change (the optimiser is deterministic), so the last one is reused.
             var previous: (window: Range<Int>, result: OptimizationResult)?
+            let chains = optimizer.reusesTradeChains ? TradeChainCache() : nil
             let last = columns.timestamps[n - 1]
             while time <= last - interval {
                 time += interval
@@ -203,7 +208,7 @@ func walkForward(
                     } else {
                         result = try optimizer.optimizeWindow(
                             index, rows: window, lookbackHours: windowHours, rowOffset: 0, indexReused: true,
-                            started: clock.now, stop: stop).result
+                            started: clock.now, stop: stop, chains: chains).result
                         previous = (window, result)
                     }
                     history.append(result)

@@ -86,6 +86,17 @@ public struct FirstPassageBacktest: @unchecked Sendable {
         priceScale = scales.max() ?? 0
     }
 
+    /// `AsOfSampling.forEachEntryCost` over `rows`, reading the stored
+    /// series (`−entry_cost_pct`, negated back exactly) instead of
+    /// recomputing each value: the same values, in the same order.
+    @inlinable
+    public func forEachEntryCostSample(rows: Range<Int>, stepNanoseconds step: Int64, _ body: (Double) -> Void) {
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= count, "rows out of range")
+        entrySeries.withValues { negated in
+            AsOfSampling.forEachRow(columns.timestamps, rows: rows, stepNanoseconds: step) { body(-negated[$0]) }
+        }
+    }
+
     /// Prepares the index for `rule`'s fees and hold limit (its thresholds are ignored).
     public init(columns: BookColumns, rule: BacktestRule) {
         self.init(columns: columns, maxHours: rule.maxHours, spotFee: rule.spotFee, futFee: rule.futFee)
@@ -105,7 +116,7 @@ public struct FirstPassageBacktest: @unchecked Sendable {
         from position: OpenPosition? = nil, _ body: (TradeIndices) -> Void
     ) -> OpenPosition? {
         precondition(rows.lowerBound >= 0 && rows.upperBound <= count, "rows out of range")
-        let entryLevel = (-entry).nextUp  // −cost ≥ (−E)⁺  ⇔  −cost > −E  ⇔  cost < E
+        let entryLevel = Self.entryLevel(entryThresholdPct: entry)
         var open = position
         var row = rows.lowerBound
         let end = rows.upperBound
@@ -159,11 +170,10 @@ public struct FirstPassageBacktest: @unchecked Sendable {
     func nextExit(_ held: OpenPosition, exitThresholdPct x: Double, from: Int, to: Int) -> (Int, ExitReason)? {
         let cost = SpreadFormulas.entrySpotCost(spotAsk: held.entrySpotAsk, spotFee: spotFee)
         let receive = SpreadFormulas.entryFutReceive(futBid: held.entryFutBid, futFee: futFee)
-        let level = cost * x / 100 + (cost - receive)
-        let margin = 1e-12 * (2 * priceScale + abs(cost) + abs(receive) + (level.isFinite ? abs(level) : 0))
+        let bound = exitSearchLevel(cost: cost, receive: receive, exitThresholdPct: x)
         let time = columns.timestamps
         var j = from
-        while let k = exitSeries.firstIndex(atLeast: level - margin, from: j, to: to) {
+        while let k = exitSeries.firstIndex(atLeast: bound, from: j, to: to) {
             if time[k] - held.entryTime >= cutoff {
                 // The hold limit falls at or before the first candidate.
                 let timeout = firstRow(heldSince: held.entryTime, from: j, to: k + 1) ?? k
@@ -176,6 +186,21 @@ public struct FirstPassageBacktest: @unchecked Sendable {
             j = k + 1
         }
         return firstRow(heldSince: held.entryTime, from: j, to: to).map { ($0, .timeout) }
+    }
+
+    /// The level of `−entry_cost_pct` an entry needs: `−cost ≥ (−E)⁺  ⇔  −cost > −E  ⇔  cost < E`.
+    @inlinable @inline(__always)
+    static func entryLevel(entryThresholdPct entry: Double) -> Double { (-entry).nextUp }
+
+    /// The level `c(X) − m` of `v` at or above which a row of a position with
+    /// entry legs `cost` / `receive` may reach the exit threshold `x`: rows
+    /// below it never do (the margin `m` covers the rounding of the
+    /// rearranged test), rows at or above it are confirmed exactly.
+    @inlinable @inline(__always)
+    func exitSearchLevel(cost: Double, receive: Double, exitThresholdPct x: Double) -> Double {
+        let level = cost * x / 100 + (cost - receive)
+        let margin = 1e-12 * (2 * priceScale + abs(cost) + abs(receive) + (level.isFinite ? abs(level) : 0))
+        return level - margin
     }
 
     /// The seed's exact test `net_pnl_pct ≥ X` at `row` (`TradeDecision`'s, as the live strategy runs it).

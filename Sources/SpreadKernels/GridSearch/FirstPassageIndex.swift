@@ -137,6 +137,46 @@ public struct FirstPassageIndex: Sendable {
         }
     }
 
+    /// The largest value in `from..<to`, −∞ when the range is empty or holds
+    /// only NaN (NaN never wins, as in the pyramid).
+    ///
+    /// Exact: every level stores values of the series, so the maximum read off
+    /// whole nodes is the maximum of their rows. `O(F · log_F n)`.
+    ///
+    /// - Precondition: `0 ≤ from` and `to ≤ count`.
+    @inlinable
+    public func maxValue(from: Int, to: Int) -> Double {
+        precondition(from >= 0 && to <= count, "maxValue: range \(from)..<\(to) outside 0..<\(count)")
+        return storage.withUnsafeBufferPointer { s -> Double in
+            offsets.withUnsafeBufferPointer { o -> Double in
+                let f = Self.fanOut
+                let levels = o.count - 1
+                var m = -Double.infinity
+                var low = from, high = to, depth = 0
+                while low < high {
+                    let base = o[depth]
+                    if depth == levels - 1 {
+                        for k in low..<high where s[base + k] > m { m = s[base + k] }
+                        break
+                    }
+                    // The partial groups at both ends at this level; whole groups go up a level.
+                    while low < high && low % f != 0 {
+                        if s[base + low] > m { m = s[base + low] }
+                        low += 1
+                    }
+                    while high > low && high % f != 0 {
+                        high -= 1
+                        if s[base + high] > m { m = s[base + high] }
+                    }
+                    low /= f
+                    high /= f
+                    depth += 1
+                }
+                return m
+            }
+        }
+    }
+
     /// Level-0 values covered by one node of `depth`.
     @inlinable @inline(__always)
     static func span(_ depth: Int) -> Int {
