@@ -87,7 +87,7 @@ struct BatchShardingTests {
         cutSets.append(("on update times", [t0 + 7 * Self.interval, t0 + 30 * Self.interval]))
         cutSets.append(("1 ns after an update time", [t0 + 12 * Self.interval + 1]))
         cutSets.append(("on the last row", [last]))
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         for k in 0..<16 {
             let cuts = Set((0..<(1 + k % 7)).map { _ in Int64.random(in: (t0 + 1)...last, using: &generator) }).sorted()
             cutSets.append(("random set \(k)", cuts))
@@ -131,18 +131,5 @@ struct BatchShardingTests {
         #expect(throws: BatchError.self) {
             try plan.runShard(spec, data: data.rows(spec.loadFirstRow..<(spec.endRow - 1)), optimizer: Self.optimizer(), backtests: [])
         }
-    }
-}
-
-/// SplitMix64: reproducible random cut points.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
