@@ -174,7 +174,7 @@ struct ExchangeBookTickerFeedTests {
             StandInScript(steps: [.stream(perSecond: 500)]),
         ])
         try await serving(server) {
-            let feed = try ExchangeBookTickerFeed(configuration: try testConfiguration(server, stalenessLimit: .milliseconds(400)))
+            let feed = try ExchangeBookTickerFeed(configuration: try testConfiguration(server, stalenessLimit: .milliseconds(1500)))
             let collected = try await running(feed) { collected in
                 try await eventually("updates from a second connection") { feed.counters.messages >= 10 }
                 return collected
@@ -182,7 +182,12 @@ struct ExchangeBookTickerFeedTests {
             #expect(feed.counters.staleEvents >= 1)
             #expect(feed.counters.reconnects >= 1)
             #expect(server.connections >= 2)
-            #expect(Array(collected.ids.prefix(10)) == Array(1...10))
+            let ids = collected.ids
+            #expect(zip(ids, ids.dropFirst()).allSatisfy { $0 < $1 }, "ids only go up, across connections")
+            // As scripted: 1-5 on the first connection, 6 on from the second. On a loaded machine a starved
+            // reader can find a streaming connection stale too (or an attempt fail), which shifts the
+            // scripts; then the ids skip, which is not the feed's doing.
+            if server.connections == 2 { #expect(Array(ids.prefix(10)) == Array(1...10)) }
             let disconnection = collected.events.first { if case .disconnected = $0 { true } else { false } }
             guard case .disconnected(_, let reason)? = disconnection else {
                 Issue.record("no disconnection reported")
