@@ -148,9 +148,11 @@ struct ServeCLITests {
         let (spot, futures) = try await Self.standIns(perSecond: 100)
         defer { Task { await spot.stop(); await futures.stop() } }
         let state = directory.appendingPathComponent("state.sqlite").path
-        let arguments = ["--entry", "0.5", "--exit", "0.1", "--no-update", "--state", state]
+        let arguments = ["--entry", "0.9", "--exit", "0.45", "--no-update", "--state", state]
         let first = try Self.start(spot: spot, futures: futures, directory: directory, extra: arguments)
-        // The stand-ins' books cost less than 0.5 % to enter and never pay 0.1 %: a position opens and stays.
+        // The stand-ins' books cost less than 0.9 % to enter; paying 0.45 % would take the two markets'
+        // update counts (each update moves a top by 0.01 %) drifting apart by more than 45: a position
+        // opens and, within the few seconds of this test, stays.
         var position: [String: Any]?
         let opened = try await Self.eventually(60) {
             position = try Self.json(try await Self.get(first.base + "/status").body)["position"] as? [String: Any]
@@ -159,12 +161,17 @@ struct ServeCLITests {
         #expect(opened, "\(first.log)")
         kill(first.process.processIdentifier, SIGKILL)
         #expect(Self.waitForExit(first.process, seconds: 10))
+        // What the killed server had committed (it may have traded on after the poll above).
+        let committed = try #require(try await StrategyStore(path: state).context().position,
+                                     "the killed server's state holds no position")
+        #expect(committed.entrySequence >= position?["entry_sequence"] as? Int ?? .max)
 
         let second = try Self.start(spot: spot, futures: futures, directory: directory, extra: arguments)
         let status = try Self.json(try await Self.get(second.base + "/status").body)
         let resumed = try #require(status["position"] as? [String: Any], "\(second.log)")
-        #expect(resumed["entry_sequence"] as? Int == position?["entry_sequence"] as? Int)
-        #expect(resumed["quantity"] as? Double == position?["quantity"] as? Double)
+        #expect(resumed["entry_sequence"] as? Int == committed.entrySequence)
+        // Through the status JSON's decimal text and back: equal to the last bit or two.
+        #expect(abs((resumed["quantity"] as? Double ?? 0) - committed.quantity) <= 1e-12 * committed.quantity)
         // A second server on the same state is refused while the first runs.
         let third = Process()
         third.executableURL = CLITests.executable
