@@ -73,7 +73,8 @@ def main():
     subprocess.run([binary, "batch", manifest, "--out", local], check=True, stderr=subprocess.DEVNULL)
 
     port = free_port()
-    env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0")
+    # A loopback test cluster: no token auth (Ray turns it on by itself when ~/.ray/auth_token exists).
+    env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0", RAY_AUTH_MODE="disabled")
     ray_bin = os.path.join(os.path.dirname(sys.executable), "ray")
     temp = f"{work}/ray"
     # --block keeps the cluster's processes under this one process group, which the end stops (only them).
