@@ -168,7 +168,12 @@ struct Paper: AsyncParsableCommand {
             do {
                 try await run.value
             } catch {
-                throw stop.failure ?? error
+                // A lost output line can stop the run before the session started (the first events are
+                // the setup's): the same report as a stop in the middle.
+                guard let failure = stop.failure else { throw error }
+                signals.stop()
+                StandardError.write("delta-arb: error: \(failure)\ndelta-arb: stopped early; \(stateNote)\n")
+                throw ExitCode(1)
             }
             var summary = try await session.summarize()
             signals.stop()
