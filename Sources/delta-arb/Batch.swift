@@ -158,7 +158,12 @@ struct BatchManifest: Sendable {
             throw UsageFailure("\(path): cannot read the manifest (\(error.localizedDescription))")
         }
         func fail(_ message: String) -> UsageFailure { UsageFailure("\(path): \(message)") }
-        guard let root = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any] else {
+        let parsed: Any
+        do { parsed = try JSONSerialization.jsonObject(with: bytes) } catch {
+            // The parser's own words say where the syntax breaks.
+            throw fail("not valid JSON (\(error))")
+        }
+        guard let root = parsed as? [String: Any] else {
             throw fail("not a JSON object (a manifest is {\"datasets\": [...], ...})")
         }
         let known: Set = ["datasets", "slice_hours", "walk_forward", "backtests", "analyze", "max_gap", "on_gap"]
