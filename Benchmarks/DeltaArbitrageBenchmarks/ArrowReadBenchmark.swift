@@ -17,6 +17,21 @@ extension Benchmark {
 
         var result: [String: Any] = ["workload": workload.name, "rows": data.count, "arrow_bytes": bytes,
                                      "write_seconds": writeSeconds]
+        // The peak memory of one load (the file's pages, mapped, count), and
+        // whether its columns are read in place.
+        do {
+            let before = ProcessMemory.residentMegabytes()
+            let peakReset = PeakMemory.reset()
+            let loaded = try ArrowFileReader().load(path: path).data
+            let peak = ProcessMemory.peakResidentMegabytes()
+            let columnMegabytes = Double(loaded.columnBytes) / 1_048_576
+            result["columns_in_place"] = loaded.timestamps.isView && loaded.futBidQuantity.isView
+            if peakReset {
+                result["peak_added_rss_mb"] = peak - before
+                result["peak_over_column_bytes"] = (peak - before) / columnMegabytes
+            }
+            log("   in place: \(loaded.timestamps.isView); peak +\(Int(peak - before)) MiB for \(Int(columnMegabytes)) MiB of columns")
+        }
         for (name, parallel) in [("parallel", true), ("serial", false)] {
             let reader = ArrowFileReader(options: MarketDataCSVOptions(parallel: parallel))
             _ = try reader.load(path: path)  // warm the page cache

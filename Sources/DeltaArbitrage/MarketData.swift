@@ -10,23 +10,23 @@ import SpreadKernels
 /// optional in the input; a quantity column that was absent holds `NaN`.
 public struct MarketData: Sendable, Equatable {
     /// Nanoseconds since 1970-01-01T00:00:00Z.
-    public var timestamps: [Int64]
+    public var timestamps: Column<Int64>
     /// Best spot ask per row, positive and finite.
-    public var spotAskPrice: [Double]
+    public var spotAskPrice: Column<Double>
     /// Best spot bid per row, positive, finite and at most `spotAskPrice`.
-    public var spotBidPrice: [Double]
+    public var spotBidPrice: Column<Double>
     /// Quantity at the spot ask per row; NaN when the input had none.
-    public var spotAskQuantity: [Double]
+    public var spotAskQuantity: Column<Double>
     /// Quantity at the spot bid per row; NaN when the input had none.
-    public var spotBidQuantity: [Double]
+    public var spotBidQuantity: Column<Double>
     /// Best futures ask per row, positive and finite.
-    public var futAskPrice: [Double]
+    public var futAskPrice: Column<Double>
     /// Best futures bid per row, positive, finite and at most `futAskPrice`.
-    public var futBidPrice: [Double]
+    public var futBidPrice: Column<Double>
     /// Quantity at the futures ask per row; NaN when the input had none.
-    public var futAskQuantity: [Double]
+    public var futAskQuantity: Column<Double>
     /// Quantity at the futures bid per row; NaN when the input had none.
-    public var futBidQuantity: [Double]
+    public var futBidQuantity: Column<Double>
 
     /// Creates market data from columns of equal length. Quantity columns may
     /// be empty, meaning "not available" (they are filled with `NaN`).
@@ -39,9 +39,35 @@ public struct MarketData: Sendable, Equatable {
         spotAskQuantity: [Double] = [], spotBidQuantity: [Double] = [],
         futAskQuantity: [Double] = [], futBidQuantity: [Double] = []
     ) throws(MarketDataError) {
+        try self.init(timestamps: Column(timestamps),
+                      spotAskPrice: Column(spotAskPrice), spotBidPrice: Column(spotBidPrice),
+                      futAskPrice: Column(futAskPrice), futBidPrice: Column(futBidPrice),
+                      spotAskQuantity: Column(spotAskQuantity), spotBidQuantity: Column(spotBidQuantity),
+                      futAskQuantity: Column(futAskQuantity), futBidQuantity: Column(futBidQuantity))
+    }
+
+    /// Creates market data from columns of equal length, owned or viewed
+    /// (see `Column`). Quantity columns may be empty, meaning "not
+    /// available" (they are filled with `NaN`). The values are taken as
+    /// they are; loaders check them first.
+    ///
+    /// - Throws: `MarketDataError.columnLengthMismatch` when lengths differ.
+    public init(
+        timestamps: Column<Int64>,
+        spotAskPrice: Column<Double>, spotBidPrice: Column<Double>,
+        futAskPrice: Column<Double>, futBidPrice: Column<Double>,
+        spotAskQuantity: Column<Double> = [], spotBidQuantity: Column<Double> = [],
+        futAskQuantity: Column<Double> = [], futBidQuantity: Column<Double> = []
+    ) throws(MarketDataError) {
         let n = timestamps.count
-        func filled(_ column: [Double], _ name: String) throws(MarketDataError) -> [Double] {
-            if column.isEmpty { return [Double](repeating: .nan, count: n) }
+        // One NaN column, shared by every absent quantity.
+        var unavailable: Column<Double>?
+        func filled(_ column: Column<Double>, _ name: String) throws(MarketDataError) -> Column<Double> {
+            if column.isEmpty && n > 0 {
+                let nan = unavailable ?? Column(repeating: .nan, count: n)
+                unavailable = nan
+                return nan
+            }
             guard column.count == n else {
                 throw MarketDataError(kind: .columnLengthMismatch, column: name,
                                       detail: "\(column.count) values for \(n) timestamps")
@@ -87,24 +113,25 @@ public struct MarketData: Sendable, Equatable {
     /// `spanNanoseconds` in hours, as the backtest measures holding time.
     public var spanHours: Double { SpreadFormulas.hours(fromNanoseconds: spanNanoseconds) }
 
-    /// The rows in `range`, as new market data (row indices restart at 0).
+    /// The rows in `range`, as new market data (row indices restart at 0):
+    /// copied from owned columns, the same memory for viewed ones (`Column.rows`).
     public func rows(_ range: Range<Int>) -> MarketData {
         var copy = self
-        copy.timestamps = Array(timestamps[range])
-        copy.spotAskPrice = Array(spotAskPrice[range])
-        copy.spotBidPrice = Array(spotBidPrice[range])
-        copy.spotAskQuantity = Array(spotAskQuantity[range])
-        copy.spotBidQuantity = Array(spotBidQuantity[range])
-        copy.futAskPrice = Array(futAskPrice[range])
-        copy.futBidPrice = Array(futBidPrice[range])
-        copy.futAskQuantity = Array(futAskQuantity[range])
-        copy.futBidQuantity = Array(futBidQuantity[range])
+        copy.timestamps = timestamps.rows(range)
+        copy.spotAskPrice = spotAskPrice.rows(range)
+        copy.spotBidPrice = spotBidPrice.rows(range)
+        copy.spotAskQuantity = spotAskQuantity.rows(range)
+        copy.spotBidQuantity = spotBidQuantity.rows(range)
+        copy.futAskPrice = futAskPrice.rows(range)
+        copy.futBidPrice = futBidPrice.rows(range)
+        copy.futAskQuantity = futAskQuantity.rows(range)
+        copy.futBidQuantity = futBidQuantity.rows(range)
         return copy
     }
 
     /// The index range of rows with `timestamp >= start` (binary search).
     public func firstRow(atOrAfter start: Int64) -> Int {
-        timestamps.partitionPoint(in: 0..<count) { $0 >= start }
+        timestamps.withUnsafeBufferPointer { $0.partitionPoint(in: 0..<count) { $0 >= start } }
     }
 
     /// Calls `body` with a borrowed view of the backtest columns.

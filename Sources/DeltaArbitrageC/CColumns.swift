@@ -87,11 +87,15 @@ struct CColumns {
             + "\(UTCTime.iso8601(nanoseconds: previous)); rows must be in non-decreasing time order")
     }
 
-    /// The columns as `MarketData` (copied; the quantities, which no
-    /// computation here reads, are left unavailable).
+    /// The columns as `MarketData` viewing the caller's buffers, not copies
+    /// of them (the quantities, which no computation here reads, are left
+    /// unavailable). Valid only during the exported call that received the
+    /// buffers: nothing built from it outlives that call.
     func marketData() throws -> MarketData {
-        try MarketData(timestamps: Array(columns.timestamps), spotAskPrice: Array(columns.spotAsk),
-                       spotBidPrice: Array(columns.spotBid), futAskPrice: Array(columns.futAsk),
-                       futBidPrice: Array(columns.futBid))
+        try MarketData(timestamps: Column(unsafeBorrowing: columns.timestamps, owner: nil),
+                       spotAskPrice: Column(unsafeBorrowing: columns.spotAsk, owner: nil),
+                       spotBidPrice: Column(unsafeBorrowing: columns.spotBid, owner: nil),
+                       futAskPrice: Column(unsafeBorrowing: columns.futAsk, owner: nil),
+                       futBidPrice: Column(unsafeBorrowing: columns.futBid, owner: nil))
     }
 }

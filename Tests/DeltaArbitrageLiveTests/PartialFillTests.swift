@@ -181,7 +181,7 @@ struct PartialFillTests {
     /// displayed-size replay of it trades exactly as the backtest.
     @Test func nanSizesReplayAsTheBacktest() async throws {
         var data = try mockData(hours: 6, seed: 1)
-        let unknown = [Double](repeating: .nan, count: data.count)
+        let unknown = Column<Double>(repeating: .nan, count: data.count)
         data.spotAskQuantity = unknown
         data.spotBidQuantity = unknown
         data.futAskQuantity = unknown

@@ -83,7 +83,7 @@ struct LiveQuoteRecorderTests {
                                                         futuresMarket: "TESTB_FUTURES").load()
         // The futures quote is at the start: every stored spot quote makes one row, in time order.
         #expect(merged.data.count == 96)
-        #expect(merged.data.spotBidPrice == Array(quotes.bidPrice[904...]))
+        #expect(Array(merged.data.spotBidPrice) == Array(quotes.bidPrice[904...]))
     }
 
     @Test func unstorableQuotesAreSkippedAndBadSettingsRefused() throws {

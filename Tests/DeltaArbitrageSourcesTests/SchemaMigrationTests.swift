@@ -31,7 +31,7 @@ struct SchemaMigrationTests {
             #expect(indexes == ["book_ticker_snapshots_pkey", "book_ticker_snapshots_symbol_order"])
             let merged = try await PostgresBookTickerSource(url: url, symbol: "MIG/USDT", spotMarket: "MIG_SPOT",
                                                             futuresMarket: "MIG_FUTURES").load()
-            #expect(merged.data.timestamps == quotes.timestamps)
+            #expect(Array(merged.data.timestamps) == quotes.timestamps)
         } catch {
             // Best effort: the test's own failure is what matters here.
             _ = try? await PostgresStore.withConnection(base) { try $0.query("DROP DATABASE IF EXISTS \(name)") }

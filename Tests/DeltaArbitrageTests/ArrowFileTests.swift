@@ -30,7 +30,7 @@ import Darwin
 
     /// Every column equal bit for bit (NaN == NaN, unlike `==`).
     static func identical(_ a: MarketData, _ b: MarketData) -> Bool {
-        func same(_ x: [Double], _ y: [Double]) -> Bool { x.map(\.bitPattern) == y.map(\.bitPattern) }
+        func same(_ x: Column<Double>, _ y: Column<Double>) -> Bool { x.map(\.bitPattern) == y.map(\.bitPattern) }
         return a.timestamps == b.timestamps && same(a.spotAskPrice, b.spotAskPrice) && same(a.spotBidPrice, b.spotBidPrice)
             && same(a.spotAskQuantity, b.spotAskQuantity) && same(a.spotBidQuantity, b.spotBidQuantity)
             && same(a.futAskPrice, b.futAskPrice) && same(a.futBidPrice, b.futBidPrice)
@@ -245,8 +245,8 @@ import Darwin
     @Test func rowChecksAgreeWithTheCSVLoader() throws {
         func variant(_ change: (inout MarketData) -> Void) -> MarketData {
             var data = Self.sample(rows: 40, step: 1_000_000)
-            data.spotAskQuantity = data.spotAskQuantity.map { $0.isNaN ? 1 : $0 }
-            data.futBidQuantity = data.futBidQuantity.map { _ in 2 }
+            data.spotAskQuantity = Column(data.spotAskQuantity.map { $0.isNaN ? 1 : $0 })
+            data.futBidQuantity = Column(data.futBidQuantity.map { _ in 2 })
             change(&data)
             return data
         }

@@ -30,7 +30,7 @@ private func expectError(_ text: String, _ kind: MarketDataError.Kind, line: Int
 
 /// NaN-aware equality of two data sets (quantities may be NaN).
 private func identical(_ a: MarketData, _ b: MarketData) -> Bool {
-    func same(_ x: [Double], _ y: [Double]) -> Bool { x.map(\.bitPattern) == y.map(\.bitPattern) }
+    func same(_ x: Column<Double>, _ y: Column<Double>) -> Bool { x.map(\.bitPattern) == y.map(\.bitPattern) }
     return a.timestamps == b.timestamps && same(a.spotAskPrice, b.spotAskPrice) && same(a.spotBidPrice, b.spotBidPrice)
         && same(a.futAskPrice, b.futAskPrice) && same(a.futBidPrice, b.futBidPrice)
         && same(a.spotAskQuantity, b.spotAskQuantity) && same(a.spotBidQuantity, b.spotBidQuantity)

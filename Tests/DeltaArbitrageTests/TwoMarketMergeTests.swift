@@ -40,9 +40,11 @@ private func referenceMerge(spot: MarketQuotes, futures: MarketQuotes, maxAge: I
         spot.timestamps.filter { $0 < first }.count + futures.timestamps.filter { $0 < first }.count
     } ?? spot.count + futures.count
     var data = MarketData()
-    data.timestamps = times
-    data.spotAskPrice = sa; data.spotBidPrice = sb; data.spotAskQuantity = saq; data.spotBidQuantity = sbq
-    data.futAskPrice = fa; data.futBidPrice = fb; data.futAskQuantity = faq; data.futBidQuantity = fbq
+    data.timestamps = Column(times)
+    data.spotAskPrice = Column(sa); data.spotBidPrice = Column(sb)
+    data.spotAskQuantity = Column(saq); data.spotBidQuantity = Column(sbq)
+    data.futAskPrice = Column(fa); data.futBidPrice = Column(fb)
+    data.futAskQuantity = Column(faq); data.futBidQuantity = Column(fbq)
     return MergedMarkets(data: data, droppedStale: dropped, spotQuotes: spot.count, futuresQuotes: futures.count,
                          leadingQuotesBeforeBoth: leading)
 }

@@ -20,6 +20,15 @@ import Darwin
 /// * The file is memory-mapped; every offset, length and count in the footer
 ///   and the batch metadata is checked against the file before a column byte
 ///   is read, so a truncated or corrupt file is a `.malformedFile` error.
+/// * Columns are read in place, not copied, where the file holds them as
+///   `MarketData` does (one record batch, `float64` or `timestamp[ns]`
+///   without nulls, 8-byte aligned, as `convert --timestamp-unit ns` writes
+///   them): the loaded columns are views of the mapped file (`Column.isView`),
+///   which stays mapped while any of them lives, and loading costs one pass
+///   of checks over the rows. The file must then not be truncated or written
+///   in place while the data is in use (replacing it by a rename, as
+///   `ArrowFileWriter` does, is safe). Other columns, and every column of a
+///   file with a bad row, are copied.
 ///   Compressed batches, dictionary-encoded columns, the stream format (no
 ///   footer) and big-endian files are `.unsupportedFormat` errors saying how
 ///   to rewrite the file.
@@ -38,20 +47,82 @@ public struct ArrowFileReader: Sendable {
         prefix.starts(with: ArrowFormat.magic) || (prefix.count >= 8 && prefix.prefix(4).allSatisfy { $0 == 0xFF })
     }
 
-    /// Loads the Arrow file at `path` (memory-mapped).
+    /// Loads the Arrow file at `path` (memory-mapped; columns read in place
+    /// where they can be, see the type's description).
     public func load(path: String) throws(MarketDataError) -> MarketDataCSVLoadResult {
         let mapped = try MappedFile(path: path, populate: true)
+        let layout = try Self.layout(of: mapped.bytes, name: path)
+        if let data = Self.columnsInPlace(layout, owner: mapped),
+           ArrowRowValidator.allRowsGood(data, parallel: options.parallel) {
+            return MarketDataCSVLoadResult(data: data, leadingRowsDropped: 0, rowsSkipped: 0, skippedByKind: [:],
+                                           firstErrors: [], blankLines: 0)
+        }
         return try withExtendedLifetime(mapped) { () throws(MarketDataError) -> MarketDataCSVLoadResult in
-            try load(bytes: mapped.bytes, name: path)
+            try copy(layout, name: path)
         }
     }
 
-    /// Loads an Arrow file held in memory; `name` stands in for the file in errors.
+    /// Loads an Arrow file held in memory (copying its columns); `name`
+    /// stands in for the file in errors.
     public func load(bytes: UnsafeRawBufferPointer, name: String? = nil) throws(MarketDataError) -> MarketDataCSVLoadResult {
+        try copy(Self.layout(of: bytes, name: name), name: name)
+    }
+
+    private static func layout(of bytes: UnsafeRawBufferPointer, name: String?) throws(MarketDataError) -> ArrowFileLayout {
         let layout = try ArrowFileLayout(bytes: bytes, file: name)
         if layout.rowCount == 0 {
             throw MarketDataError(kind: .emptyInput, file: name, detail: "the Arrow file has a schema but no rows")
         }
+        return layout
+    }
+
+    /// The market data with every column that the file holds as `MarketData`
+    /// does viewed in place (`owner` keeps the memory), the others copied;
+    /// nil when the timestamps have a null or overflow (the copying path
+    /// reports those). The rows are not checked.
+    private static func columnsInPlace(_ layout: ArrowFileLayout, owner: MappedFile) -> MarketData? {
+        guard layout.batches.count == 1, let batch = layout.batches.first else { return nil }
+        let n = layout.rowCount
+        func inPlace<T>(_ slot: Int, as: T.Type) -> Column<T>? {
+            guard let chunk = batch.chunks[slot], chunk.validity == nil,
+                  Int(bitPattern: chunk.values) % MemoryLayout<T>.alignment == 0 else { return nil }
+            switch layout.types[slot] {
+            case .float64?, .timestamp(.nanosecond)?:
+                return Column(unsafeBorrowing: UnsafeBufferPointer(start: chunk.values.assumingMemoryBound(to: T.self), count: n),
+                              owner: owner)
+            default:
+                return nil
+            }
+        }
+        let timestamps: Column<Int64>
+        if let viewed = inPlace(CSVColumnLayout.timestampSlot, as: Int64.self) {
+            timestamps = viewed
+        } else {
+            var bad = false
+            let copied = [Int64](unsafeUninitializedCapacity: n) { buffer, count in
+                bad = !copyTimestamps(layout, into: buffer).isEmpty
+                count = n
+            }
+            if bad { return nil }
+            timestamps = Column(copied)
+        }
+        let values = (1..<CSVColumnLayout.slotNames.count).map { slot in
+            inPlace(slot, as: Double.self) ?? Column([Double](unsafeUninitializedCapacity: n) { buffer, count in
+                copyValues(layout, slot: slot, into: buffer)
+                count = n
+            })
+        }
+        var data = MarketData()  // every column has the file's `n` rows
+        data.timestamps = timestamps
+        data.spotAskPrice = values[0]; data.spotBidPrice = values[1]
+        data.futAskPrice = values[2]; data.futBidPrice = values[3]
+        data.spotAskQuantity = values[4]; data.spotBidQuantity = values[5]
+        data.futAskQuantity = values[6]; data.futBidQuantity = values[7]
+        return data
+    }
+
+    /// Copies the columns of `layout` into new storage and checks every row.
+    private func copy(_ layout: ArrowFileLayout, name: String?) throws(MarketDataError) -> MarketDataCSVLoadResult {
         var failure: MarketDataError?
         var validator = ArrowRowValidator(file: name, skipBadRows: options.skipBadRows,
                                           maxErrors: max(0, options.maxReportedErrors), parallel: options.parallel,

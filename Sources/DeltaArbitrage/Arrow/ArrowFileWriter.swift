@@ -22,12 +22,15 @@ public struct ArrowFileWriter: Sendable {
     /// The unit of the timestamp column. Coarser than nanoseconds refuses data
     /// that is not whole units (no silent rounding).
     public var timestampUnit: ArrowTimestampUnit
-    /// Rows per record batch, so that any size of data streams and readers can
-    /// work batch by batch (1 Mi by default).
+    /// Rows per record batch. By default every row is in one batch, so that
+    /// each column is one contiguous buffer that a memory-mapping reader
+    /// (`ArrowFileReader`) uses in place; a smaller size suits readers that
+    /// stream a file batch by batch.
     public var rowsPerBatch: Int
 
-    /// A writer with `timestampUnit` (nanoseconds by default) and batches of `rowsPerBatch` rows.
-    public init(timestampUnit: ArrowTimestampUnit = .nanosecond, rowsPerBatch: Int = 1 << 20) {
+    /// A writer with `timestampUnit` (nanoseconds by default) and batches of
+    /// `rowsPerBatch` rows (all rows in one batch by default).
+    public init(timestampUnit: ArrowTimestampUnit = .nanosecond, rowsPerBatch: Int = .max) {
         self.timestampUnit = timestampUnit
         self.rowsPerBatch = max(rowsPerBatch, 1)
     }
@@ -193,14 +196,14 @@ public struct ArrowFileWriter: Sendable {
         let values = [data.spotAskPrice, data.spotBidPrice, data.spotAskQuantity, data.spotBidQuantity,
                       data.futAskPrice, data.futBidPrice, data.futAskQuantity, data.futBidQuantity]
         if timestampUnit == .nanosecond {
-            try sink.write(data.timestamps[rows], path: path)
+            try sink.write(data.timestamps, rows: rows, path: path)
         } else {
             let per = timestampUnit.nanoseconds
-            try sink.write(data.timestamps[rows].map { $0 / per }[...], path: path)
+            try sink.write(Array(data.timestamps[rows].lazy.map { $0 / per })[...], path: path)
         }
         try sink.write(padding[...], path: path)
         for column in values {
-            try sink.write(column[rows], path: path)
+            try sink.write(column, rows: rows, path: path)
             try sink.write(padding[...], path: path)
         }
         return (metadataLength, bodyLength)
@@ -225,6 +228,13 @@ extension ArrowByteSink {
             Result { () throws(MarketDataError) in try write(raw, path: path) }
         }
         try result.get()
+    }
+
+    /// Writes rows `rows` of `column` as they lie in memory.
+    mutating func write<T>(_ column: Column<T>, rows: Range<Int>, path: String?) throws(MarketDataError) {
+        try column.withUnsafeBufferPointer { (buffer) throws(MarketDataError) in
+            try write(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: buffer[rows])), path: path)
+        }
     }
 
     mutating func write(_ bytes: [UInt8], path: String?) throws(MarketDataError) {

@@ -115,9 +115,42 @@ struct ArrowRowValidator {
     /// or infinite, bid ≤ ask, time never going back. Only when a row fails
     /// does the row-by-row pass run to say which and why.
     static func allRowsGood(_ c: MarketDataOutputColumns, rows n: Int, parallel: Bool) -> Bool {
+        let read = { (column: UnsafeMutableBufferPointer<Double>) in UnsafeBufferPointer(rebasing: column[0..<n]) }
+        return allRowsGood(Columns(
+            timestamps: UnsafeBufferPointer(rebasing: c.timestamps[0..<n]),
+            values: [read(c.spotAskPrice), read(c.spotBidPrice), read(c.futAskPrice), read(c.futBidPrice),
+                     read(c.spotAskQuantity), read(c.spotBidQuantity), read(c.futAskQuantity), read(c.futBidQuantity)]),
+            parallel: parallel)
+    }
+
+    /// `allRowsGood` on market data as it is (owned or viewed columns).
+    static func allRowsGood(_ data: MarketData, parallel: Bool) -> Bool {
+        data.timestamps.withUnsafeBufferPointer { t in
+            data.spotAskPrice.withUnsafeBufferPointer { sa in
+                data.spotBidPrice.withUnsafeBufferPointer { sb in
+                    data.futAskPrice.withUnsafeBufferPointer { fa in
+                        data.futBidPrice.withUnsafeBufferPointer { fb in
+                            data.spotAskQuantity.withUnsafeBufferPointer { saq in
+                                data.spotBidQuantity.withUnsafeBufferPointer { sbq in
+                                    data.futAskQuantity.withUnsafeBufferPointer { faq in
+                                        data.futBidQuantity.withUnsafeBufferPointer { fbq in
+                                            allRowsGood(Columns(timestamps: t, values: [sa, sb, fa, fb, saq, sbq, faq, fbq]),
+                                                        parallel: parallel)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static func allRowsGood(_ columns: Columns, parallel: Bool) -> Bool {
+        let n = columns.timestamps.count
         let blocks = parallel && n >= 1 << 18 ? min(max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1), 8) : 1
-        if blocks == 1 { return rangeGood(Columns(c), 0..<n) }
-        let columns = Columns(c)
+        if blocks == 1 { return rangeGood(columns, 0..<n) }
         let verdicts = Verdicts(count: blocks)
         DispatchQueue.concurrentPerform(iterations: blocks) { b in
             verdicts.set(b, rangeGood(columns, (n * b / blocks)..<(n * (b + 1) / blocks)))
@@ -127,11 +160,9 @@ struct ArrowRowValidator {
 
     /// `allRowsGood` on `range`; the time check of its first row looks at the row before.
     private static func rangeGood(_ c: Columns, _ range: Range<Int>) -> Bool {
-        let t = c.columns.timestamps
-        let sa = c.columns.spotAskPrice, sb = c.columns.spotBidPrice
-        let fa = c.columns.futAskPrice, fb = c.columns.futBidPrice
-        let saq = c.columns.spotAskQuantity, sbq = c.columns.spotBidQuantity
-        let faq = c.columns.futAskQuantity, fbq = c.columns.futBidQuantity
+        let t = c.timestamps
+        let sa = c.values[0], sb = c.values[1], fa = c.values[2], fb = c.values[3]
+        let saq = c.values[4], sbq = c.values[5], faq = c.values[6], fbq = c.values[7]
         @inline(__always) func badPrice(_ v: Double) -> UInt64 { v.bitPattern &- 1 >= 0x7FEF_FFFF_FFFF_FFFF ? 1 : 0 }
         @inline(__always) func badQuantity(_ v: Double) -> UInt64 { (v < 0 ? 1 : 0) | (v == .infinity ? 1 : 0) }
         var start = range.lowerBound
@@ -150,11 +181,13 @@ struct ArrowRowValidator {
         return true
     }
 
-    /// The columns, read by the checking tasks. `@unchecked Sendable`: nobody
-    /// writes them while the tasks run.
+    /// The columns, read by the checking tasks: the timestamps, then the
+    /// eight value columns in `CSVColumnLayout` slot order (the four prices,
+    /// then the four quantities), all of one length. `@unchecked Sendable`:
+    /// nobody writes them while the tasks run.
     private struct Columns: @unchecked Sendable {
-        let columns: MarketDataOutputColumns
-        init(_ columns: MarketDataOutputColumns) { self.columns = columns }
+        let timestamps: UnsafeBufferPointer<Int64>
+        let values: [UnsafeBufferPointer<Double>]
     }
 
     /// One verdict per task. `@unchecked Sendable`: each slot is written by one

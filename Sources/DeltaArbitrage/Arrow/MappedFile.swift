@@ -6,7 +6,9 @@ import Darwin
 
 /// A whole regular file mapped read-only into memory (`mmap`, `PROT_READ`),
 /// unmapped when released. The bytes are only valid while the object lives.
-final class MappedFile {
+/// `@unchecked Sendable`: nothing about it changes after `init`, and the
+/// mapping is read-only.
+final class MappedFile: @unchecked Sendable {
     let bytes: UnsafeRawBufferPointer
     private let mapping: UnsafeMutableRawPointer?
 

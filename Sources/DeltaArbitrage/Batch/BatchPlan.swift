@@ -61,7 +61,7 @@ public struct BatchPlan: Sendable, Hashable, Codable {
     ///
     /// - Throws: `ParameterValidationError` for an empty dataset, a slice or
     ///   interval under 1 ns, or a window outside the optimiser's bounds.
-    public init(timestamps: [Int64], sliceNanoseconds: Int64, windowHours: Double,
+    public init(timestamps: Column<Int64>, sliceNanoseconds: Int64, windowHours: Double,
                 updateIntervalNanoseconds: Int64) throws {
         guard sliceNanoseconds > 0 else {
             throw ParameterValidationError(parameter: "slice_hours", value: Double(sliceNanoseconds) / 3.6e12, rule: "must be positive")
@@ -81,7 +81,7 @@ public struct BatchPlan: Sendable, Hashable, Codable {
     /// Slices between the given cut times (each strictly after the first
     /// row's time and at most the last row's, increasing): shard 0 starts at
     /// the first row, shard k at `cuts[k-1]`.
-    public init(timestamps: [Int64], cuts: [Int64], windowHours: Double, updateIntervalNanoseconds: Int64) throws {
+    public init(timestamps: Column<Int64>, cuts: [Int64], windowHours: Double, updateIntervalNanoseconds: Int64) throws {
         guard let first = timestamps.first, let last = timestamps.last else {
             throw ParameterValidationError(parameter: "rows", value: 0, rule: "a batch dataset needs at least one row")
         }

@@ -131,7 +131,8 @@ public struct DataGapReport: Sendable, Hashable {
     /// over that many evenly spaced intervals beyond, so the cost stays one
     /// small sort whatever the length of the series. A series of fewer than
     /// two rows gets the 60 s floor.
-    public static func defaultThresholdNanoseconds(_ timestamps: [Int64]) -> Int64 {
+    public static func defaultThresholdNanoseconds<Times: RandomAccessCollection<Int64>>(_ timestamps: Times) -> Int64
+    where Times.Index == Int {
         let median = medianIntervalNanoseconds(timestamps)
         let (scaled, overflow) = median.multipliedReportingOverflow(by: defaultIntervalMultiple)
         return max(minimumDefaultThresholdNanoseconds, overflow ? .max : scaled)
@@ -140,7 +141,8 @@ public struct DataGapReport: Sendable, Hashable {
     /// The median interval between consecutive rows, nanoseconds (exact up to
     /// `medianSampleLimit` intervals, over evenly spaced intervals beyond; the
     /// upper median for an even count; 0 for fewer than two rows).
-    public static func medianIntervalNanoseconds(_ timestamps: [Int64]) -> Int64 {
+    public static func medianIntervalNanoseconds<Times: RandomAccessCollection<Int64>>(_ timestamps: Times) -> Int64
+    where Times.Index == Int {
         let intervals = timestamps.count - 1
         guard intervals > 0 else { return 0 }
         let taken = min(intervals, medianSampleLimit)

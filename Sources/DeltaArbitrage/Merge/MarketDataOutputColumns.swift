@@ -58,10 +58,10 @@ extension MarketData {
             c0 = rows
         }
         self.init()
-        timestamps = times
-        spotAskPrice = spotAsk; spotBidPrice = spotBid
-        self.spotAskQuantity = spotAskQuantity; self.spotBidQuantity = spotBidQuantity
-        futAskPrice = futAsk; futBidPrice = futBid
-        self.futAskQuantity = futAskQuantity; self.futBidQuantity = futBidQuantity
+        timestamps = Column(times)
+        spotAskPrice = Column(spotAsk); spotBidPrice = Column(spotBid)
+        self.spotAskQuantity = Column(spotAskQuantity); self.spotBidQuantity = Column(spotBidQuantity)
+        futAskPrice = Column(futAsk); futBidPrice = Column(futBid)
+        self.futAskQuantity = Column(futAskQuantity); self.futBidQuantity = Column(futBidQuantity)
     }
 }

@@ -78,9 +78,9 @@ public struct TickRing: Sendable {
             n += 1
         }
         let start = (head - n + capacity) % capacity
-        func take<T>(_ column: [T]) -> [T] {
-            if start + n <= capacity { return Array(column[start..<start + n]) }
-            return Array(column[start..<capacity]) + Array(column[0..<(start + n - capacity)])
+        func take<T>(_ column: [T]) -> Column<T> {
+            if start + n <= capacity { return Column(Array(column[start..<start + n])) }
+            return Column(Array(column[start..<capacity]) + Array(column[0..<(start + n - capacity)]))
         }
         var data = MarketData()  // columns of equal length by construction
         data.timestamps = take(timestamps)
