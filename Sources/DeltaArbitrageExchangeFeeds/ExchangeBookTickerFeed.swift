@@ -32,6 +32,9 @@ public struct ExchangeFeedConfiguration: Sendable {
     public var maxFrameSize: Int
     /// Where the feed logs its connections and problems (never per message).
     public var logger: Logger
+    /// The event loop the connection runs on and the reading task prefers
+    /// (see `run(deliver:)`); nil: one of `MultiThreadedEventLoopGroup.singleton`'s.
+    public var eventLoop: (any EventLoop)?
 
     /// A feed of `endpoint`. `pingInterval`: nil (the default) takes the venue's (`endpoint.pingInterval`:
     /// 15 s on Gate.io, none on Binance); `.some(nil)` sends no application-level ping.
@@ -163,7 +166,20 @@ public final class ExchangeBookTickerFeed: Sendable {
     /// every disconnection, in order, on this task; while it waits, the socket is not read (so a
     /// consumer that never returns also stops the pongs, and the exchange will drop the connection).
     /// Run it once at a time: the counters are the feed's, not the run's.
+    ///
+    /// The connection and this task run on one event loop (`configuration.eventLoop`, or one of the
+    /// default group's): a frame is read, decoded and delivered on that loop's thread, with no hop.
     public func run(deliver: @escaping @Sendable (FeedEvent) async -> Void) async throws {
+        try await run(on: configuration.eventLoop ?? MultiThreadedEventLoopGroup.singleton.next(), deliver: deliver)
+    }
+
+    /// `run(deliver:)` on `loop`, whatever the configuration says (`TwoMarketExchangeFeed` runs both
+    /// markets on one loop).
+    func run(on loop: any EventLoop, deliver: @escaping @Sendable (FeedEvent) async -> Void) async throws {
+        try await preferring(loop) { try await self.reconnecting(on: loop, deliver: deliver) }
+    }
+
+    private func reconnecting(on loop: any EventLoop, deliver: @escaping @Sendable (FeedEvent) async -> Void) async throws {
         var attempt = 0
         var random = SystemRandomNumberGenerator()
         var offsets = ClockOffsetEstimator()
@@ -173,7 +189,7 @@ public final class ExchangeBookTickerFeed: Sendable {
             let before = counters.messages
             let reason: String
             do {
-                reason = try await connectOnce(offsets: &offsets, deliver: deliver)
+                reason = try await connectOnce(on: loop, offsets: &offsets, deliver: deliver)
             } catch let error as ExchangeFeedError {
                 counters.set(.failed)
                 counters.report(error.description)
@@ -205,14 +221,14 @@ public final class ExchangeBookTickerFeed: Sendable {
     }
 
     /// One connection: runs until it ends, returning why; throws a refusal.
-    private func connectOnce(offsets: inout ClockOffsetEstimator,
+    private func connectOnce(on loop: any EventLoop, offsets: inout ClockOffsetEstimator,
                              deliver: @escaping @Sendable (FeedEvent) async -> Void) async throws -> String {
         let session = ConnectionSession(offsets: offsets)
         defer { offsets = session.offsets }
         let started = FeedClock.monotonicNanoseconds()
         let ending: Ending
         do {
-            ending = try await connection(session: session, started: started, deliver: deliver)
+            ending = try await connection(on: loop, session: session, started: started, deliver: deliver)
         } catch {
             if let refusal = session.refusal.withLockedValue({ $0 }) { throw refusal }
             throw error
@@ -229,7 +245,7 @@ public final class ExchangeBookTickerFeed: Sendable {
     }
 
     /// The connection's task and its watchdog; the first to end ends both.
-    private func connection(session: ConnectionSession, started: Int64,
+    private func connection(on loop: any EventLoop, session: ConnectionSession, started: Int64,
                             deliver: @escaping @Sendable (FeedEvent) async -> Void) async throws -> Ending {
         try await withThrowingTaskGroup(of: Ending.self) { group in
             group.addTask {
@@ -238,6 +254,7 @@ public final class ExchangeBookTickerFeed: Sendable {
                     configuration: WebSocketClientConfiguration(maxFrameSize: self.configuration.maxFrameSize,
                                                                 closeTimeout: self.configuration.closeTimeout),
                     tlsConfiguration: self.tls,
+                    eventLoopGroup: loop,
                     logger: self.configuration.logger
                 ) { inbound, outbound, _ in
                     try await self.stream(inbound: inbound, outbound: outbound, session: session, deliver: deliver)

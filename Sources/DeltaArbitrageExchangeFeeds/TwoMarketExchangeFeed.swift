@@ -1,6 +1,7 @@
 import DeltaArbitrage
 import DeltaArbitrageLive
 import NIOConcurrencyHelpers
+import NIOPosix
 
 /// The strategy's feed: a spot and a futures `ExchangeBookTickerFeed`, merged by arrival
 /// (`LiveTwoMarketMerger`): once both markets have quoted, every accepted quote of either gives a
@@ -84,12 +85,15 @@ public struct TwoMarketExchangeFeed: BookTickerFeed {
     }
 
     /// Runs both feeds into `merge` until cancelled; throws when one stops for good (the other is cancelled).
+    /// Both run on one event loop (the spot feed's configured one, or one of the default group's), so
+    /// their frames are merged and decided in turn on one thread, never contending for the merge.
     private func runFeeds(into merge: ArrivalMerge) async throws {
         let onQuote = self.onQuote
+        let loop = spot.configuration.eventLoop ?? futures.configuration.eventLoop ?? MultiThreadedEventLoopGroup.singleton.next()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for feed in [spot, futures] {
                 group.addTask {
-                    try await feed.run { event in
+                    try await feed.run(on: loop) { event in
                         switch event {
                         case .quote(let arrival):
                             onQuote?(arrival)
