@@ -1,0 +1,71 @@
+import Testing
+import SpreadKernels
+
+/// The vector walk of `AsOfSampling.forEachRow` against the definition: the
+/// last row at or before each grid time, found one row at a time.
+@Suite struct AsOfSamplingTests {
+    static func oneByOne(_ t: [Int64], rows: Range<Int>, step: Int64) -> [Int] {
+        guard !rows.isEmpty else { return [] }
+        var sampled: [Int] = []
+        var row = rows.lowerBound
+        var time = t[row]
+        for _ in 0...Int((t[rows.upperBound - 1] - t[rows.lowerBound]) / step) {
+            while row < rows.upperBound - 1 && t[row + 1] <= time { row += 1 }
+            sampled.append(row)
+            time += step
+        }
+        return sampled
+    }
+
+    /// Series with every spacing that moves the cursor differently: bursts of
+    /// equal times longer than 16 rows, runs of exactly 15, 16 and 17 rows per
+    /// step, gaps of many steps, one row per step, and the vector window
+    /// meeting the end of `rows`.
+    @Test(arguments: 0..<40)
+    func vectorWalkEqualsOneRowAtATime(seed: Int) {
+        var random = SplitMix(seed: UInt64(seed))
+        let step: Int64 = 1_000
+        var t: [Int64] = []
+        var time: Int64 = 1_700_000_000_000_000_000 + Int64(random.next() % 1_000)
+        while t.count < 3_000 {
+            switch random.next() % 6 {
+            case 0: for _ in 0..<Int(random.next() % 40) { t.append(time) }                 // a burst at one time
+            case 1: let n = 15 + Int(random.next() % 3)                                       // 15–17 rows in one step
+                    for k in 0..<n { t.append(time + Int64(k) * step / Int64(n)) }
+            case 2: time += step * Int64(1 + random.next() % 50)                             // a gap
+            case 3: t.append(time)                                                           // one row per step
+            default: t.append(time + Int64(random.next() % UInt64(step)))                   // anywhere in the step
+            }
+            time += step
+            if let last = t.last, last > time { time = last }
+        }
+        t.sort()
+        for rows in [0..<t.count, 0..<1, 5..<21, 17..<18, 100..<2_000, (t.count - 40)..<t.count] {
+            var sampled: [Int] = []
+            t.withUnsafeBufferPointer { buffer in
+                AsOfSampling.forEachRow(buffer, rows: rows, stepNanoseconds: step) { sampled.append($0) }
+            }
+            #expect(sampled == Self.oneByOne(t, rows: rows, step: step), "seed \(seed), rows \(rows)")
+            for s in [step / 7, step * 3] {
+                var other: [Int] = []
+                t.withUnsafeBufferPointer { buffer in
+                    AsOfSampling.forEachRow(buffer, rows: rows, stepNanoseconds: s) { other.append($0) }
+                }
+                #expect(other == Self.oneByOne(t, rows: rows, step: s), "seed \(seed), rows \(rows), step \(s)")
+            }
+        }
+    }
+}
+
+/// A small deterministic generator (SplitMix64).
+private struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
