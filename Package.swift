@@ -172,10 +172,13 @@ let package = Package(
                 "DeltaArbitrageExchangeFeeds",
                 "DeltaArbitrageService",
                 "ExchangeStandIns",
+                "MallocCounter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/DeltaArbitrageBenchmarks"
         ),
+        // Counts the benchmark executable's heap allocations (interposes malloc; never linked elsewhere).
+        .target(name: "MallocCounter", path: "Benchmarks/MallocCounter"),
         .testTarget(
             name: "SpreadKernelsTests",
             dependencies: ["SpreadKernels"]

@@ -1,3 +1,5 @@
+import ArgumentParser
+import MallocCounter
 import DeltaArbitrage
 import DeltaArbitrageExchangeFeeds
 import DeltaArbitrageLive
@@ -19,6 +21,7 @@ extension Benchmark {
         var document = header(workload, rows: outcome["updates_accepted"] as? Int ?? 0)
         var engine: [String: Any] = ["live_feed": outcome]
         if workload.job == .liveLatency {
+            engine["decoder_heap_allocations"] = try decoderAllocations(messages: 1_000_000)
             // The same path below saturation, for how latency grows with the rate.
             engine["live_feed_by_rate"] = try [10_000.0, 25_000.0].map { rate in
                 try liveFeedRun(workload, totalPerSecond: rate, seconds: 10)
@@ -49,6 +52,7 @@ extension Benchmark {
                                                                      clock: ContinuousClock(), fillLimit: .displayedSize),
                                               store: try StrategyStore(path: ":memory:"))
             var memory: [(seconds: Double, residentMB: Double)] = []
+            var allocationsFrom: (count: UInt64, updates: Int)?, allocationsTo: (count: UInt64, updates: Int)?
             // How the updates were decided: on the feed's task as their frame was read, or through the loop.
             let routes = Locked((atRead: 0, throughLoop: 0))
             let started = ContinuousClock.now
@@ -70,8 +74,15 @@ extension Benchmark {
                     })
                 }
                 // Sample memory while the stream runs; stop when every update is in or the time is well past.
+                // Heap allocations are counted over the middle of the stream (connections set up, before the end).
                 let deadline = ContinuousClock.now + .seconds(seconds * 1.5 + 30)
                 while spotFeed.counters.messages + futuresFeed.counters.messages < expected && ContinuousClock.now < deadline {
+                    let received = spotFeed.counters.messages + futuresFeed.counters.messages
+                    if allocationsFrom == nil && received >= expected / 10 {
+                        allocationsFrom = (malloc_counter_allocations(), received)
+                    } else if allocationsTo == nil && received >= expected * 9 / 10 {
+                        allocationsTo = (malloc_counter_allocations(), received)
+                    }
                     if ContinuousClock.now >= nextSample {
                         memory.append(((ContinuousClock.now - started).seconds, Self.residentMegabytes()))
                         nextSample = nextSample + .seconds(10)
@@ -101,6 +112,10 @@ extension Benchmark {
                     "p99_9": latency.value(atPercentile: 99.9), "max": latency.max,
                 ] as [String: Any],
             ]
+            if let from = allocationsFrom, let to = allocationsTo, to.updates > from.updates {
+                // Process-wide (NIO's reads and frames, the merge, the decision, and this benchmark's own sampling).
+                result["heap_allocations_per_update"] = Double(to.count - from.count) / Double(to.updates - from.updates)
+            }
             if memory.count >= 3 {
                 // The first samples include start-up growth (buffers, the histogram); flatness is judged after a minute.
                 let settled = memory.filter { $0.seconds >= min(60, seconds / 4) }.map(\.residentMB)
@@ -117,6 +132,38 @@ extension Benchmark {
             + "p99 \(latency["p99"] ?? 0) ns, p99.9 \(latency["p99_9"] ?? 0) ns"
             + (outcome["resident_memory_settled_range_pct"].map { "; resident memory range after warm-up \($0) %" } ?? ""))
         return outcome
+    }
+
+    /// Heap allocations made while decoding `messages` book-ticker messages
+    /// of each venue and market (the stand-ins' shapes): the parser's own
+    /// per-message cost, without the network path around it.
+    func decoderAllocations(messages: Int) throws -> [String: Any] {
+        let samples: [(String, ExchangeVenue, Market, String)] = [
+            ("gateio_spot", .gateio, .spot,
+             #"{"time":1760249820,"time_ms":1760249820123,"channel":"spot.book_ticker","event":"update","result":{"t":1760249820123,"u":48112,"s":"BTC_USDT","b":"111503.1","B":"1.5","a":"111503.2","A":"2.25"}}"#),
+            ("gateio_futures", .gateio, .futures,
+             #"{"time":1760249820,"time_ms":1760249820123,"channel":"futures.book_ticker","event":"update","error":null,"result":{"t":1760249820123,"u":48112,"s":"BTC_USDT","b":"111523.4","B":15000,"a":"111523.5","A":22500}}"#),
+            ("binance", .binance, .futures,
+             #"{"e":"bookTicker","u":48112,"E":1760249820123,"T":1760249820123,"s":"BTCUSDT","b":"111523.40","B":"1.500","a":"111523.50","A":"2.250"}"#),
+        ]
+        var result: [String: Any] = ["messages_each": messages]
+        for (name, venue, market, text) in samples {
+            let decoder = ExchangeEndpoint(venue: venue, market: market, symbol: "BTC/USDT", url: "ws://127.0.0.1:1/ws")
+                .decoder(contractSize: 1)
+            let bytes = Array(text.utf8)
+            var quotes = 0
+            let before = malloc_counter_allocations()
+            try bytes.withUnsafeBytes { raw in
+                for _ in 0..<messages {
+                    if case .quote = try decoder.decode(raw) { quotes += 1 }
+                }
+            }
+            let allocations = malloc_counter_allocations() - before
+            guard quotes == messages else { throw ValidationError("\(name): \(quotes) of \(messages) messages decoded as quotes") }
+            result[name] = allocations
+            log("   decoding \(messages) \(name) messages: \(allocations) heap allocations")
+        }
+        return result
     }
 
     /// Time from an abrupt drop of the connection (no close frame) to the next
