@@ -23,7 +23,7 @@ import SpreadKernels
     /// meeting the end of `rows`.
     @Test(arguments: 0..<40)
     func vectorWalkEqualsOneRowAtATime(seed: Int) {
-        var random = SplitMix(seed: UInt64(seed))
+        var random = TestRNG(UInt64(seed))
         let step: Int64 = 1_000
         var t: [Int64] = []
         var time: Int64 = 1_700_000_000_000_000_000 + Int64(random.next() % 1_000)
@@ -54,18 +54,5 @@ import SpreadKernels
                 #expect(other == Self.oneByOne(t, rows: rows, step: s), "seed \(seed), rows \(rows), step \(s)")
             }
         }
-    }
-}
-
-/// A small deterministic generator (SplitMix64).
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
