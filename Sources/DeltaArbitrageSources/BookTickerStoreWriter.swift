@@ -177,9 +177,6 @@ public enum BookTickerStoreWriter {
         let micros = quotes.timestamps.map(PostgresBookTickerSource.microsecondsFloor)
         let kept = micros.indices.filter { $0 == micros.count - 1 || micros[$0 + 1] != micros[$0] }
         guard kept.count < quotes.count else { return (quotes, sequenceNumbers, 0) }
-        let out = MarketQuotes(timestamps: kept.map { quotes.timestamps[$0] }, bidPrice: kept.map { quotes.bidPrice[$0] },
-                               bidQuantity: kept.map { quotes.bidQuantity[$0] }, askPrice: kept.map { quotes.askPrice[$0] },
-                               askQuantity: kept.map { quotes.askQuantity[$0] })
-        return (out, sequenceNumbers.map { s in kept.map { s[$0] } }, quotes.count - kept.count)
+        return (quotes.rows(kept), sequenceNumbers.map { s in kept.map { s[$0] } }, quotes.count - kept.count)
     }
 }

@@ -190,11 +190,7 @@ public final class LiveQuoteRecorder: Sendable {
     }
 
     fileprivate static func dropping(_ count: Int, from quotes: MarketQuotes) -> MarketQuotes {
-        MarketQuotes(timestamps: Array(quotes.timestamps.dropFirst(count)),
-                     bidPrice: Array(quotes.bidPrice.dropFirst(count)),
-                     bidQuantity: Array(quotes.bidQuantity.dropFirst(count)),
-                     askPrice: Array(quotes.askPrice.dropFirst(count)),
-                     askQuantity: Array(quotes.askQuantity.dropFirst(count)))
+        quotes.rows(min(count, quotes.count)..<quotes.count)
     }
 
     private static func timeOrdered(_ quotes: MarketQuotes, _ sequenceNumbers: [Int64]?) -> (MarketQuotes, [Int64]?) {
@@ -202,10 +198,6 @@ public final class LiveQuoteRecorder: Sendable {
         if zip(ts, ts.dropFirst()).allSatisfy({ $0 <= $1 }) { return (quotes, sequenceNumbers) }
         // Stable: quotes of one instant keep their arrival order.
         let order = ts.indices.sorted { ts[$0] != ts[$1] ? ts[$0] < ts[$1] : $0 < $1 }
-        let sorted = MarketQuotes(timestamps: order.map { ts[$0] }, bidPrice: order.map { quotes.bidPrice[$0] },
-                                  bidQuantity: order.map { quotes.bidQuantity[$0] },
-                                  askPrice: order.map { quotes.askPrice[$0] },
-                                  askQuantity: order.map { quotes.askQuantity[$0] })
-        return (sorted, sequenceNumbers.map { s in order.map { s[$0] } })
+        return (quotes.rows(order), sequenceNumbers.map { s in order.map { s[$0] } })
     }
 }

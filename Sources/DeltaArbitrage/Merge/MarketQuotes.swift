@@ -54,6 +54,13 @@ public struct MarketQuotes: Sendable, Equatable {
         FreshPages.prepareCapacity(&askQuantity, next: n)
     }
 
+    /// The quotes at `indices`, in that order (every column alike).
+    public func rows<Indices: Collection<Int>>(_ indices: Indices) -> MarketQuotes {
+        MarketQuotes(timestamps: indices.map { timestamps[$0] }, bidPrice: indices.map { bidPrice[$0] },
+                     bidQuantity: indices.map { bidQuantity[$0] }, askPrice: indices.map { askPrice[$0] },
+                     askQuantity: indices.map { askQuantity[$0] })
+    }
+
     /// Appends one quote; it must not be earlier than the last one.
     public mutating func append(timestamp: Int64, bidPrice: Double, bidQuantity: Double,
                                 askPrice: Double, askQuantity: Double) {
