@@ -26,50 +26,58 @@ struct CColumns {
     }
 
     /// First row with a price that is not positive and finite or a time
-    /// earlier than the row above, or nil. The all-good case is one SIMD pass
-    /// over the five columns (eight rows at a time, as the kernel scans), so
-    /// the check costs a fraction of the backtest; a bad stretch is then
-    /// searched row by row for the message.
+    /// earlier than the row above, or nil.
+    ///
+    /// The all-good case, which every successful call pays, is one branch-free
+    /// reduction per column (`badPriceBits`, `badOrderBits`): plain integer
+    /// loops the optimiser vectorises for the baseline x86-64 target, so the
+    /// check runs at memory speed (the float comparisons it replaced compiled
+    /// to emulated 64-bit integer compares and register spills there, four
+    /// times slower). Only when a reduction flags something is the series
+    /// searched row by row for the first bad row and the message.
     static func firstBadRow(_ c: BookColumns) -> Int? {
         let n = c.count
         guard n > 0, let t = c.timestamps.baseAddress, let sa = c.spotAsk.baseAddress, let sb = c.spotBid.baseAddress,
               let fa = c.futAsk.baseAddress, let fb = c.futBid.baseAddress else { return nil }
-        func rowIsBad(_ i: Int) -> Bool {
-            (i > 0 && t[i] < t[i - 1]) || !(positiveFinite(sa[i]) && positiveFinite(sb[i]) && positiveFinite(fa[i]) && positiveFinite(fb[i]))
-        }
-        if rowIsBad(0) { return 0 }
-        let zero = SIMD8<Double>(repeating: 0), infinity = SIMD8<Double>(repeating: .infinity)
-        func good(_ p: UnsafePointer<Double>, _ i: Int) -> SIMDMask<SIMD8<Int64>> {
-            let v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Double>.self)
-            return (v .> zero) .& (v .< infinity)
-        }
-        var i = 1
-        while i + 8 <= n {
-            // Blocks of 512 rows between the (rare) branches on the result.
-            let end = min(i + 512, n - 7)
-            var ok = SIMDMask<SIMD8<Int64>>(repeating: true)
-            // Time order without 64-bit compares (absent before SSE4.2): the sign
-            // bit of `now − before` says "earlier"; lanes whose signs differ (the
-            // subtraction could overflow) also set it, and the exact row check runs.
-            var order = SIMD8<Int64>(repeating: 0)
-            var j = i
-            while j < end {
-                let now = UnsafeRawPointer(t + j).loadUnaligned(as: SIMD8<Int64>.self)
-                let before = UnsafeRawPointer(t + j - 1).loadUnaligned(as: SIMD8<Int64>.self)
-                order |= (now &- before) | (now ^ before)
-                ok .&= good(sa, j) .& good(sb, j) .& good(fa, j) .& good(fb, j)
-                j += 8
+        let flags = badOrderBits(t, n) | badPriceBits(sa, n) | badPriceBits(sb, n) | badPriceBits(fa, n) | badPriceBits(fb, n)
+        guard flags < 0 else { return nil }
+        for i in 0..<n {
+            if (i > 0 && t[i] < t[i - 1]) || !(positiveFinite(sa[i]) && positiveFinite(sb[i]) && positiveFinite(fa[i]) && positiveFinite(fb[i])) {
+                return i
             }
-            if !all(ok) || (order & SIMD8(repeating: Int64.min)) != SIMD8(repeating: 0) {
-                for k in i..<j where rowIsBad(k) { return k }
-            }
-            i = j
         }
-        while i < n {
-            if rowIsBad(i) { return i }
-            i += 1
+        return nil  // the order flags also fire where times in order cross the epoch (their signs differ)
+    }
+
+    /// Negative (sign bit set) when some `p[i]` is not positive and finite.
+    ///
+    /// The positive finite doubles are exactly those whose bit pattern `b`,
+    /// read as an Int64, lies in `1...0x7FEF_FFFF_FFFF_FFFF` (zero is 0, +∞
+    /// 0x7FF0…, NaNs above it, negatives and −0 have the sign bit). With
+    /// `x = b &- 1` that range is `0...0x7FEF_FFFF_FFFF_FFFE`: `x` is negative
+    /// below it, and `x &+ 0x0010_0000_0000_0001` is negative above it.
+    @inline(__always)
+    static func badPriceBits(_ p: UnsafePointer<Double>, _ n: Int) -> Int64 {
+        var flags: Int64 = 0
+        for i in 0..<n {
+            let x = Int64(bitPattern: p[i].bitPattern) &- 1
+            flags |= x | (x &+ 0x0010_0000_0000_0001)
         }
-        return nil
+        return flags
+    }
+
+    /// Negative when some `t[i] < t[i - 1]`: the sign of `now &- before`
+    /// says "earlier"; where the signs of the two differ the subtraction may
+    /// overflow, so their xor flags those pairs too, and the exact row
+    /// comparison decides.
+    @inline(__always)
+    static func badOrderBits(_ t: UnsafePointer<Int64>, _ n: Int) -> Int64 {
+        var flags: Int64 = 0
+        for i in 1..<n {
+            let now = t[i], before = t[i - 1]
+            flags |= (now &- before) | (now ^ before)
+        }
+        return flags
     }
 
     /// True when `x` is positive and finite (false for NaN).
