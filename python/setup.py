@@ -33,7 +33,10 @@ from setuptools.command.build_py import build_py
 try:  # setuptools >= 70.1 carries bdist_wheel; older ones take it from `wheel`
     from setuptools.command.bdist_wheel import bdist_wheel
 except ImportError:  # pragma: no cover
-    from wheel.bdist_wheel import bdist_wheel  # type: ignore[no-redef]
+    try:
+        from wheel.bdist_wheel import bdist_wheel  # type: ignore[no-redef]
+    except ImportError:  # no wheel to build (a legacy install without build isolation)
+        bdist_wheel = None  # type: ignore[assignment,misc]
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -110,17 +113,20 @@ class BuildWithEngine(build_py):
         print(f"deltaarb: packaged {library}", file=sys.stderr)
 
 
-class PlatformWheel(bdist_wheel):
-    """A wheel for this platform and any Python 3: the native library is
-    loaded with ctypes, so it does not depend on the interpreter's ABI."""
+commands: dict = {"build_py": BuildWithEngine}
+if bdist_wheel is not None:
+    class PlatformWheel(bdist_wheel):  # type: ignore[misc,valid-type]
+        """A wheel for this platform and any Python 3: the native library is
+        loaded with ctypes, so it does not depend on the interpreter's ABI."""
 
-    def finalize_options(self) -> None:
-        super().finalize_options()
-        self.root_is_pure = False
+        def finalize_options(self) -> None:
+            super().finalize_options()
+            self.root_is_pure = False
 
-    def get_tag(self) -> tuple[str, str, str]:
-        _, _, platform = super().get_tag()
-        return "py3", "none", platform
+        def get_tag(self) -> tuple[str, str, str]:
+            _, _, platform = super().get_tag()
+            return "py3", "none", platform
 
+    commands["bdist_wheel"] = PlatformWheel
 
-setup(cmdclass={"build_py": BuildWithEngine, "bdist_wheel": PlatformWheel})
+setup(cmdclass=commands)
