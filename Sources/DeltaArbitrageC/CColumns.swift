@@ -2,7 +2,8 @@ import DeltaArbitrage
 import SpreadKernels
 
 /// The columns a caller passed, checked: pointers present, a row count that
-/// is not negative, prices positive and finite, time never going back.
+/// is not negative, prices positive and finite, time never going back, and
+/// a span of time whose nanoseconds fit an Int64.
 struct CColumns {
     let columns: BookColumns
 
@@ -23,6 +24,14 @@ struct CColumns {
             spotAsk: try buffer(spotAsk, Self.priceNames[0]), spotBid: try buffer(spotBid, Self.priceNames[1]),
             futAsk: try buffer(futAsk, Self.priceNames[2]), futBid: try buffer(futBid, Self.priceNames[3]))
         if let bad = Self.firstBadRow(columns) { throw Self.describe(row: bad, columns) }
+        // In time order, every later-minus-earlier time difference the kernels
+        // take is at most the whole span, so one that fits Int64 keeps them all
+        // from overflowing (a DataFrame's datetime64[ns] reaches 1677…2262).
+        if n > 1, case (_, true) = columns.timestamps[n - 1].subtractingReportingOverflow(columns.timestamps[0]) {
+            throw CFailure(.invalidData, "rows 0 to \(n - 1) span \(UTCTime.iso8601(nanoseconds: columns.timestamps[0])) to "
+                + "\(UTCTime.iso8601(nanoseconds: columns.timestamps[n - 1])), more than the 292 years that time differences "
+                + "in Int64 nanoseconds can hold")
+        }
     }
 
     /// First row with a price that is not positive and finite or a time

@@ -80,6 +80,18 @@ def test_extreme_valid_prices_and_times_pass(market: pd.DataFrame) -> None:
         deltaarb.delta_neutral_backtest(df.set_axis(pd.DatetimeIndex(swapped, tz="UTC"), axis=0))
 
 
+def test_a_span_beyond_int64_nanoseconds_is_an_error_not_a_crash() -> None:
+    """datetime64[ns] reaches 1677…2262, but a difference of two such times
+    may not fit an int64: the engine says so instead of overflowing."""
+    index = pd.DatetimeIndex(["1678-01-01", "1678-01-01 00:00:01", "2261-01-01", "2261-01-02"], tz="UTC")
+    df = pd.DataFrame({"spot_ask_price": 100.0, "spot_bid_price": 99.9, "fut_ask_price": 100.1,
+                       "fut_bid_price": 100.0}, index=index)
+    with pytest.raises(deltaarb.MarketDataError, match=r"^rows 0 to 3 span 1678-01-01T00:00:00.*more than the 292 years"):
+        deltaarb.delta_neutral_backtest(df, min_profit_pct=50)
+    [trade] = deltaarb.delta_neutral_backtest(df.iloc[2:], min_profit_pct=50)  # the 2261 rows alone are fine
+    assert (trade["exit_reason"], trade["hours"]) == ("timeout", 24.0)
+
+
 def test_unsorted_index(market: pd.DataFrame) -> None:
     order = np.arange(len(market))
     order[[100, 101]] = order[[101, 100]]
