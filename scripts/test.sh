@@ -2,7 +2,8 @@
 # The test command: installs what is missing, builds the package with its
 # tests (failing on any warning in the project's own sources), builds the
 # library targets and the CLI with CMake + Ninja, tests the Python package
-# `deltaarb` over the CMake-built C library, then runs `swift test`
+# `deltaarb` (pip building its C library with SwiftPM, compared with the
+# CMake-built one), then runs `swift test`
 # with a throwaway PostgreSQL cluster (scripts/with-postgres.sh) and a Python
 # venv holding pyarrow, polars and pandas (scripts/python-env.sh), so the
 # database and interoperability tests always run here.
@@ -22,8 +23,10 @@ cmake -G Ninja -S . -B .build-cmake -DCMAKE_BUILD_TYPE=Release >&2
 cmake --build .build-cmake >&2
 .build-cmake/bin/delta-arb --help >/dev/null
 
-# The Python package over the CMake-built C library (pip install ./python, pytest).
-CI="${CI:-1}" DELTAARB_LIBRARY="$PWD/.build-cmake/lib/libDeltaArbitrageC.so" scripts/python-binding-test.sh
+# The Python package as a user installs it: `pip install ./python` builds the
+# C library itself with SwiftPM in release mode (about two minutes); pytest,
+# including a check that it computes what the CMake-built library computes.
+CI="${CI:-1}" DELTAARB_COMPARE_LIBRARY="$PWD/.build-cmake/lib/libDeltaArbitrageC.so" scripts/python-binding-test.sh
 
 python_bin=$(scripts/python-env.sh)
 # CI=1: a test whose component (PostgreSQL, pyarrow, Chromium) is missing fails instead of skipping.

@@ -20,19 +20,22 @@ PRICE_COLUMNS = ("spot_ask_price", "spot_bid_price", "fut_ask_price", "fut_bid_p
 
 def _nanoseconds(values: "pd.Index | pd.Series", where: str) -> np.ndarray:
     """int64 nanoseconds since the epoch (UTC) of datetime values; a
-    tz-naive time is taken as UTC, as the engine's CSV reader does."""
+    tz-naive time is taken as UTC, as the engine's CSV reader does.
+
+    A DatetimeIndex's own int64 values are returned without a copy (a
+    tz-aware one stores UTC already), and its NaT check is the one pandas
+    caches on the index, so calls on the same frame after the first do not
+    scan the index again; other units than nanoseconds are converted."""
     dtype = values.dtype
     if not (pd.api.types.is_datetime64_any_dtype(dtype)):
         raise MarketDataError(
             f"{where} must hold datetimes (datetime64 or a UTC DatetimeIndex), got dtype {dtype}; "
             "convert it with pd.to_datetime(..., utc=True)")
-    index = pd.DatetimeIndex(values)
-    if index.tz is not None:
-        index = index.tz_convert("UTC")
+    index = values if isinstance(values, pd.DatetimeIndex) else pd.DatetimeIndex(values)
     if index.hasnans:
         row = int(np.flatnonzero(index.isna())[0])
         raise MarketDataError(f"row {row}: {where} is NaT")
-    if hasattr(index, "as_unit"):
+    if getattr(index, "unit", "ns") != "ns":  # pandas < 2 has no unit: always nanoseconds
         index = index.as_unit("ns")
     return np.ascontiguousarray(index.asi8)
 

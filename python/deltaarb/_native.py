@@ -56,7 +56,16 @@ def _load() -> ctypes.CDLL:
         raise ImportError(
             f"deltaarb: the engine library {path} is missing; reinstall with `pip install ./python` "
             "or set DELTAARB_LIBRARY to a built libDeltaArbitrageC")
-    lib = ctypes.CDLL(str(path))
+    try:
+        lib = ctypes.CDLL(str(path))
+    except OSError as error:
+        # Typically the Swift runtime: the library finds it through the run
+        # path of the toolchain that built it, which must stay installed.
+        raise ImportError(
+            f"deltaarb: cannot load the engine library {path}: {error}. It needs the Swift runtime of the "
+            "toolchain that built it (its run path, `readelf -d` shows it) and OpenBLAS, LAPACKE and zlib; "
+            "reinstall with `pip install ./python` after installing them, or put the runtime's directory "
+            "on LD_LIBRARY_PATH") from None
     lib.deltaarb_abi_version.restype = _i32
     lib.deltaarb_abi_version.argtypes = []
     if lib.deltaarb_abi_version() != ABI_VERSION:

@@ -59,6 +59,31 @@ def test_timestamp_column_and_range_index(market: pd.DataFrame) -> None:
     assert all(isinstance(t["entry_time"], int) for t in trades)  # index labels, as iterrows gives them
 
 
+@pytest.mark.parametrize("unit", ["s", "ms", "us"])
+def test_other_time_units_and_zones_are_the_same_instants(market: pd.DataFrame, unit: str) -> None:
+    """The index's UTC nanoseconds are passed as they are, whatever its zone;
+    another unit is converted: the hold limit sees the same instants."""
+    if not hasattr(market.index, "as_unit"):
+        pytest.skip("pandas < 2 has nanosecond times only")
+    whole_seconds = market.index.floor("s")
+    in_ns = market.set_axis(whole_seconds, axis=0)
+    expected = _frame_trades(deltaarb.delta_neutral_backtest(in_ns, max_hours=0.25))
+    assert any(t["exit_reason"] == "timeout" for t in expected)  # the times decide some exits
+    for index in (whole_seconds.as_unit(unit), whole_seconds.tz_convert("Asia/Tokyo").as_unit(unit),
+                  whole_seconds.tz_localize(None).as_unit(unit)):
+        trades = deltaarb.delta_neutral_backtest(market.set_axis(index, axis=0), max_hours=0.25)
+        assert _frame_trades(trades) == expected
+        assert all(t["entry_time"] in index for t in trades)
+    flat = in_ns.reset_index()
+    flat["timestamp"] = flat["timestamp"].dt.as_unit(unit)
+    assert _frame_trades(deltaarb.delta_neutral_backtest(flat, max_hours=0.25)) == expected
+
+
+def _frame_trades(trades: list) -> list:
+    """The trades without their times (the time labels differ by zone and unit)."""
+    return [{k: v for k, v in t.items() if k not in ("entry_time", "exit_time")} for t in trades]
+
+
 def test_non_contiguous_and_float32_columns_give_the_same_trades(market: pd.DataFrame) -> None:
     strided = market.iloc[::2]
     assert_same_trades(deltaarb.delta_neutral_backtest(strided), reference_backtest(strided))

@@ -45,6 +45,53 @@ def test_non_positive_or_infinite_price(market: pd.DataFrame, value: float) -> N
         deltaarb.delta_neutral_backtest(df)
 
 
+_NEGATIVE_NAN = np.frombuffer(np.uint64(0xFFF8_0000_0000_0001).tobytes(), dtype=np.float64)[0]
+
+
+@pytest.mark.parametrize("value", [-0.0, -math.inf, _NEGATIVE_NAN, -5e-324])
+@pytest.mark.parametrize("column", ["spot_ask_price", "spot_bid_price", "fut_ask_price", "fut_bid_price"])
+@pytest.mark.parametrize("row", [0, 7, 4_321, -1])
+def test_every_bad_price_is_found_in_every_column_at_every_place(market: pd.DataFrame, value: float, column: str,
+                                                                  row: int) -> None:
+    """The engine's check is a bit-pattern reduction per column: each kind of
+    bad value (the sign-bit ones here, the others above) is found in each
+    column, at the first row, the middle, the last row."""
+    df = market.copy()
+    row = row % len(df)
+    df.iloc[row, df.columns.get_loc(column)] = value
+    with pytest.raises(deltaarb.MarketDataError, match=rf"^row {row}: {column} is "):
+        deltaarb.delta_neutral_backtest(df)
+
+
+def test_extreme_valid_prices_and_times_pass(market: pd.DataFrame) -> None:
+    """The edges of 'positive and finite' (the smallest subnormal, the
+    largest double) and equal or pre-1970 times are not errors."""
+    df = market.iloc[:300].copy()
+    df.iloc[10, df.columns.get_loc("spot_bid_price")] = 5e-324
+    df.iloc[11, df.columns.get_loc("fut_ask_price")] = np.finfo(np.float64).max
+    assert isinstance(deltaarb.delta_neutral_backtest(df), list)
+    times = pd.date_range("1969-12-31 23:59:00", periods=len(df), freq="1s").to_numpy().copy()
+    times[5] = times[4]  # equal times are in order
+    before_and_after_epoch = df.set_axis(pd.DatetimeIndex(times, tz="UTC"), axis=0)
+    assert isinstance(deltaarb.delta_neutral_backtest(before_and_after_epoch), list)
+    swapped = times.copy()
+    swapped[[59, 60]] = swapped[[60, 59]]  # across the epoch: 1970-01-01T00:00:00 before 1969-12-31T23:59:59
+    with pytest.raises(deltaarb.MarketDataError, match="row 60: timestamp 1969-12-31T23:59:59"):
+        deltaarb.delta_neutral_backtest(df.set_axis(pd.DatetimeIndex(swapped, tz="UTC"), axis=0))
+
+
+def test_a_span_beyond_int64_nanoseconds_is_an_error_not_a_crash() -> None:
+    """datetime64[ns] reaches 1677…2262, but a difference of two such times
+    may not fit an int64: the engine says so instead of overflowing."""
+    index = pd.DatetimeIndex(["1678-01-01", "1678-01-01 00:00:01", "2261-01-01", "2261-01-02"], tz="UTC")
+    df = pd.DataFrame({"spot_ask_price": 100.0, "spot_bid_price": 99.9, "fut_ask_price": 100.1,
+                       "fut_bid_price": 100.0}, index=index)
+    with pytest.raises(deltaarb.MarketDataError, match=r"^rows 0 to 3 span 1678-01-01T00:00:00.*more than the 292 years"):
+        deltaarb.delta_neutral_backtest(df, min_profit_pct=50)
+    [trade] = deltaarb.delta_neutral_backtest(df.iloc[2:], min_profit_pct=50)  # the 2261 rows alone are fine
+    assert (trade["exit_reason"], trade["hours"]) == ("timeout", 24.0)
+
+
 def test_unsorted_index(market: pd.DataFrame) -> None:
     order = np.arange(len(market))
     order[[100, 101]] = order[[101, 100]]
