@@ -39,24 +39,54 @@ public enum AsOfSampling {
 
     /// Calls `body` with the row sampled at every grid time in order: the last
     /// row of `rows` at or before `t_k` (`timestamps` non-decreasing).
+    @inlinable
+    public static func forEachRow(
+        _ t: UnsafeBufferPointer<Int64>, rows: Range<Int>, stepNanoseconds step: Int64, _ body: (Int) -> Void
+    ) {
+        var cursor = RowCursor(t, rows: rows, stepNanoseconds: step)
+        while let row = cursor.next() { body(row) }
+    }
+
+    /// The rows sampled at the grid times `t_k = t₀ + k·Δ` of `rows`, one per
+    /// `next()`: the last row at or before `t_k` (`timestamps` non-decreasing).
+    /// A loop over `next()` keeps its own accumulators in registers, where a
+    /// closure called per point would keep them in memory.
     ///
     /// The cursor moves 16 rows per step where there are that many ahead:
     /// the rows at or before `t_k` come first, so the count of those among
     /// the next 16 (two vector compares) is how far to move; one compare per
     /// row would mispredict at about every grid point, as the number of rows
     /// per step varies.
-    @inlinable
-    public static func forEachRow(
-        _ t: UnsafeBufferPointer<Int64>, rows: Range<Int>, stepNanoseconds step: Int64, _ body: (Int) -> Void
-    ) {
-        guard !rows.isEmpty, let base = t.baseAddress else { return }
-        let points = Int((t[rows.upperBound - 1] - t[rows.lowerBound]) / step) + 1
-        var row = rows.lowerBound
-        let lastRow = rows.upperBound - 1
-        var time = t[row]
-        let raw = UnsafeRawPointer(base)
-        for _ in 0..<points {
+    public struct RowCursor {
+        @usableFromInline let t: UnsafeBufferPointer<Int64>
+        @usableFromInline let lastRow: Int
+        @usableFromInline let step: Int64
+        @usableFromInline var row: Int
+        @usableFromInline var time: Int64
+        @usableFromInline var remaining: Int
+
+        /// A cursor over the grid of `rows` of `t` (no points for no rows).
+        @inlinable
+        public init(_ t: UnsafeBufferPointer<Int64>, rows: Range<Int>, stepNanoseconds step: Int64) {
+            self.t = t
+            self.step = step
+            row = rows.lowerBound
+            lastRow = rows.upperBound - 1
+            if rows.isEmpty {
+                time = 0
+                remaining = 0
+            } else {
+                time = t[rows.lowerBound]
+                remaining = Int((t[rows.upperBound - 1] - t[rows.lowerBound]) / step) + 1
+            }
+        }
+
+        /// The row sampled at the next grid time, or nil after the last one.
+        @inlinable
+        public mutating func next() -> Int? {
+            guard remaining > 0, let base = t.baseAddress else { return nil }
             let now = SIMD8<Int64>(repeating: time)
+            let raw = UnsafeRawPointer(base)
             while lastRow - row >= 16 {
                 let next = raw + (row + 1) * 8
                 let low = next.loadUnaligned(as: SIMD8<Int64>.self)
@@ -68,8 +98,9 @@ public enum AsOfSampling {
                 if ahead < 16 { break }
             }
             while row < lastRow && t[row + 1] <= time { row += 1 }
-            body(row)
             time += step
+            remaining -= 1
+            return row
         }
     }
 

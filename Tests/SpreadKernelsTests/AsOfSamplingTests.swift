@@ -56,3 +56,25 @@ import SpreadKernels
         }
     }
 }
+
+/// The window statistics' sums from the stored series equal the sums of the
+/// sampled values recomputed from the prices, bit for bit (same values, same
+/// order), on every kind of series and many windows.
+@Suite struct EntryCostMomentsTests {
+    @Test(arguments: SeriesKind.allCases)
+    func momentsFromTheIndexEqualMomentsOfTheSampledSpread(kind: SeriesKind) {
+        let s = makeSeries(kind, count: 4_000, seed: 7)
+        withColumns(s) { columns in
+            let index = FirstPassageBacktest(columns: columns, maxHours: 6, spotFee: 0.0005, futFee: 0.0005)
+            for rows in [0..<4_000, 0..<1, 13..<2_500, 1_999..<4_000, 3_990..<4_000] {
+                for step: Int64 in [1_000_000_000, 250_000_000, 60_000_000_000] {
+                    var expected = AR1Moments()
+                    AsOfSampling.forEachEntryCost(columns, rows: rows, stepNanoseconds: step) { expected.add($0) }
+                    let moments = index.entryCostMoments(rows: rows, stepNanoseconds: step)
+                    #expect(moments == expected, "\(kind) rows \(rows) step \(step)")
+                    #expect(moments.count == AsOfSampling.pointCount(columns, rows: rows, stepNanoseconds: step))
+                }
+            }
+        }
+    }
+}

@@ -373,8 +373,7 @@ public struct DeltaArbitrageOptimizer: Sendable {
     /// Mean, deviation and Dickey–Fuller test of the spread on the 1 s grid of
     /// `rows`, streamed (no grid array: this runs at every walk-forward step).
     static func windowStatistics(_ index: FirstPassageBacktest, rows: Range<Int>) -> WindowStatistics {
-        var moments = AR1Moments()
-        index.forEachEntryCostSample(rows: rows, stepNanoseconds: 1_000_000_000) { moments.add($0) }
+        let moments = index.entryCostMoments(rows: rows, stepNanoseconds: 1_000_000_000)
         let tau = moments.dickeyFullerStatistic
         let halfLife = moments.fit.map {
             MeanReversionParameters(alpha: $0.alpha, beta: $0.beta, gridStepSeconds: 1).halfLifeHours

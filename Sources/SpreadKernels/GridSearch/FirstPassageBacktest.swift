@@ -86,14 +86,18 @@ public struct FirstPassageBacktest: @unchecked Sendable {
         priceScale = scales.max() ?? 0
     }
 
-    /// `AsOfSampling.forEachEntryCost` over `rows`, reading the stored
-    /// series (`−entry_cost_pct`, negated back exactly) instead of
-    /// recomputing each value: the same values, in the same order.
+    /// The moments and AR(1) sums (the walk-forward's window statistics) of
+    /// the values `AsOfSampling.forEachEntryCost` gives over `rows`, read from
+    /// the stored series (`−entry_cost_pct`, negated back exactly) instead of
+    /// recomputed: the same values, added in the same order, in one loop.
     @inlinable
-    public func forEachEntryCostSample(rows: Range<Int>, stepNanoseconds step: Int64, _ body: (Double) -> Void) {
+    public func entryCostMoments(rows: Range<Int>, stepNanoseconds step: Int64) -> AR1Moments {
         precondition(rows.lowerBound >= 0 && rows.upperBound <= count, "rows out of range")
-        entrySeries.withValues { negated in
-            AsOfSampling.forEachRow(columns.timestamps, rows: rows, stepNanoseconds: step) { body(-negated[$0]) }
+        return entrySeries.withValues { negated in
+            var moments = AR1Moments()
+            var cursor = AsOfSampling.RowCursor(columns.timestamps, rows: rows, stepNanoseconds: step)
+            while let row = cursor.next() { moments.add(-negated[row]) }
+            return moments
         }
     }
 
