@@ -82,7 +82,8 @@ public enum AsOfSampling {
         }
 
         /// The row sampled at the next grid time, or nil after the last one.
-        @inlinable
+        // Always inlined: called once per grid point, its state must stay in the caller's registers.
+        @inlinable @inline(__always)
         public mutating func next() -> Int? {
             guard remaining > 0, let base = t.baseAddress else { return nil }
             let now = SIMD8<Int64>(repeating: time)
