@@ -116,12 +116,16 @@ struct CSVChunkParser: Sendable {
         var timestamps = columns.timestamps
         let values = columns.values
         let divisors = columns.divisors
+        let separators = columns.separators
+        if fastRows { separators.index(base, range) }
 
         fieldStore.withUnsafeBufferPointer { fieldStore in
             while p < end {
-                if fastRows && n < capacity, let next = fastRow(base, p, end: end, row: n, timestamps: timestamps, values: values,
-                                                    divisors: divisors,
-                                                    fieldStore: fieldStore, dateCache: &dateCache) {
+                if fastRows && n < capacity,
+                   let next = indexedRow(base, p, end: end, row: n, separators: separators, timestamps: timestamps,
+                                         values: values, divisors: divisors, fieldStore: fieldStore, dateCache: &dateCache)
+                    ?? fastRow(base, p, end: end, row: n, timestamps: timestamps, values: values, divisors: divisors,
+                               fieldStore: fieldStore, dateCache: &dateCache) {
                     if line != lastStoredLine &+ 1 { chunk.anchors.append((n, line)) }
                     lastStoredLine = line
                     line += 1

@@ -36,6 +36,8 @@ final class CSVRawColumns: @unchecked Sendable {
     /// Per value cell, what the parser still divides it by once the chunk is
     /// parsed (see `CSVChunkParser.parse`); only meaningful while parsing.
     private(set) var divisors: UnsafeMutablePointer<UnsafeMutablePointer<Double>>
+    /// Where the separators of the piece being parsed are (see `CSVChunkParser.indexedRow`).
+    let separators = CSVSeparatorIndex()
 
     init(storeCount: Int, capacity: Int, headroom: Int) {
         self.storeCount = storeCount

@@ -100,48 +100,57 @@ struct CSVRowValidator {
             if timestamps[m + 1] < timestamps[m] { suspectUntil = m + 1 }
             m += 1
         }
-        for read in first..<stop {
-            let ahead = read + lookahead
-            if ahead < n && timestamps[ahead] < timestamps[ahead - 1] { suspectUntil = ahead }
-            let t = timestamps[read]
-            var failed = FailedCheck.none
-            if hasPrevious && t < previous {
-                failed = .earlierThanAbove
-            } else if read < suspectUntil
-                        && Self.isLaterOutlier(read, n: n, timestamps, hasPrevious: hasPrevious, previous: previous) {
-                failed = .laterThanBelow
-            } else {
-                for k in 0..<storeCount where values[k][read].isNaN { values[k][read] = last[k] }
-                // NaN compares false, so an unknown price never counts as crossed.
-                if spotBid[read] > spotAsk[read] {
-                    failed = .spotCrossed
-                } else if futBid[read] > futAsk[read] {
-                    failed = .futuresCrossed
-                }
-            }
-            if failed != .none {
-                let above = previousRow >= 0 ? rows.line(previousRow) : previousLine
-                let failure = describe(failed, chunk, read, rows, n: n,
-                                       above: hasPrevious ? (previous, above) : nil)
-                if !parser.skipBadRows { throw failure }
-                skipped += 1
-                skippedByKind[failure.kind, default: 0] += 1
-                if errors.count < parser.maxErrors { errors.append(failure) }
-                continue
-            }
+        if stop > first && Self.isPlain(columns, first: first, stop: stop, n: n, after: hasPrevious ? previous : nil) {
+            // What the row loop decides for such rows: every one is kept as it is.
             hasPrevious = true
-            previous = t
-            previousRow = read
-            for k in 0..<storeCount { last[k] = values[k][read] }
-            if spotAsk[read].isNaN || spotBid[read].isNaN || futAsk[read].isNaN || futBid[read].isNaN {
-                leadingDropped += 1
-                continue
+            previous = timestamps[stop - 1]
+            previousRow = stop - 1
+            for k in 0..<storeCount { last[k] = values[k][stop - 1] }
+            write = stop
+        } else {
+            for read in first..<stop {
+                let ahead = read + lookahead
+                if ahead < n && timestamps[ahead] < timestamps[ahead - 1] { suspectUntil = ahead }
+                let t = timestamps[read]
+                var failed = FailedCheck.none
+                if hasPrevious && t < previous {
+                    failed = .earlierThanAbove
+                } else if read < suspectUntil
+                            && Self.isLaterOutlier(read, n: n, timestamps, hasPrevious: hasPrevious, previous: previous) {
+                    failed = .laterThanBelow
+                } else {
+                    for k in 0..<storeCount where values[k][read].isNaN { values[k][read] = last[k] }
+                    // NaN compares false, so an unknown price never counts as crossed.
+                    if spotBid[read] > spotAsk[read] {
+                        failed = .spotCrossed
+                    } else if futBid[read] > futAsk[read] {
+                        failed = .futuresCrossed
+                    }
+                }
+                if failed != .none {
+                    let above = previousRow >= 0 ? rows.line(previousRow) : previousLine
+                    let failure = describe(failed, chunk, read, rows, n: n,
+                                           above: hasPrevious ? (previous, above) : nil)
+                    if !parser.skipBadRows { throw failure }
+                    skipped += 1
+                    skippedByKind[failure.kind, default: 0] += 1
+                    if errors.count < parser.maxErrors { errors.append(failure) }
+                    continue
+                }
+                hasPrevious = true
+                previous = t
+                previousRow = read
+                for k in 0..<storeCount { last[k] = values[k][read] }
+                if spotAsk[read].isNaN || spotBid[read].isNaN || futAsk[read].isNaN || futBid[read].isNaN {
+                    leadingDropped += 1
+                    continue
+                }
+                if write != read {
+                    timestamps[write] = t
+                    for k in 0..<storeCount { values[k][write] = values[k][read] }
+                }
+                write += 1
             }
-            if write != read {
-                timestamps[write] = t
-                for k in 0..<storeCount { values[k][write] = values[k][read] }
-            }
-            write += 1
         }
 
         // Compaction wrote only below `read`, so the rows from `stop` on are intact.
@@ -158,6 +167,33 @@ struct CSVRowValidator {
         for k in 0..<storeCount { self.last[k] = last[k] }
         columns.start = first
         columns.count = write
+    }
+
+    /// Whether rows `first..<stop` need none of the row loop's decisions:
+    /// no empty field to carry forward (so no leading row to drop), no
+    /// crossed book, and times that never go back from `after` through all
+    /// `n` rows (so no row is out of order and none is a suspect outlier).
+    /// Checked column by column, in loops the compiler vectorises.
+    private static func isPlain(_ columns: CSVRawColumns, first: Int, stop: Int, n: Int, after: Int64?) -> Bool {
+        let timestamps = columns.timestamps, values = columns.values
+        if let after, timestamps[first] < after { return false }
+        // Flags or-ed together without short-circuits, so that the loops vectorise.
+        var broken = 0
+        let earlier = timestamps + first, later = timestamps + first + 1
+        for i in 0..<max(n - first - 1, 0) { broken |= later[i] < earlier[i] ? 1 : 0 }
+        if broken != 0 { return false }
+        var unknown = 0
+        for k in 0..<columns.storeCount {
+            let column = values[k]
+            for i in first..<stop { unknown |= column[i] != column[i] ? 1 : 0 }  // NaN; `isNaN` does not vectorise
+        }
+        if unknown != 0 { return false }
+        var crossed = 0
+        let spotAsk = values[0], spotBid = values[1], futAsk = values[2], futBid = values[3]
+        for i in first..<stop {
+            crossed |= (spotBid[i] > spotAsk[i] ? 1 : 0) | (futBid[i] > futAsk[i] ? 1 : 0)
+        }
+        return crossed == 0
     }
 
     /// Validates the rows still held back once the input has ended; returns
