@@ -115,7 +115,6 @@ struct CSVChunkParser: Sendable {
         var capacity = columns.capacity
         var timestamps = columns.timestamps
         let values = columns.values
-        let divisors = columns.divisors
         let separators = columns.separators
         if fastRows { separators.index(base, range) }
 
@@ -123,8 +122,8 @@ struct CSVChunkParser: Sendable {
             while p < end {
                 if fastRows && n < capacity,
                    let next = indexedRow(base, p, end: end, row: n, separators: separators, timestamps: timestamps,
-                                         values: values, divisors: divisors, fieldStore: fieldStore, dateCache: &dateCache)
-                    ?? fastRow(base, p, end: end, row: n, timestamps: timestamps, values: values, divisors: divisors,
+                                         values: values, fieldStore: fieldStore, dateCache: &dateCache)
+                    ?? fastRow(base, p, end: end, row: n, timestamps: timestamps, values: values,
                                fieldStore: fieldStore, dateCache: &dateCache) {
                     if line != lastStoredLine &+ 1 { chunk.anchors.append((n, line)) }
                     lastStoredLine = line
@@ -159,10 +158,7 @@ struct CSVChunkParser: Sendable {
                     capacity = columns.capacity
                     timestamps = columns.timestamps
                 }
-                for k in 0..<storeCount {
-                    values[k][n] = .nan
-                    divisors[k][n] = 1  // the general code stores final values
-                }
+                for k in 0..<storeCount { values[k][n] = .nan }
 
                 var field = 0
                 var q = lineStart
@@ -234,12 +230,6 @@ struct CSVChunkParser: Sendable {
                 lastStoredLine = thisLine
                 n += 1
             }
-        }
-        // The fast path left each value as significand and divisor: one
-        // vectorisable pass per column does the divisions (`x / 1` is `x`).
-        for k in 0..<storeCount {
-            let v = values[k], d = divisors[k]
-            for i in columns.headroom..<max(n, columns.headroom) { v[i] = v[i] / d[i] }
         }
         columns.count = n
         chunk.blankLines = blankLines

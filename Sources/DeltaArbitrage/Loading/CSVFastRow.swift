@@ -12,7 +12,6 @@ extension CSVChunkParser {
     @inline(__always)
     func fastRow(_ base: UnsafePointer<UInt8>, _ p: Int, end: Int, row n: Int,
                  timestamps: UnsafeMutablePointer<Int64>, values: UnsafeMutablePointer<UnsafeMutablePointer<Double>>,
-                 divisors: UnsafeMutablePointer<UnsafeMutablePointer<Double>>,
                  fieldStore: UnsafeBufferPointer<Int>, dateCache: inout TimestampParser.DateCache) -> Int? {
         let lastField = fieldStore.count - 1
         var q = p
@@ -25,10 +24,8 @@ extension CSVChunkParser {
                 let c = base[q]
                 if c == Byte.comma || c == Byte.lf || c == Byte.cr {
                     values[store][n] = .nan  // empty: carried forward by the validator
-                    divisors[store][n] = 1
                     stop = q
                 } else {
-                    // The cell gets significand and divisor; `parse` divides (see `unsignedDecimalParts`).
                     let significand: Double, divisor: Double
                     if q + 16 <= end, let fast = SWARDigits.unsignedDecimalParts(base + q) {
                         (significand, divisor) = (fast.significand, fast.divisor)
@@ -41,8 +38,7 @@ extension CSVChunkParser {
                     }
                     // The quotient of a positive divisor has the significand's sign.
                     if store < 4 && !(significand > 0) { return nil }
-                    values[store][n] = significand
-                    divisors[store][n] = divisor
+                    values[store][n] = significand / divisor
                 }
             } else if store == -1 {
                 if q + 32 <= end, let iso = TimestampParser.cachedDateISO(base + q, cache: dateCache) {
@@ -93,7 +89,6 @@ extension CSVChunkParser {
     @inline(__always)
     func indexedRow(_ base: UnsafePointer<UInt8>, _ p: Int, end: Int, row n: Int, separators: CSVSeparatorIndex,
                     timestamps: UnsafeMutablePointer<Int64>, values: UnsafeMutablePointer<UnsafeMutablePointer<Double>>,
-                    divisors: UnsafeMutablePointer<UnsafeMutablePointer<Double>>,
                     fieldStore: UnsafeBufferPointer<Int>, dateCache: inout TimestampParser.DateCache) -> Int? {
         // One 128-bit word, so that taking the next separator needs no branch on which half it is in.
         let (low, high) = separators.window(at: p)
@@ -117,17 +112,15 @@ extension CSVChunkParser {
             if store >= 0 {
                 if length == 0 {
                     values[store][n] = .nan  // empty: carried forward by the validator
-                    divisors[store][n] = 1
                 } else if length <= 8 && e >= 8 {
                     guard let parts = SWARDigits.alignedDecimalParts(SWARDigits.load(base + e - 8), length: length),
                           store >= 4 || parts.significand > 0 else { return nil }
-                    values[store][n] = Double(parts.significand)
-                    divisors[store][n] = DecimalParser.exactPowerOfTen(parts.fractionDigits)
+                    // Both exact (below 10^8 and at most 10^8): the one division rounds correctly.
+                    values[store][n] = Double(parts.significand) / DecimalParser.exactPowerOfTen(parts.fractionDigits)
                 } else {
                     guard s + 16 <= end, let fast = SWARDigits.unsignedDecimalParts(base + s), fast.length == length,
                           store >= 4 || fast.significand > 0 else { return nil }
-                    values[store][n] = fast.significand
-                    divisors[store][n] = fast.divisor
+                    values[store][n] = fast.significand / fast.divisor
                 }
             } else if store == -1 {
                 if s + 32 <= end, let iso = TimestampParser.cachedDateISO(base + s, cache: dateCache), iso.length == length {

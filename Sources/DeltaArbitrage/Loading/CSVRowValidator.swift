@@ -177,21 +177,21 @@ struct CSVRowValidator {
     private static func isPlain(_ columns: CSVRawColumns, first: Int, stop: Int, n: Int, after: Int64?) -> Bool {
         let timestamps = columns.timestamps, values = columns.values
         if let after, timestamps[first] < after { return false }
-        // Flags or-ed together without short-circuits, so that the loops vectorise.
+        // Counts rather than flags: sums vectorise, and flag loops get turned into early exits that do not.
         var broken = 0
         let earlier = timestamps + first, later = timestamps + first + 1
-        for i in 0..<max(n - first - 1, 0) { broken |= later[i] < earlier[i] ? 1 : 0 }
+        for i in 0..<max(n - first - 1, 0) { broken &+= later[i] < earlier[i] ? 1 : 0 }
         if broken != 0 { return false }
         var unknown = 0
         for k in 0..<columns.storeCount {
             let column = values[k]
-            for i in first..<stop { unknown |= column[i] != column[i] ? 1 : 0 }  // NaN; `isNaN` does not vectorise
+            for i in first..<stop { unknown &+= column[i] != column[i] ? 1 : 0 }  // NaN
         }
         if unknown != 0 { return false }
         var crossed = 0
         let spotAsk = values[0], spotBid = values[1], futAsk = values[2], futBid = values[3]
         for i in first..<stop {
-            crossed |= (spotBid[i] > spotAsk[i] ? 1 : 0) | (futBid[i] > futAsk[i] ? 1 : 0)
+            crossed &+= (spotBid[i] > spotAsk[i] ? 1 : 0) &+ (futBid[i] > futAsk[i] ? 1 : 0)
         }
         return crossed == 0
     }

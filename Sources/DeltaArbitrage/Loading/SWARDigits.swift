@@ -78,9 +78,7 @@ enum SWARDigits {
 
     /// `unsignedDecimal` before its one division: the value is
     /// `significand / divisor`, both exact (`significand` ≤ 2^53, `divisor` a
-    /// power of ten ≤ 10^8), so the IEEE division rounds it correctly. The
-    /// loader divides a whole chunk's cells at once, several per vector
-    /// instruction, instead of one scalar division per field.
+    /// power of ten ≤ 10^8), so the IEEE division rounds it correctly.
     @inline(__always)
     static func unsignedDecimalParts(_ p: UnsafePointer<UInt8>) -> (significand: Double, divisor: Double, length: Int)? {
         let first = load(p)
