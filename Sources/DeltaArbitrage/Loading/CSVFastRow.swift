@@ -98,7 +98,7 @@ extension CSVChunkParser {
         var field = 0
         while true {
             guard bits != 0 else { return nil }  // a line over 128 bytes, or no line end in the piece
-            let stop = p + bits.trailingZeroBitCount
+            let stop = p &+ bits.trailingZeroBitCount
             bits &= bits &- 1
             var e = stop
             if field < lastField {
@@ -107,13 +107,13 @@ extension CSVChunkParser {
                 guard base[stop] == Byte.lf else { return nil }
                 if e > s && base[e - 1] == Byte.cr { e -= 1 }
             }
-            let length = e - s
+            let length = e &- s
             let store = fieldStore[field]
             if store >= 0 {
                 if length == 0 {
                     values[store][n] = .nan  // empty: carried forward by the validator
                 } else if length <= 8 && e >= 8 {
-                    guard let parts = SWARDigits.alignedDecimalParts(SWARDigits.load(base + e - 8), length: length),
+                    guard let parts = SWARDigits.alignedDecimalParts(SWARDigits.load(base + (e &- 8)), length: length),
                           store >= 4 || parts.significand > 0 else { return nil }
                     // Both exact (below 10^8 and at most 10^8): the one division rounds correctly.
                     values[store][n] = Double(parts.significand) / DecimalParser.exactPowerOfTen(parts.fractionDigits)
@@ -142,7 +142,7 @@ extension CSVChunkParser {
                     i += 1
                 }
             }
-            s = stop + 1
+            s = stop &+ 1
             if field == lastField {
                 // Over-long lines are the general code's to report.
                 return e - p <= maxLineBytes ? s : nil

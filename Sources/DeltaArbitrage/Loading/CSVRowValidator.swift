@@ -173,27 +173,58 @@ struct CSVRowValidator {
     /// no empty field to carry forward (so no leading row to drop), no
     /// crossed book, and times that never go back from `after` through all
     /// `n` rows (so no row is out of order and none is a suspect outlier).
-    /// Checked column by column, in loops the compiler vectorises.
+    /// Checked column by column, four rows per vector instruction.
     private static func isPlain(_ columns: CSVRawColumns, first: Int, stop: Int, n: Int, after: Int64?) -> Bool {
         let timestamps = columns.timestamps, values = columns.values
         if let after, timestamps[first] < after { return false }
-        // Counts rather than flags: sums vectorise, and flag loops get turned into early exits that do not.
-        var broken = 0
+        let count = stop - first
+        // Any time going back, over all `n` rows (the held-back ones included).
+        var broken = SIMDMask<SIMD4<Int64>>()
         let earlier = timestamps + first, later = timestamps + first + 1
-        for i in 0..<max(n - first - 1, 0) { broken &+= later[i] < earlier[i] ? 1 : 0 }
-        if broken != 0 { return false }
-        var unknown = 0
+        let pairs = max(n - first - 1, 0)
+        var i = 0
+        while i + 4 <= pairs {
+            broken .|= Self.load4(later + i) .< Self.load4(earlier + i)
+            i += 4
+        }
+        while i < pairs {
+            if later[i] < earlier[i] { return false }
+            i += 1
+        }
+        if any(broken) { return false }
+        // Any empty field (NaN), any crossed book, in rows first..<stop.
+        var unknown = SIMDMask<SIMD4<Int64>>()
         for k in 0..<columns.storeCount {
-            let column = values[k]
-            for i in first..<stop { unknown &+= column[i] != column[i] ? 1 : 0 }  // NaN
+            let column = values[k] + first
+            i = 0
+            while i + 4 <= count {
+                let v = Self.load4(column + i)
+                unknown .|= v .!= v
+                i += 4
+            }
+            while i < count {
+                if column[i].isNaN { return false }
+                i += 1
+            }
         }
-        if unknown != 0 { return false }
-        var crossed = 0
-        let spotAsk = values[0], spotBid = values[1], futAsk = values[2], futBid = values[3]
-        for i in first..<stop {
-            crossed &+= (spotBid[i] > spotAsk[i] ? 1 : 0) &+ (futBid[i] > futAsk[i] ? 1 : 0)
+        if any(unknown) { return false }
+        var crossed = SIMDMask<SIMD4<Int64>>()
+        let spotAsk = values[0] + first, spotBid = values[1] + first, futAsk = values[2] + first, futBid = values[3] + first
+        i = 0
+        while i + 4 <= count {
+            crossed .|= (Self.load4(spotBid + i) .> Self.load4(spotAsk + i)) .| (Self.load4(futBid + i) .> Self.load4(futAsk + i))
+            i += 4
         }
-        return crossed == 0
+        while i < count {
+            if spotBid[i] > spotAsk[i] || futBid[i] > futAsk[i] { return false }
+            i += 1
+        }
+        return !any(crossed)
+    }
+
+    @inline(__always)
+    private static func load4<T: SIMDScalar>(_ p: UnsafeMutablePointer<T>) -> SIMD4<T> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD4<T>.self)
     }
 
     /// Validates the rows still held back once the input has ended; returns

@@ -110,18 +110,18 @@ enum SWARDigits {
     /// loop-free and independent of the field before: no scan for the end.
     @inline(__always)
     static func alignedDecimalParts(_ word: UInt64, length: Int) -> (significand: UInt64, fractionDigits: Int)? {
-        let field = ~UInt64(0) &<< UInt64(64 - 8 * length)
+        let field = ~UInt64(0) &<< UInt64(truncatingIfNeeded: 64 &- 8 &* length)
         let x = word ^ 0x3030_3030_3030_3030
         let nonDigit = (((x & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080 & field
         if nonDigit == 0 { return (digitsValue(word & field), 0) }
         let point = nonDigit.trailingZeroBitCount >> 3
         guard length >= 2, nonDigit & (nonDigit &- 1) == 0,
-              UInt8(truncatingIfNeeded: word &>> UInt64(8 * point)) == UInt8(ascii: ".") else { return nil }
+              UInt8(truncatingIfNeeded: word &>> UInt64(truncatingIfNeeded: 8 &* point)) == UInt8(ascii: ".") else { return nil }
         // Close the gap: the bytes below the point move up one byte.
-        let below = ~UInt64(0) &>> UInt64(56 - 8 * point)
+        let below = ~UInt64(0) &>> UInt64(truncatingIfNeeded: 56 &- 8 &* point)
         let compact = (word & ~below) | ((word &<< 8) & below)
-        let digits = ~UInt64(0) &<< UInt64(72 - 8 * length)
-        return (digitsValue(compact & digits), 7 - point)
+        let digits = ~UInt64(0) &<< UInt64(truncatingIfNeeded: 72 &- 8 &* length)
+        return (digitsValue(compact & digits), 7 &- point)
     }
 
     /// The value of the ASCII digits in the top bytes of `word`, the bytes
