@@ -92,10 +92,11 @@ struct CSVChunkParser: Sendable {
     /// into `columns` from row `columns.headroom` on. A line over
     /// `maxLineBytes` stops the chunk (`fatal`) even when skipping bad rows.
     ///
-    /// Each field is parsed where it lies: numbers in the common
-    /// `digits[.digits]` form are converted while scanning for the comma;
-    /// anything else (signs, exponents, spaces, quotes, bad text) takes the
-    /// general path, which decides acceptance on its own. The row's values are
+    /// Plain lines take the fast paths in turn: `indexedRow`, with the field
+    /// bounds from the piece's separator index (`CSVSeparatorIndex`, built
+    /// first), then `fastRow`, which scans for each field's end. Any other
+    /// line (signs, exponents, spaces, quotes, bad text) takes the general
+    /// path, which decides acceptance on its own. The row's values are
     /// written straight into the columns at the next index, which only
     /// advances when the whole row is good.
     func parse(_ base: UnsafePointer<UInt8>, range: Range<Int>, into columns: CSVRawColumns) -> CSVChunk {
