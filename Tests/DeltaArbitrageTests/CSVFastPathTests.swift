@@ -228,3 +228,136 @@ import Testing
         }
     }
 }
+
+/// The structural row path (`CSVSeparatorIndex`, `CSVChunkParser.indexedRow`,
+/// `SWARDigits.alignedDecimalParts`) must give what the general code gives.
+@Suite struct CSVIndexedRowTests {
+    /// Every byte of random texts from the bytes that matter: the index's
+    /// bits are exactly the `,` and LF bytes, at every offset and length.
+    @Test func separatorBitsAreExactlyTheCommasAndLineEnds() {
+        var rng = SplitMix64(seed: 23)
+        let alphabet = Array("0123456789.,\n\r\"- ,\n".utf8) + [0x00, 0x2B, 0x2D, 0x8A, 0xAC, 0xFF, 0x0B, 0x3C]
+        let index = CSVSeparatorIndex()
+        for _ in 0..<300 {
+            let bytes = (0..<Int(rng.next() % 300)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }
+            bytes.withUnsafeBufferPointer { buffer in
+                guard let base = buffer.baseAddress else { return }
+                let from = bytes.isEmpty ? 0 : Int(rng.next() % UInt64(bytes.count))
+                index.index(base, from..<bytes.count)
+                for offset in from..<bytes.count {
+                    let window = index.window(at: offset)
+                    for i in 0..<128 {
+                        let bit = i < 64 ? (window.low >> UInt64(i)) & 1 : (window.high >> UInt64(i - 64)) & 1
+                        let expected = offset + i < bytes.count && (bytes[offset + i] == 0x2C || bytes[offset + i] == 0x0A)
+                        #expect((bit == 1) == expected, "offset \(offset) + \(i)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Fields of 1 to 8 bytes ending at the top of a word: the aligned
+    /// parse answers exactly when `DecimalParser.parseUnsignedPrefix` takes
+    /// the whole field, with the same value.
+    @Test func alignedDecimalMatchesTheScalarPrefixParser() {
+        var rng = SplitMix64(seed: 29)
+        let alphabet = Array("0123456789012345678901234567890123456789...-+eE \"x,\n\r".utf8)
+        var answered = 0
+        for _ in 0..<300_000 {
+            let length = 1 + Int(rng.next() % 8)
+            let field = (0..<length).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }
+            // Random bytes below the field, then the field, then a comma.
+            let text = (0..<(8 - length)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] } + field
+                + [UInt8(ascii: ",")]
+            text.withUnsafeBufferPointer { buffer in
+                let base = buffer.baseAddress!
+                let scalar = DecimalParser.parseUnsignedPrefix(base, from: 8 - length, end: 8)
+                let whole = scalar.map { $0.end == 8 } ?? false
+                let aligned = SWARDigits.alignedDecimalParts(SWARDigits.load(base), length: length)
+                let shown = String(decoding: field, as: UTF8.self)
+                #expect((aligned != nil) == whole, "'\(shown)'")
+                if let aligned, let scalar {
+                    answered += 1
+                    let value = Double(aligned.significand) / DecimalParser.exactPowerOfTen(aligned.fractionDigits)
+                    #expect(value.bitPattern == scalar.value.bitPattern, "'\(shown)'")
+                }
+            }
+        }
+        #expect(answered > 10_000)
+    }
+
+    /// Plain rows of every number shape the paths split on (1 to 20 digits,
+    /// points at the ends, CRLF, empty fields, rows around 128 bytes, ISO
+    /// and epoch times), mixed with rows the fast paths must decline, loaded
+    /// in pieces and blocks of many sizes so that rows and fields straddle
+    /// every edge (including a field ending less than 8 bytes into a block):
+    /// the same data, counts and errors as the general code.
+    @Test func indexedRowsGiveWhatTheGeneralCodeGives() throws {
+        var rng = SplitMix64(seed: 31)
+        var text = "timestamp,spot_ask_price,spot_bid_price,fut_ask_price,fut_bid_price,note,spot_ask_quantity\r\n"
+        var t: Int64 = 1_760_249_820_000_000_000
+        func digits(_ count: Int) -> String {
+            String((0..<count).map { _ in Character(String(rng.next() % 10)) })
+        }
+        func number() -> String {
+            switch rng.next() % 9 {
+            case 0: return "1" + digits(Int(rng.next() % 20))
+            case 1: return ".\(1 + rng.next() % 9)" + digits(Int(rng.next() % 9))
+            case 2: return "\(1 + rng.next() % 9)" + digits(Int(rng.next() % 9)) + "."
+            case 3: return "0.000" + digits(Int(rng.next() % 6)) + "1"
+            case 4: return "\(1 + rng.next() % 9)" + digits(Int(rng.next() % 8)) + "." + digits(Int(rng.next() % 10))
+            default: return "\(1 + rng.next() % 9)" + digits(Int(rng.next() % 5)) + "." + digits(Int(rng.next() % 5))
+            }
+        }
+        for i in 0..<6_000 {
+            t += Int64(rng.next() % 3_000_000)
+            let stamp = i % 4 == 0 ? UTCTime.iso8601(nanoseconds: t) : i % 4 == 1 ? "\(t)" : "\(t / 1_000_000)"
+            let note = rng.next() % 5 == 0 ? String(repeating: "n", count: Int(rng.next() % 100)) : ""
+            let quantity = rng.next() % 4 == 0 ? "" : rng.next() % 3 == 0 ? "0" : number()
+            // Bid and ask the same text mostly, so that few rows are crossed books.
+            let spot = number(), futures = number()
+            let spotBid = rng.next() % 8 == 0 ? "0.00000001" : spot
+            var fields = [stamp, spot, spotBid, futures, futures, note, quantity]
+            switch rng.next() % 30 {
+            case 0: fields[1 + Int(rng.next() % 4)] = ""
+            case 1: fields[1 + Int(rng.next() % 4)] = "."
+            case 2: fields[1 + Int(rng.next() % 4)] = "1.2.3"
+            case 3: fields[1 + Int(rng.next() % 4)] = "0.0"
+            case 4: fields[5] = "a\"b"
+            case 5: fields[6] = "1e2"
+            case 6: fields[0] += "+01:00"
+            case 7: fields[2] = " " + fields[2]
+            default: break
+            }
+            let end = rng.next() % 3 == 0 ? "\r\n" : rng.next() % 50 == 0 ? "\n\n" : "\n"
+            text += fields.joined(separator: ",") + end
+        }
+        let bytes = Array(text.utf8)
+        func loader(fast: Bool, piece: Int, block: Int) -> MarketDataCSVLoader {
+            var loader = MarketDataCSVLoader(options: MarketDataCSVOptions(skipBadRows: true, maxReportedErrors: 100_000,
+                                                                          parallel: true, maxLineBytes: 300))
+            loader.fastRows = fast
+            loader.minimumChunkBytes = 1
+            loader.maximumChunks = 2
+            loader.pieceBytes = piece
+            loader.blockBytes = block
+            return loader
+        }
+        let reference = try loader(fast: false, piece: 1 << 30, block: 1 << 30).load(bytes: bytes, name: "t.csv")
+        #expect(reference.rowsLoaded > 4_000 && reference.rowsSkipped > 100)
+        for (piece, block) in [(1 << 30, 1 << 30), (1, 1 << 30), (100, 1 << 30), (4_096, 1_000), (1 << 30, 3),
+                               (333, 7_919), (65, 64)] {
+            let result = try loader(fast: true, piece: piece, block: block).load(bytes: bytes, name: "t.csv")
+            let data = result.data, expected = reference.data
+            #expect(data.timestamps == expected.timestamps, "pieces of \(piece), blocks of \(block)")
+            for (a, b) in [(data.spotAskPrice, expected.spotAskPrice), (data.spotBidPrice, expected.spotBidPrice),
+                           (data.futAskPrice, expected.futAskPrice), (data.futBidPrice, expected.futBidPrice),
+                           (data.spotAskQuantity, expected.spotAskQuantity)] {
+                #expect(a.map(\.bitPattern) == b.map(\.bitPattern), "pieces of \(piece), blocks of \(block)")
+            }
+            #expect(result.rowsSkipped == reference.rowsSkipped && result.skippedByKind == reference.skippedByKind)
+            #expect(result.blankLines == reference.blankLines && result.leadingRowsDropped == reference.leadingRowsDropped)
+            #expect(result.firstErrors.map(\.description) == reference.firstErrors.map(\.description))
+        }
+    }
+}

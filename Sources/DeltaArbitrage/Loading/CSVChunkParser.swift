@@ -92,10 +92,11 @@ struct CSVChunkParser: Sendable {
     /// into `columns` from row `columns.headroom` on. A line over
     /// `maxLineBytes` stops the chunk (`fatal`) even when skipping bad rows.
     ///
-    /// Each field is parsed where it lies: numbers in the common
-    /// `digits[.digits]` form are converted while scanning for the comma;
-    /// anything else (signs, exponents, spaces, quotes, bad text) takes the
-    /// general path, which decides acceptance on its own. The row's values are
+    /// Plain lines take the fast paths in turn: `indexedRow`, with the field
+    /// bounds from the piece's separator index (`CSVSeparatorIndex`, built
+    /// first), then `fastRow`, which scans for each field's end. Any other
+    /// line (signs, exponents, spaces, quotes, bad text) takes the general
+    /// path, which decides acceptance on its own. The row's values are
     /// written straight into the columns at the next index, which only
     /// advances when the whole row is good.
     func parse(_ base: UnsafePointer<UInt8>, range: Range<Int>, into columns: CSVRawColumns) -> CSVChunk {
@@ -115,13 +116,16 @@ struct CSVChunkParser: Sendable {
         var capacity = columns.capacity
         var timestamps = columns.timestamps
         let values = columns.values
-        let divisors = columns.divisors
+        let separators = columns.separators
+        if fastRows { separators.index(base, range) }
 
         fieldStore.withUnsafeBufferPointer { fieldStore in
             while p < end {
-                if fastRows && n < capacity, let next = fastRow(base, p, end: end, row: n, timestamps: timestamps, values: values,
-                                                    divisors: divisors,
-                                                    fieldStore: fieldStore, dateCache: &dateCache) {
+                if fastRows && n < capacity,
+                   let next = indexedRow(base, p, end: end, row: n, separators: separators, timestamps: timestamps,
+                                         values: values, fieldStore: fieldStore, dateCache: &dateCache)
+                    ?? fastRow(base, p, end: end, row: n, timestamps: timestamps, values: values,
+                               fieldStore: fieldStore, dateCache: &dateCache) {
                     if line != lastStoredLine &+ 1 { chunk.anchors.append((n, line)) }
                     lastStoredLine = line
                     line += 1
@@ -155,10 +159,7 @@ struct CSVChunkParser: Sendable {
                     capacity = columns.capacity
                     timestamps = columns.timestamps
                 }
-                for k in 0..<storeCount {
-                    values[k][n] = .nan
-                    divisors[k][n] = 1  // the general code stores final values
-                }
+                for k in 0..<storeCount { values[k][n] = .nan }
 
                 var field = 0
                 var q = lineStart
@@ -230,12 +231,6 @@ struct CSVChunkParser: Sendable {
                 lastStoredLine = thisLine
                 n += 1
             }
-        }
-        // The fast path left each value as significand and divisor: one
-        // vectorisable pass per column does the divisions (`x / 1` is `x`).
-        for k in 0..<storeCount {
-            let v = values[k], d = divisors[k]
-            for i in columns.headroom..<max(n, columns.headroom) { v[i] = v[i] / d[i] }
         }
         columns.count = n
         chunk.blankLines = blankLines

@@ -33,9 +33,8 @@ final class CSVRawColumns: @unchecked Sendable {
     var count = 0
     private(set) var timestamps: UnsafeMutablePointer<Int64>
     private(set) var values: UnsafeMutablePointer<UnsafeMutablePointer<Double>>
-    /// Per value cell, what the parser still divides it by once the chunk is
-    /// parsed (see `CSVChunkParser.parse`); only meaningful while parsing.
-    private(set) var divisors: UnsafeMutablePointer<UnsafeMutablePointer<Double>>
+    /// Where the separators of the piece being parsed are (see `CSVChunkParser.indexedRow`).
+    let separators = CSVSeparatorIndex()
 
     init(storeCount: Int, capacity: Int, headroom: Int) {
         self.storeCount = storeCount
@@ -43,10 +42,8 @@ final class CSVRawColumns: @unchecked Sendable {
         self.capacity = max(capacity, 16) + headroom
         timestamps = Self.allocate(Int64.self, self.capacity)
         values = .allocate(capacity: storeCount)
-        divisors = .allocate(capacity: storeCount)
         for k in 0..<storeCount {
             values[k] = Self.allocate(Double.self, self.capacity)
-            divisors[k] = Self.allocate(Double.self, self.capacity)
         }
     }
 
@@ -54,10 +51,8 @@ final class CSVRawColumns: @unchecked Sendable {
         free(timestamps)
         for k in 0..<storeCount {
             free(values[k])
-            free(divisors[k])
         }
         values.deallocate()
-        divisors.deallocate()
     }
 
     /// Grows every column by half. Callers reload `timestamps` afterwards.
@@ -67,7 +62,6 @@ final class CSVRawColumns: @unchecked Sendable {
         timestamps = Self.reallocate(timestamps, newCapacity)
         for k in 0..<storeCount {
             values[k] = Self.reallocate(values[k], newCapacity)
-            divisors[k] = Self.reallocate(divisors[k], newCapacity)
         }
         capacity = newCapacity
     }

@@ -78,9 +78,7 @@ enum SWARDigits {
 
     /// `unsignedDecimal` before its one division: the value is
     /// `significand / divisor`, both exact (`significand` ≤ 2^53, `divisor` a
-    /// power of ten ≤ 10^8), so the IEEE division rounds it correctly. The
-    /// loader divides a whole chunk's cells at once, several per vector
-    /// instruction, instead of one scalar division per field.
+    /// power of ten ≤ 10^8), so the IEEE division rounds it correctly.
     @inline(__always)
     static func unsignedDecimalParts(_ p: UnsafePointer<UInt8>) -> (significand: Double, divisor: Double, length: Int)? {
         let first = load(p)
@@ -98,6 +96,42 @@ enum SWARDigits {
         let significand = integer &* power(b) &+ value(second, count: b)
         if significand > 1 << 53 { return nil }
         return (Double(significand), DecimalParser.exactPowerOfTen(b), a + 1 + b)
+    }
+
+    /// A field of `length` (1...8) bytes that ends at the top of `word` (the
+    /// 8 bytes before the field's end; bytes below the field are ignored) as
+    /// `digits[.digits]`, `.digits` or `digits.`: its digits as an integer
+    /// and how many follow the point. Nil for anything else (no digit, a
+    /// second point, any other byte). The value is `significand /
+    /// 10^fractionDigits`, exactly what `DecimalParser.parseUnsignedPrefix`
+    /// divides for the same text (it counts leading zeros as digits too).
+    ///
+    /// Knowing where the field ends (`CSVSeparatorIndex`) is what makes this
+    /// loop-free and independent of the field before: no scan for the end.
+    @inline(__always)
+    static func alignedDecimalParts(_ word: UInt64, length: Int) -> (significand: UInt64, fractionDigits: Int)? {
+        let field = ~UInt64(0) &<< UInt64(truncatingIfNeeded: 64 &- 8 &* length)
+        let x = word ^ 0x3030_3030_3030_3030
+        let nonDigit = (((x & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080 & field
+        if nonDigit == 0 { return (digitsValue(word & field), 0) }
+        let point = nonDigit.trailingZeroBitCount >> 3
+        guard length >= 2, nonDigit & (nonDigit &- 1) == 0,
+              UInt8(truncatingIfNeeded: word &>> UInt64(truncatingIfNeeded: 8 &* point)) == UInt8(ascii: ".") else { return nil }
+        // Close the gap: the bytes below the point move up one byte.
+        let below = ~UInt64(0) &>> UInt64(truncatingIfNeeded: 56 &- 8 &* point)
+        let compact = (word & ~below) | ((word &<< 8) & below)
+        let digits = ~UInt64(0) &<< UInt64(truncatingIfNeeded: 72 &- 8 &* length)
+        return (digitsValue(compact & digits), 7 &- point)
+    }
+
+    /// The value of the ASCII digits in the top bytes of `word`, the bytes
+    /// below them zero (they read as leading zeros).
+    @inline(__always)
+    static func digitsValue(_ word: UInt64) -> UInt64 {
+        var v = word & 0x0F0F_0F0F_0F0F_0F0F
+        v = (v &* 2561) &>> 8
+        v = ((v & 0x00FF_00FF_00FF_00FF) &* 6_553_601) &>> 16
+        return ((v & 0x0000_FFFF_0000_FFFF) &* 42_949_672_960_001) &>> 32
     }
 
     /// The leading run of 1...19 ASCII digits at `p` as an integer, and its

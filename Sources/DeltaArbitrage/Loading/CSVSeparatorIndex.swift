@@ -1,0 +1,102 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One bit per byte of a piece of CSV text, set where the byte is `,` or
+/// LF: the structural pass of the fast row path (as simdjson and simdcsv
+/// do). Found for the whole piece in one loop with no dependency from one
+/// word to the next, it gives every field's bounds up front, so that the
+/// fields of a row are parsed independently of each other instead of each
+/// one waiting for the scan of the one before (`CSVChunkParser.indexedRow`).
+///
+/// The bits only say where separators are; whether a line really has the
+/// plain shape (and the quoting that the general code allows) is checked
+/// by the row path, which declines anything else.
+///
+/// Reused piece after piece by one parsing thread; `@unchecked Sendable`
+/// for the same reason as `CSVRawColumns`.
+final class CSVSeparatorIndex: @unchecked Sendable {
+    /// Zero words after the last one in use, so that a row window (two words
+    /// from any bit on) never reads past the bits.
+    static let paddingWords = 3
+
+    private(set) var bits: UnsafeMutablePointer<UInt64>
+    private var capacity: Int
+    /// Offset in the input of bit 0 of `bits`.
+    private(set) var origin = 0
+    /// Bytes indexed from `origin`; bits at and past it are zero.
+    private(set) var count = 0
+
+    init() {
+        capacity = 16
+        bits = .allocate(capacity: capacity)
+    }
+
+    deinit { bits.deallocate() }
+
+    /// Indexes `range` of `base`.
+    func index(_ base: UnsafePointer<UInt8>, _ range: Range<Int>) {
+        let words = (range.count + 63) / 64 + Self.paddingWords
+        if words > capacity {
+            bits.deallocate()
+            capacity = words + words / 2
+            bits = .allocate(capacity: capacity)
+        }
+        origin = range.lowerBound
+        count = range.count
+        let start = base + range.lowerBound
+        let whole = range.count / 64
+        var w = 0
+        while w < whole {
+            let p = start + 64 * w
+            var m: UInt64 = 0
+            // Eight independent words: the loop runs at throughput.
+            for k in 0..<8 {
+                m |= Self.separators(SWARDigits.load(p + 8 * k)) &<< UInt64(8 * k)
+            }
+            bits[w] = m
+            w += 1
+        }
+        var rest: UInt64 = 0
+        var i = 64 * whole
+        var bit: UInt64 = 1
+        while i < range.count {
+            let c = start[i]
+            if c == UInt8(ascii: ",") || c == UInt8(ascii: "\n") { rest |= bit }
+            bit &<<= 1
+            i += 1
+        }
+        bits[whole] = rest
+        for k in (whole + 1)..<words { bits[k] = 0 }
+    }
+
+    /// The eight bytes of `word` (first byte in the low bits) as eight bits,
+    /// set where the byte is `,` or LF. Exact for every byte: the
+    /// zero-byte test keeps carries inside each byte.
+    @inline(__always)
+    static func separators(_ word: UInt64) -> UInt64 {
+        let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        let comma = word ^ 0x2C2C_2C2C_2C2C_2C2C, lf = word ^ 0x0A0A_0A0A_0A0A_0A0A
+        // Top bit of a byte set where the byte of `comma` (`lf`) is not zero.
+        let notComma = ((comma & low) &+ low) | comma
+        let notLF = ((lf & low) &+ low) | lf
+        let hits = ~(notComma & notLF) & 0x8080_8080_8080_8080
+        // Gather the eight top bits into the top byte, byte k to bit k.
+        return ((hits &>> 7) &* 0x0102_0408_1020_4080) &>> 56
+    }
+
+    /// The 128 bits from input offset `offset` on (`origin <= offset < origin + count`):
+    /// bit i of `low`, then of `high`, is byte `offset + i`.
+    @inline(__always)
+    func window(at offset: Int) -> (low: UInt64, high: UInt64) {
+        let bit = offset - origin
+        let w = bit >> 6
+        let shift = UInt64(bit & 63)
+        let a = bits[w], b = bits[w + 1], c = bits[w + 2]
+        // `x << (64 - shift)` in two steps, so that shift 0 gives 0.
+        return ((a &>> shift) | ((b &<< 1) &<< (63 &- shift)),
+                (b &>> shift) | ((c &<< 1) &<< (63 &- shift)))
+    }
+}
