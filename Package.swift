@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        // The CLI only: YAML batch manifests (`delta-arb batch`).
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         // Live service only (SwiftPM-only, not in the CMake build): WebSocket feeds over NIO with TLS,
         // the HTTP API, the service lifecycle and Prometheus metrics.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -159,6 +161,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(

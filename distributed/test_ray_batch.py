@@ -4,9 +4,10 @@
     python distributed/test_ray_batch.py --delta-arb PATH
 
 Starts `ray start --head --num-cpus 2` on a free port, runs ray_batch.py on a
-three-dataset manifest while killing the Ray worker process (and its
-delta-arb child) of one shard mid-run, checks that the shard was retried and
-that every output equals `delta-arb batch`'s, and stops the cluster. Fails
+three-dataset manifest (written in YAML; `delta-arb batch` reads the same in
+JSON) while killing the Ray worker process (and its delta-arb child) of one
+shard mid-run, checks that the shard was retried and that every output equals
+`delta-arb batch`'s, and stops the cluster. Fails
 (never skips) when Ray is missing.
 """
 import argparse
@@ -69,6 +70,14 @@ def main():
                    "walk_forward": {"window_hours": 3, "update_minutes": 10, "grid_steps": 8},
                    "backtests": [{"entry": 0.3, "exit": 0.1}]}, f)
 
+    # The Ray run reads the same manifest written in YAML: the driver passes the path through to
+    # every stage, and the outputs must still equal the JSON manifest's.
+    manifest_yaml = f"{work}/m.yaml"
+    with open(manifest_yaml, "w") as f:
+        f.write("# m.json in YAML\ndatasets:\n" + "".join(f"  - {{name: {n}, file: {n}.csv}}\n" for n in "abc")
+                + "slice_hours: 2\nwalk_forward: {window_hours: 3, update_minutes: 10, grid_steps: 8}\n"
+                + "backtests:\n  - entry: 0.3\n    exit: 0.1\n")
+
     local = f"{work}/local"
     subprocess.run([binary, "batch", manifest, "--out", local], check=True, stderr=subprocess.DEVNULL)
 
@@ -110,7 +119,7 @@ def main():
 
         thread = threading.Thread(target=killer)
         thread.start()
-        run = subprocess.run([sys.executable, f"{HERE}/ray_batch.py", manifest, "--out", out,
+        run = subprocess.run([sys.executable, f"{HERE}/ray_batch.py", manifest_yaml, "--out", out,
                               "--address", f"127.0.0.1:{port}", "--delta-arb", binary], env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         thread.join()

@@ -8,25 +8,31 @@ struct Batch: AsyncParsableCommand {
         commandName: "batch",
         abstract: "Walk-forward, fixed backtests and analysis of many datasets, sharded by time, into one directory.",
         discussion: """
-            MANIFEST is a JSON file: {"datasets": [{"name": "a", "file": "a.csv"}, \
+            MANIFEST is a JSON or YAML file: {"datasets": [{"name": "a", "file": "a.csv"}, \
             {"name": "b", "spot": ["s.csv"], "futures": ["f.csv"]}, {"name": "c", "db": URL, \
             "symbol": "BTC/USDT", "spot_market": …, "futures_market": …, "from": …, "to": …}], \
             "slice_hours": 48, "walk_forward": {"window_hours": 24, "update_minutes": 5, "grid_steps": 32, \
             …optimiser options by their option names, e.g. "max_hold_minutes": 360}, \
             "backtests": [{"entry": 0.3, "exit": 0.1}], "analyze": true, "max_gap": "auto", "on_gap": "warn"}. \
-            Relative paths are relative to the manifest.
+            Relative paths are relative to the manifest. The same manifest may be written in YAML, with \
+            the same keys: a manifest whose first character after blanks is '{' is read as JSON, any \
+            other as YAML (whatever the file's name). YAML values are typed as JSON types them (YAML 1.2): \
+            true/false are the only booleans, so yes, no, on, off stay text, and so do dates. \
+            walk_forward.time_budget_ms is refused: a time budget makes results depend on the machine.
 
             Writes DIR/<name>/walk_forward.json (as walk-forward --json), backtests.json, \
             analysis.json, DIR/summary.json and DIR/index.html. Each dataset is cut into \
             slices of slice_hours; each shard runs alone, and the merge carries the open \
             position and the thresholds across every cut, so the results equal one unsharded \
             run. Work files live in DIR/.batch; a killed batch resumes without redoing \
-            finished shards. --plan-only, --shard and --merge-only run one stage (the Ray \
-            driver, distributed/ray_batch.py, uses them).
+            finished shards (a shard's result is keyed by the settings and a hash of its rows, \
+            so a changed file or database range re-runs only the shards whose rows changed; a \
+            database range is read again on every run). --plan-only, --shard and --merge-only \
+            run one stage (the Ray driver, distributed/ray_batch.py, uses them).
             """
     )
 
-    @Argument(help: ArgumentHelp("The batch manifest (JSON).", valueName: "manifest"))
+    @Argument(help: ArgumentHelp("The batch manifest (JSON or YAML).", valueName: "manifest"))
     var manifest: String
 
     @Option(help: ArgumentHelp("Output directory.", valueName: "dir"))
@@ -159,18 +165,16 @@ struct BatchManifest: Sendable {
         }
         func fail(_ message: String) -> UsageFailure { UsageFailure("\(path): \(message)") }
         let parsed: Any
-        do { parsed = try JSONSerialization.jsonObject(with: bytes) } catch {
-            // The parser's own words say where the syntax breaks.
-            throw fail("not valid JSON (\(error))")
-        }
+        do { parsed = try ManifestText.parse(bytes) } catch { throw fail(error.description) }
         guard let root = parsed as? [String: Any] else {
-            throw fail("not a JSON object (a manifest is {\"datasets\": [...], ...})")
+            throw fail(ManifestText.isJSON(bytes) ? "not a JSON object (a manifest is {\"datasets\": [...], ...})"
+                       : "not a YAML mapping (a manifest is datasets: [...], ...)")
         }
         let known: Set = ["datasets", "slice_hours", "walk_forward", "backtests", "analyze", "max_gap", "on_gap"]
         if let unknown = root.keys.sorted().first(where: { !known.contains($0) }) { throw fail("unknown key '\(unknown)'") }
         func number(_ object: [String: Any], _ key: String, _ place: String, default value: Double) throws -> Double {
             guard let raw = object[key] else { return value }
-            guard let n = raw as? NSNumber, !(raw is Bool), n.doubleValue.isFinite, n.doubleValue > 0 else {
+            guard let n = ManifestText.number(raw), n.doubleValue.isFinite, n.doubleValue > 0 else {
                 throw fail("\(place)\(key) must be a positive number")
             }
             return n.doubleValue
@@ -229,10 +233,16 @@ struct BatchManifest: Sendable {
         let update = try number(walk, "update_minutes", "walk_forward.", default: 5)
         var optimizerArguments: [String] = []
         for key in walk.keys.sorted() where key != "window_hours" && key != "update_minutes" {
-            guard let text = walk[key] as? String ?? (walk[key] is Bool ? nil : (walk[key] as? NSNumber)?.stringValue) else {
+            guard let text = walk[key] as? String ?? ManifestText.number(walk[key])?.stringValue else {
                 throw fail("walk_forward.\(key) must be a number or text")
             }
-            optimizerArguments += ["--" + key.replacingOccurrences(of: "_", with: "-"), text]
+            let option = "--" + key.replacingOccurrences(of: "_", with: "-")
+            if option == "--time-budget-ms" {
+                throw fail("walk_forward.\(key) is refused in a batch: a time budget stops each optimisation after so many "
+                    + "milliseconds, so its result depends on the machine's speed and load, and a sharded run, a resumed "
+                    + "run or a Ray run would not equal one unsharded walk-forward")
+            }
+            optimizerArguments += [option, text]
         }
         var backtests: [ThresholdPair] = []
         if let raw = root["backtests"] {
@@ -245,7 +255,7 @@ struct BatchManifest: Sendable {
                 }
             }
         }
-        if let raw = root["analyze"], !(raw is Bool) { throw fail("analyze must be true or false") }
+        if let raw = root["analyze"], ManifestText.boolean(raw) == nil { throw fail("analyze must be true or false") }
         var gapArguments: [String] = []
         for key in ["max_gap", "on_gap"] {
             guard let raw = root[key] else { continue }
@@ -254,10 +264,10 @@ struct BatchManifest: Sendable {
         }
         let settings: [String: Any] = ["slice_hours": slice, "window_hours": window, "update_minutes": update,
                                        "optimizer": optimizerArguments, "gaps": gapArguments,
-                                       "backtests": backtests.map { [$0.entryThresholdPct, $0.exitThresholdPct] }, "version": 1]
+                                       "backtests": backtests.map { [$0.entryThresholdPct, $0.exitThresholdPct] }, "version": 2]
         return BatchManifest(
             datasets: datasets, sliceHours: slice, windowHours: window, updateMinutes: update,
-            optimizerArguments: optimizerArguments, backtests: backtests, analyze: root["analyze"] as? Bool ?? true,
+            optimizerArguments: optimizerArguments, backtests: backtests, analyze: ManifestText.boolean(root["analyze"]) ?? true,
             gapArguments: gapArguments,
             canonicalSettings: String(decoding: try JSONSerialization.data(withJSONObject: settings, options: [.sortedKeys]), as: UTF8.self))
     }
@@ -274,6 +284,10 @@ struct BatchPlanFile: Codable {
     var gapPolicy: String
     var gapDerived: Bool
     var gaps: [Gap]
+    /// Per shard, a hash of the rows it loads (`BatchHash.rows`), written
+    /// with its input file: part of its result's key, so changed rows re-run
+    /// exactly the shards that load them, whatever the source.
+    var inputKeys: [String]
 }
 
 /// One batch over one output directory: planning, shards and merge.
@@ -298,7 +312,10 @@ struct BatchJob: Sendable {
 
     var intervalNanoseconds: Int64 { Int64((manifest.updateMinutes * 60e9).rounded()) }
 
-    /// The data's identity and every setting that changes a result: the plan's key.
+    /// The files' identity (path, size, modification time) and every
+    /// setting: while it holds, a file dataset's plan and shard inputs are
+    /// kept without loading the files again. A database range has no such
+    /// identity; it is loaded and planned on every run.
     func key(_ dataset: BatchDataset) -> String {
         var text = manifest.canonicalSettings + "\n" + dataset.canonical
         for file in dataset.files {
@@ -320,12 +337,15 @@ struct BatchJob: Sendable {
         }
     }
 
-    /// Plans `dataset` unless a plan with the same key is there: loads it,
-    /// finds its gaps, writes each shard's rows and (with analyze) analysis.json;
+    /// Plans `dataset` unless it is read from files and a plan with the same
+    /// key is there: loads it, finds its gaps, writes each shard's rows (those
+    /// whose rows changed) with their hashes and (with analyze) analysis.json;
     /// returns the shard ids.
     func plan(_ dataset: BatchDataset) async throws -> [String] {
         let key = self.key(dataset)
-        if let existing = try? readPlan(dataset.name), existing.key == key {
+        // A plan that does not read (an older version's, a damaged one) is planned again.
+        let existing = try? readPlan(dataset.name)
+        if !dataset.files.isEmpty, let existing, existing.key == key {
             return existing.plan.shards.map { "\(dataset.name)/\($0.index)" }
         }
         let input: InputOptions
@@ -342,10 +362,23 @@ struct BatchJob: Sendable {
         let plan = try BatchPlan(timestamps: data.timestamps, sliceNanoseconds: Int64((manifest.sliceHours * 3.6e12).rounded()),
                                  windowHours: manifest.windowHours, updateIntervalNanoseconds: intervalNanoseconds)
         try FileManager.default.createDirectory(at: work(dataset.name), withIntermediateDirectories: true)
+        if existing != nil {
+            // While the inputs are replaced no plan may vouch for them: a batch
+            // killed here plans again from nothing.
+            try BatchFiles.remove(planURL(dataset.name))
+        }
+        var inputKeys: [String] = []
         for spec in plan.shards {
+            let rows = data.rows(spec.loadedRows)
+            let inputKey = BatchHash.rows(rows)
+            inputKeys.append(inputKey)
             let url = inputURL(dataset.name, spec.index)
+            if let existing, existing.inputKeys.indices.contains(spec.index), existing.inputKeys[spec.index] == inputKey,
+               FileManager.default.fileExists(atPath: url.path) {
+                continue
+            }
             let temporary = url.path + ".tmp"
-            try ArrowFileWriter().write(data.rows(spec.loadedRows), to: temporary)
+            try ArrowFileWriter().write(rows, to: temporary)
             try BatchFiles.rename(temporary, to: url.path)
         }
         let outputs = out.appendingPathComponent(dataset.name)
@@ -356,7 +389,8 @@ struct BatchJob: Sendable {
         }
         let file = BatchPlanFile(key: key, plan: plan, gapThreshold: gaps.report?.thresholdNanoseconds, gapPolicy: gaps.policy.rawValue,
                                  gapDerived: gaps.derived,
-                                 gaps: gaps.report?.gaps.map { .init(row: $0.row, start: $0.startNanoseconds, end: $0.endNanoseconds) } ?? [])
+                                 gaps: gaps.report?.gaps.map { .init(row: $0.row, start: $0.startNanoseconds, end: $0.endNanoseconds) } ?? [],
+                                 inputKeys: inputKeys)
         try BatchFiles.write(file, to: planURL(dataset.name))
         return plan.shards.map { "\(dataset.name)/\($0.index)" }
     }
@@ -370,13 +404,24 @@ struct BatchJob: Sendable {
         return (String(parts[0]), index)
     }
 
-    /// Where shard `index`'s result goes: keyed by the plan's key and the shard's rows.
+    /// Where shard `index`'s result goes, keyed by everything the result
+    /// depends on: the settings, the shard's place (its rows' numbers, its
+    /// slice, the update times it runs, which start at the data's first time
+    /// and, for the last shard, stop at its last) and the hash of its rows.
+    /// Not the source's identity: a file touched but unchanged, or a
+    /// database range whose rows for this shard are the same, keeps the result.
     func resultURL(_ name: String, _ index: Int, plan: BatchPlanFile) throws -> URL {
         guard plan.plan.shards.indices.contains(index) else {
             throw UsageFailure("--shard '\(name)/\(index)': dataset '\(name)' has \(plan.plan.shards.count) shards")
         }
+        guard plan.inputKeys.count == plan.plan.shards.count else {
+            throw BatchError("\(planURL(name).path): \(plan.inputKeys.count) input keys for \(plan.plan.shards.count) shards (plan again)")
+        }
         let spec = plan.plan.shards[index]
-        let key = BatchHash.hex("\(plan.key) \(spec.index) \(spec.sliceStartNanoseconds) \(spec.loadFirstRow) \(spec.endRow)")
+        let updatesEnd = min(spec.sliceEndNanoseconds, plan.plan.lastTimeNanoseconds &+ 1)
+        let key = BatchHash.hex([manifest.canonicalSettings, "\(plan.plan.firstTimeNanoseconds) \(updatesEnd)",
+                                 "\(spec.index) \(spec.sliceStartNanoseconds) \(spec.sliceEndNanoseconds) \(spec.loadFirstRow) "
+                                 + "\(spec.sliceFirstRow) \(spec.endRow)", plan.inputKeys[index]].joined(separator: "\n"))
         return work(name).appendingPathComponent("shard-\(index)-\(key).json")
     }
 
@@ -507,8 +552,35 @@ struct BatchSummaryRow: Encodable {
     }
 }
 
-/// FNV-1a, 64 bits, as 16 hex digits: a stable key for file names (not a security hash).
+/// Stable 64-bit keys as 16 hex digits, for file names (not security hashes).
 enum BatchHash {
+    /// A hash of every column of `data` (the values' bit patterns, in row
+    /// order) and its row count: two shard inputs with the same key hold the
+    /// same rows. Each step (xor a value, multiply by an odd constant, fold
+    /// the high half down) is invertible, so one changed value always
+    /// changes the key.
+    static func rows(_ data: MarketData) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(data.count)
+        func mix(_ buffer: UnsafeBufferPointer<UInt64>) {
+            for word in buffer {
+                h = (h ^ word) &* 0x9e37_79b9_7f4a_7c15
+                h ^= h >> 32
+            }
+        }
+        data.timestamps.withUnsafeBufferPointer { t in
+            t.withMemoryRebound(to: UInt64.self) { mix($0) }
+        }
+        for column in [data.spotAskPrice, data.spotBidPrice, data.spotAskQuantity, data.spotBidQuantity,
+                       data.futAskPrice, data.futBidPrice, data.futAskQuantity, data.futBidQuantity] {
+            column.withUnsafeBufferPointer { c in
+                c.withMemoryRebound(to: UInt64.self) { mix($0) }
+            }
+        }
+        let digits = String(h, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+
+    /// FNV-1a of the text's UTF-8 bytes.
     static func hex(_ text: String) -> String {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in text.utf8 {
@@ -532,6 +604,13 @@ enum BatchFiles {
             try bytes.write(to: url, options: .atomic)
         } catch {
             throw BatchError("\(url.path): cannot write (\(error.localizedDescription))")
+        }
+    }
+
+    /// Removes `url`; a file already gone is no failure.
+    static func remove(_ url: URL) throws {
+        guard unlink(url.path) == 0 || errno == ENOENT else {
+            throw BatchError("\(url.path): cannot remove (\(String(cString: strerror(errno))))")
         }
     }
 
