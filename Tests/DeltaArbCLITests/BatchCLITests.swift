@@ -163,6 +163,12 @@ struct BatchCLITests {
         ("datasets: [{name: a, file: !!binary aGVsbG8=}]\n", "at line 1, column 28, 'aGVsbG8=' has the tag"),
     ])
     func malformedYAML(text: String, message: String) async throws {
+        try await Self.expectYAMLRefused(text, naming: message)
+    }
+
+    /// Runs `batch` on a manifest file `m.yaml` holding `text`: exit 64, and
+    /// stderr names the file and contains `message`.
+    static func expectYAMLRefused(_ text: String, naming message: String) async throws {
         let directory = try CLITests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let manifest = directory.appendingPathComponent("m.yaml")
@@ -429,13 +435,7 @@ struct BatchCLITests {
         ("- a\n- b\n", "not a YAML mapping"),
     ])
     func badYAMLManifest(text: String, message: String) async throws {
-        let directory = try CLITests.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let manifest = directory.appendingPathComponent("m.yaml")
-        try Data(text.utf8).write(to: manifest)
-        let run = try await CLITests.run(["batch", manifest.path, "--out", directory.appendingPathComponent("o").path])
-        #expect(run.status == 64)
-        #expect(run.stderr.contains(message) && run.stderr.contains("m.yaml"), "\(run.stderr)")
+        try await Self.expectYAMLRefused(text, naming: message)
     }
 
     /// index.html renders in headless Chromium without errors and holds the
