@@ -109,12 +109,7 @@ public struct BatchPlan: Sendable, Hashable, Codable {
         let reach = BatchPlan.windowReach(hours: windowHours)
         shards = timestamps.withUnsafeBufferPointer { t in
             func firstRow(atOrAfter time: Int64) -> Int {
-                var lo = 0, hi = t.count
-                while lo < hi {
-                    let mid = (lo + hi) / 2
-                    if t[mid] < time { lo = mid + 1 } else { hi = mid }
-                }
-                return lo
+                t.partitionPoint(in: 0..<t.count) { $0 >= time }
             }
             func windowStart(end: Int) -> Int {
                 guard end > 0 else { return 0 }
