@@ -60,7 +60,7 @@ extension BatchPlan {
         var history: [OptimizationResult] = []
         var updates: [WalkForwardUpdate] = []
         for (spec, result) in zip(shards, results) {
-            let changes = result.updates.map { ($0.row, $0.thresholds) }
+            let changes = try result.updates.map { ($0.row, try $0.thresholds()) }
             if position == nil && inForce == result.assumedThresholds {
                 walkTrades += result.walkForward.trades
                 position = result.walkForward.open

@@ -104,8 +104,11 @@ public struct BatchUpdateOutcome: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey { case timeNanoseconds = "time_ns", row, result, error }
 
-    var thresholds: ThresholdPair? {
-        guard let result, let r = try? result.result() else { return nil }
+    /// The thresholds the update put in force; nil when it failed. Throws
+    /// for a damaged record rather than reading it as a failed update.
+    func thresholds() throws -> ThresholdPair? {
+        guard let result else { return nil }
+        let r = try result.result()
         return ThresholdPair(entryThresholdPct: r.entryThresholdPct, exitThresholdPct: r.exitThresholdPct)
     }
 }
@@ -231,7 +234,7 @@ extension BatchPlan {
                 var assumed: ThresholdPair?
                 if let before = BatchPlan.lastUpdate(before: spec.sliceStartNanoseconds, first: firstTimeNanoseconds,
                                                      interval: updateIntervalNanoseconds) {
-                    assumed = try outcome(at: before).thresholds
+                    assumed = try outcome(at: before).thresholds()
                 }
                 let updates = try updateTimes(from: spec.sliceStartNanoseconds, to: spec.sliceEndNanoseconds).map(outcome(at:))
 
@@ -243,7 +246,7 @@ extension BatchPlan {
                     let row = update.row - offset
                     position = runner.run(cursor..<row, thresholds: inForce, from: position, into: &walkTrades)
                     cursor = row
-                    if let pair = update.thresholds { inForce = pair }
+                    if let pair = try update.thresholds() { inForce = pair }
                 }
                 position = runner.run(cursor..<n, thresholds: inForce, from: position, into: &walkTrades)
                 let walk = BatchChain(trades: walkTrades, open: position.map { BatchPositionRecord($0, offset: offset) })
