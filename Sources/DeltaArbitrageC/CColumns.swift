@@ -10,8 +10,18 @@ struct CColumns {
     /// Names of the price columns, in the order of `BookColumns`' fields.
     static let priceNames = ["spot_ask_price", "spot_bid_price", "fut_ask_price", "fut_bid_price"]
 
+    /// The caller's columns, every row checked (`checkRows()`).
     init(rows: Int64, timestamps: UnsafePointer<Int64>?, spotAsk: UnsafePointer<Double>?, spotBid: UnsafePointer<Double>?,
          futAsk: UnsafePointer<Double>?, futBid: UnsafePointer<Double>?) throws {
+        try self.init(unchecked: rows, timestamps: timestamps, spotAsk: spotAsk, spotBid: spotBid, futAsk: futAsk, futBid: futBid)
+        try checkRows()
+    }
+
+    /// The caller's columns with the pointers and row count checked but not
+    /// the rows: only for a computation that cannot trap on any values and
+    /// whose result is kept only after `checkRows()` has passed.
+    init(unchecked rows: Int64, timestamps: UnsafePointer<Int64>?, spotAsk: UnsafePointer<Double>?,
+         spotBid: UnsafePointer<Double>?, futAsk: UnsafePointer<Double>?, futBid: UnsafePointer<Double>?) throws {
         guard rows >= 0, rows <= Int64(Int.max / 8) else { throw CFailure(.invalidData, "rows = \(rows): must be 0 or more") }
         let n = Int(rows)
         func buffer<T>(_ pointer: UnsafePointer<T>?, _ name: String) throws -> UnsafeBufferPointer<T> {
@@ -23,6 +33,13 @@ struct CColumns {
             timestamps: try buffer(timestamps, "timestamp"),
             spotAsk: try buffer(spotAsk, Self.priceNames[0]), spotBid: try buffer(spotBid, Self.priceNames[1]),
             futAsk: try buffer(futAsk, Self.priceNames[2]), futBid: try buffer(futBid, Self.priceNames[3]))
+    }
+
+    /// Throws for the first row with a price that is not positive and finite
+    /// or a time earlier than the row above, and for a span of time whose
+    /// nanoseconds do not fit an Int64.
+    func checkRows() throws {
+        let n = columns.count
         if let bad = Self.firstBadRow(columns) { throw Self.describe(row: bad, columns) }
         // In time order, every later-minus-earlier time difference the kernels
         // take is at most the whole span, so one that fits Int64 keeps them all

@@ -1,4 +1,5 @@
 import DeltaArbitrage
+import Dispatch
 import DeltaArbitrageMockData
 import SpreadKernels
 #if canImport(Glibc)
@@ -57,9 +58,25 @@ public func deltaarbBacktest(
         let rule = BacktestRule(entryThresholdPct: maxEntryCostPct, exitThresholdPct: minProfitPct,
                                 maxHours: maxHours, spotFee: spotFee, futFee: futFee)
         try rule.validate()
-        let columns = try CColumns(rows: rows, timestamps: timestamps, spotAsk: spotAsk, spotBid: spotBid,
-                                   futAsk: futAsk, futBid: futBid).columns
-        let (indices, _) = BacktestKernel.run(columns, rule: rule)
+        let unchecked = try CColumns(unchecked: rows, timestamps: timestamps, spotAsk: spotAsk, spotBid: spotBid,
+                                     futAsk: futAsk, futBid: futBid)
+        let columns = unchecked.columns
+        // The row check and the kernel each take one pass over the same
+        // columns, so they run side by side and the trades are kept only if
+        // the check passes. The kernel cannot trap on bad rows (NaN compares
+        // false, time differences wrap), so a bad row costs only its scan.
+        // (A queued block, not `concurrentPerform`, which measured slower: it
+        // often ran both jobs on the calling thread.)
+        let outcome = CheckedRun()
+        let checked = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            outcome.check = Result { try unchecked.checkRows() }
+            checked.signal()
+        }
+        outcome.trades = BacktestKernel.run(columns, rule: rule).trades
+        checked.wait()
+        try outcome.check.get()
+        let indices = outcome.trades
         guard !indices.isEmpty else { return }
         guard let buffer = malloc(indices.count * CTradeRecord.size) else {
             throw CFailure(.internalFailure, "out of memory for \(indices.count) trades")
@@ -70,6 +87,14 @@ public func deltaarbBacktest(
         tradesOut.pointee = buffer
         countOut.pointee = Int64(indices.count)
     }
+}
+
+/// The row check and the backtest of `deltaarb_backtest`, run side by side.
+private final class CheckedRun: @unchecked Sendable {
+    // `check` is written by the queued check before it signals, `trades` by
+    // the calling thread; both are read after the wait.
+    var check: Result<Void, any Error> = .success(())
+    var trades: [TradeIndices] = []
 }
 
 @_cdecl("deltaarb_optimizer_config")

@@ -30,7 +30,10 @@ public enum TradeDecision {
             spotFee: rule.spotFee, futFee: rule.futFee) {
             return .profitTarget
         }
-        if time - held.entryTime >= cutoff { return .timeout }
+        // Wrapping: in time order with a span that fits Int64 (what every
+        // caller checks before keeping a result) it is the exact difference,
+        // and on unchecked rows it cannot trap.
+        if time &- held.entryTime >= cutoff { return .timeout }
         return nil
     }
 

@@ -99,6 +99,16 @@ def test_unsorted_index(market: pd.DataFrame) -> None:
         deltaarb.delta_neutral_backtest(market.iloc[order])
 
 
+def test_time_running_back_centuries_inside_a_position_is_an_error_not_a_crash() -> None:
+    """The check runs beside the backtest, which must not trap on the rows
+    the check then refuses: here the held position's age overflows int64."""
+    index = pd.DatetimeIndex(["2261-01-01", "2261-01-01 00:00:01", "1678-01-01", "2261-01-02"], tz="UTC")
+    df = pd.DataFrame({"spot_ask_price": 100.0, "spot_bid_price": 99.9, "fut_ask_price": 100.1,
+                       "fut_bid_price": 100.0}, index=index)
+    with pytest.raises(deltaarb.MarketDataError, match="row 2: timestamp 1678-01-01T00:00:00.* is earlier than row 1's"):
+        deltaarb.delta_neutral_backtest(df, min_profit_pct=50)
+
+
 def test_nat_timestamp(market: pd.DataFrame) -> None:
     flat = market.reset_index()
     flat.loc[3, "timestamp"] = pd.NaT
