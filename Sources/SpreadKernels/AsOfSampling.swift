@@ -50,13 +50,8 @@ public enum AsOfSampling {
     /// The rows sampled at the grid times `t_k = t₀ + k·Δ` of `rows`, one per
     /// `next()`: the last row at or before `t_k` (`timestamps` non-decreasing).
     /// A loop over `next()` keeps its own accumulators in registers, where a
-    /// closure called per point would keep them in memory.
-    ///
-    /// The cursor moves 16 rows per step where there are that many ahead:
-    /// the rows at or before `t_k` come first, so the count of those among
-    /// the next 16 (two vector compares) is how far to move; one compare per
-    /// row would mispredict at about every grid point, as the number of rows
-    /// per step varies.
+    /// closure called per point would keep them in memory. Each point is
+    /// found from the last (`lastRow(_:atOrBefore:from:limit:)`).
     public struct RowCursor {
         @usableFromInline let t: UnsafeBufferPointer<Int64>
         @usableFromInline let lastRow: Int
@@ -85,24 +80,42 @@ public enum AsOfSampling {
         // Always inlined: called once per grid point, its state must stay in the caller's registers.
         @inlinable @inline(__always)
         public mutating func next() -> Int? {
-            guard remaining > 0, let base = t.baseAddress else { return nil }
-            let now = SIMD8<Int64>(repeating: time)
-            let raw = UnsafeRawPointer(base)
-            while lastRow - row >= 16 {
-                let next = raw + (row + 1) * 8
-                let low = next.loadUnaligned(as: SIMD8<Int64>.self)
-                let high = (next + 64).loadUnaligned(as: SIMD8<Int64>.self)
-                let zero = SIMD8<Int64>(repeating: 0)
-                let at = zero.replacing(with: 1, where: low .<= now) &+ zero.replacing(with: 1, where: high .<= now)
-                let ahead = Int(at.wrappedSum())
-                row += ahead
-                if ahead < 16 { break }
-            }
-            while row < lastRow && t[row + 1] <= time { row += 1 }
-            time += step
+            guard remaining > 0 else { return nil }
+            row = AsOfSampling.lastRow(t, atOrBefore: time, from: row, limit: lastRow)
+            time &+= step  // wraps only past the last point (remaining 0), where it is never read
             remaining -= 1
             return row
         }
+    }
+
+    /// The last row `r` of `row…limit` with `t[row+1…r]` all at or before
+    /// `time` (`row` itself when `t[row + 1]` is later): with `t`
+    /// non-decreasing and `t[row] ≤ time`, the last row at or before `time`
+    /// up to `limit`. `row` may be −1 (before the first row).
+    ///
+    /// It moves 16 rows per step where there are that many ahead: the rows at
+    /// or before `time` come first, so the count of those among the next 16
+    /// (two vector compares) is how far to move; one compare per row would
+    /// mispredict at about every grid point, as the number of rows per step
+    /// varies.
+    @inlinable @inline(__always)
+    public static func lastRow(_ t: UnsafeBufferPointer<Int64>, atOrBefore time: Int64, from start: Int, limit: Int) -> Int {
+        guard let base = t.baseAddress else { return start }
+        var row = start
+        let now = SIMD8<Int64>(repeating: time)
+        let raw = UnsafeRawPointer(base)
+        while limit - row >= 16 {
+            let next = raw + (row + 1) * 8
+            let low = next.loadUnaligned(as: SIMD8<Int64>.self)
+            let high = (next + 64).loadUnaligned(as: SIMD8<Int64>.self)
+            let zero = SIMD8<Int64>(repeating: 0)
+            let at = zero.replacing(with: 1, where: low .<= now) &+ zero.replacing(with: 1, where: high .<= now)
+            let ahead = Int(at.wrappedSum())
+            row += ahead
+            if ahead < 16 { break }
+        }
+        while row < limit && t[row + 1] <= time { row += 1 }
+        return row
     }
 
     /// `entryCost(_:rows:stepNanoseconds:into:)` into a new array.

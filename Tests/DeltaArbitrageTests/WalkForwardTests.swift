@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import DeltaArbitrage
+import SpreadKernels
 
 @Suite("Walk-forward optimisation")
 struct WalkForwardTests {
@@ -78,6 +79,44 @@ struct WalkForwardTests {
         #expect(failed.allSatisfy { $0.error?.contains("insufficient data") == true })
         #expect(fast.updates.count == Int((data.spanNanoseconds) / (intervalSeconds * 1_000_000_000)))
         #expect(fast.summary == BacktestSummary(trades: fast.trades, spanNanoseconds: data.spanNanoseconds))
+    }
+
+    /// A walk-forward's windows optimised in parts side by side (each part
+    /// with its own trade-chain cache and its windows' statistics swept
+    /// together) give every window the outcome of a fresh optimisation of
+    /// that window alone, however the windows are cut into parts: repeated
+    /// windows (a data gap), failing ones and more parts than cores included.
+    @Test func windowsInPartsEqualEachWindowAlone() throws {
+        let data = try mock(hours: 6, seed: 4, tick: 2)
+        var optimizer = DeltaArbitrageOptimizer(config: testConfig(holdMinutes: 45))
+        optimizer.defaultGridSteps = 8
+        try data.withBookColumns { columns in
+            let c = optimizer.config
+            let index = FirstPassageBacktest(columns: columns, maxHours: c.maxHoldHours, spotFee: c.spotFee, futFee: c.futFee)
+            var ends = Array(stride(from: 200, to: columns.count, by: 97))
+            ends.insert(ends[40], at: 41)
+            ends.insert(ends[41], at: 42)
+            let windows = [0..<3] + ends.map { optimizer.trailingWindow(columns, end: $0, hours: 2) }
+            func text(_ outcome: Result<OptimizationResult, any Error>) -> String {
+                switch outcome {
+                case .success(let result): "\(result)"
+                case .failure(let error): "failed: \(error)"
+                }
+            }
+            let alone = windows.map { window in
+                text(Result {
+                    try optimizer.optimizeWindow(index, rows: window, lookbackHours: 2, rowOffset: 0, indexReused: true,
+                                                 started: .now, stop: StopSignal()).result
+                })
+            }
+            #expect(alone.filter { $0.hasPrefix("failed") }.count >= 2, "the comparison should cover failed windows")
+            #expect(Set(alone.filter { !$0.hasPrefix("failed") }).count > 20, "and many different optimisations")
+            for parts in [1, 2, 3, 7] {
+                let together = try optimizer.optimizeWindows(index, windows: windows, lookbackHours: 2, parts: parts,
+                                                             stop: StopSignal())
+                #expect(together.map(text) == alone, "\(parts) parts")
+            }
+        }
     }
 
     /// A trade opened under one set of thresholds and closed after an update

@@ -77,4 +77,29 @@ import SpreadKernels
             }
         }
     }
+
+    /// One sweep over many windows gives every window's moments bit for bit:
+    /// sliding windows (the walk-forward's), identical, nested, empty and
+    /// one-row windows, block sizes from one grid step to more than the span.
+    @Test(arguments: SeriesKind.allCases)
+    func oneSweepOverManyWindowsEqualsAPassPerWindow(kind: SeriesKind) {
+        let s = makeSeries(kind, count: 1_500, seed: 11)
+        withColumns(s) { columns in
+            let index = FirstPassageBacktest(columns: columns, maxHours: 6, spotFee: 0.0005, futFee: 0.0005)
+            var sliding: [Range<Int>] = stride(from: 0, to: 1_200, by: 97).map { $0..<min($0 + 300, 1_500) }
+            sliding.insert(sliding[3], at: 4)  // the same window twice, as across a data gap
+            let odd: [Range<Int>] = [0..<1_500, 100..<200, 0..<0, 1_499..<1_500, 150..<1_400, 700..<700, 0..<1]
+            // Many windows sharing most rows: the swept lanes run four at a time.
+            let overlapping: [Range<Int>] = stride(from: 0, to: 120, by: 7).map { $0..<$0 + 400 }
+            for windows in [sliding, overlapping, odd, [], [5..<6]] {
+                for step: Int64 in [1_000_000_000, 60_000_000_000] {
+                    let expected = windows.map { index.entryCostMoments(rows: $0, stepNanoseconds: step) }
+                    for block in [1, 3, 64, 1 << 62] {
+                        let swept = index.entryCostMoments(windows: windows, stepNanoseconds: step, blockPoints: block)
+                        #expect(swept == expected, "\(kind) step \(step) block \(block) windows \(windows.count)")
+                    }
+                }
+            }
+        }
+    }
 }

@@ -202,41 +202,32 @@ extension BatchPlan {
         }
         let offset = spec.loadFirstRow
         let sliceFirst = spec.sliceFirstRow - offset
-        let clock = ContinuousClock()
         return try data.withBookColumns { columns -> Result<BatchShardResult, any Error> in
             Result(catching: {
                 let n = columns.count
                 let index = FirstPassageBacktest(columns: columns, maxHours: config.maxHoldHours,
                                                  spotFee: config.spotFee, futFee: config.futFee)
-                var previous: (window: Range<Int>, outcome: BatchUpdateOutcome)?
-                func outcome(at time: Int64) throws -> BatchUpdateOutcome {
-                    let end = columns.firstRow(atOrAfter: time, in: 0..<n)
-                    if stop.isCancelled { throw CancellationError() }
-                    let window = optimizer.trailingWindow(columns, end: end, hours: windowHours)
-                    if let previous, previous.window == window, optimizer.timeBudget == nil {
-                        return BatchUpdateOutcome(timeNanoseconds: time, row: end + offset, result: previous.outcome.result,
-                                                  error: previous.outcome.error)
+                // The update before the slice (whose thresholds are in force at its start), then the slice's updates.
+                let before = BatchPlan.lastUpdate(before: spec.sliceStartNanoseconds, first: firstTimeNanoseconds,
+                                                  interval: updateIntervalNanoseconds)
+                let times = (before.map { [$0] } ?? []) + updateTimes(from: spec.sliceStartNanoseconds, to: spec.sliceEndNanoseconds)
+                let ends = times.map { columns.firstRow(atOrAfter: $0, in: 0..<n) }
+                // One part: the batch already runs a shard per core, and each shard's grids use every core too.
+                let results = try optimizer.optimizeWindows(
+                    index, windows: ends.map { optimizer.trailingWindow(columns, end: $0, hours: windowHours) },
+                    lookbackHours: windowHours, parts: 1, stop: stop)
+                var outcomes = zip(zip(times, ends), results).map { timeAndEnd, result in
+                    switch result {
+                    case .success(let made):
+                        BatchUpdateOutcome(timeNanoseconds: timeAndEnd.0, row: timeAndEnd.1 + offset,
+                                           result: BatchOptimizationRecord(made), error: nil)
+                    case .failure(let error):
+                        BatchUpdateOutcome(timeNanoseconds: timeAndEnd.0, row: timeAndEnd.1 + offset, result: nil, error: "\(error)")
                     }
-                    let made: BatchUpdateOutcome
-                    do {
-                        let result = try optimizer.optimizeWindow(
-                            index, rows: window, lookbackHours: windowHours, rowOffset: 0, indexReused: true,
-                            started: clock.now, stop: stop).result
-                        made = BatchUpdateOutcome(timeNanoseconds: time, row: end + offset, result: BatchOptimizationRecord(result), error: nil)
-                    } catch is CancellationError {
-                        throw CancellationError()
-                    } catch {
-                        made = BatchUpdateOutcome(timeNanoseconds: time, row: end + offset, result: nil, error: "\(error)")
-                    }
-                    previous = (window, made)
-                    return made
                 }
                 var assumed: ThresholdPair?
-                if let before = BatchPlan.lastUpdate(before: spec.sliceStartNanoseconds, first: firstTimeNanoseconds,
-                                                     interval: updateIntervalNanoseconds) {
-                    assumed = try outcome(at: before).thresholds()
-                }
-                let updates = try updateTimes(from: spec.sliceStartNanoseconds, to: spec.sliceEndNanoseconds).map(outcome(at:))
+                if before != nil { assumed = try outcomes.removeFirst().thresholds() }
+                let updates = outcomes
 
                 let runner = BatchChainRunner(columns: columns, config: config, offset: offset)
                 var walkTrades: [BatchTradeRecord] = []

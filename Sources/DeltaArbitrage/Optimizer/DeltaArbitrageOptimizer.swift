@@ -134,9 +134,13 @@ public struct DeltaArbitrageOptimizer: Sendable {
     /// rows to the caller's data rows (for the report). With `chains`, the
     /// grid search reuses the trade chains of the previous window of the same
     /// index (the walk-forward's case; the report is the same bit for bit).
+    /// `moments`, when given, are `rows`' window sums already computed
+    /// (`FirstPassageBacktest.entryCostMoments(windows:stepNanoseconds:blockPoints:)`);
+    /// `concurrentGrid` false evaluates the grid on the calling thread only.
     func optimizeWindow(
         _ index: FirstPassageBacktest, rows: Range<Int>, lookbackHours: Double, rowOffset: Int, indexReused: Bool,
-        started: ContinuousClock.Instant, stop: StopSignal, chains: TradeChainCache? = nil
+        started: ContinuousClock.Instant, stop: StopSignal, chains: TradeChainCache? = nil,
+        moments: AR1Moments? = nil, concurrentGrid: Bool = true
     ) throws -> OptimizationReport {
         let clock = ContinuousClock()
         var events: [OptimizationStatusEvent] = []
@@ -148,7 +152,8 @@ public struct DeltaArbitrageOptimizer: Sendable {
         emit(OptimizationStatusEvent(timestamp: wallClock(), status: .started, dataPointsAnalyzed: rows.count))
         do {
             var report = try search(index, rows: rows, lookbackHours: lookbackHours, rowOffset: rowOffset, stop: stop,
-                                    deadline: timeBudget.map { started + $0 }, chains: chains)
+                                    deadline: timeBudget.map { started + $0 }, chains: chains, moments: moments,
+                                    concurrentGrid: concurrentGrid)
             let duration = elapsedMs()
             report.performance = OptimizationPerformance(
                 optimizationDurationMs: duration, dataPointsProcessed: rows.count,
@@ -166,7 +171,7 @@ public struct DeltaArbitrageOptimizer: Sendable {
 
     private func search(
         _ index: FirstPassageBacktest, rows: Range<Int>, lookbackHours: Double, rowOffset: Int, stop: StopSignal,
-        deadline: ContinuousClock.Instant?, chains: TradeChainCache?
+        deadline: ContinuousClock.Instant?, chains: TradeChainCache?, moments: AR1Moments?, concurrentGrid: Bool
     ) throws -> OptimizationReport {
         let columns = index.columns
         let n = rows.count
@@ -183,7 +188,8 @@ public struct DeltaArbitrageOptimizer: Sendable {
                 detail: "minutes spanned by the window; it must cover at least half the \(NumberText.plain(lookbackHours)) h lookback")
         }
 
-        let statistics = Self.windowStatistics(index, rows: rows)
+        let statistics = Self.windowStatistics(
+            moments ?? index.entryCostMoments(rows: rows, stepNanoseconds: Self.statisticsStepNanoseconds))
         let entries = entryGrid?.values ?? defaultEntryAxis(statistics)
         let exits = exitGrid?.values ?? defaultExitAxis(statistics, entryHigh: entries.last ?? config.maxEntryThreshold)
         let total = entries.count * exits.count
@@ -215,10 +221,10 @@ public struct DeltaArbitrageOptimizer: Sendable {
         let shouldStop: @Sendable () -> Bool = { stop.isCancelled || deadline.map { ContinuousClock.now >= $0 } ?? false }
         let evaluation = if let chains {
             ThresholdGridSearch.evaluate(index, entries: entries, exits: exits, rows: rows, split: split, mask: mask,
-                                         chains: chains, shouldStop: shouldStop)
+                                         chains: chains, concurrently: concurrentGrid, shouldStop: shouldStop)
         } else {
             ThresholdGridSearch.evaluate(index, entries: entries, exits: exits, rows: rows, split: split, mask: mask,
-                                         shouldStop: shouldStop)
+                                         concurrently: concurrentGrid, shouldStop: shouldStop)
         }
         if evaluation.stopped {
             if stop.isCancelled { throw CancellationError() }
@@ -370,10 +376,13 @@ public struct DeltaArbitrageOptimizer: Sendable {
         (try? ThresholdAxis(from: low, to: max(low, high), steps: low < high ? steps : 1).values) ?? [low]
     }
 
+    /// Grid step of the window statistics: 1 s.
+    static let statisticsStepNanoseconds: Int64 = 1_000_000_000
+
     /// Mean, deviation and Dickey–Fuller test of the spread on the 1 s grid of
-    /// `rows`, streamed (no grid array: this runs at every walk-forward step).
-    static func windowStatistics(_ index: FirstPassageBacktest, rows: Range<Int>) -> WindowStatistics {
-        let moments = index.entryCostMoments(rows: rows, stepNanoseconds: 1_000_000_000)
+    /// a window, from its sums (streamed, no grid array: this runs at every
+    /// walk-forward step).
+    static func windowStatistics(_ moments: AR1Moments) -> WindowStatistics {
         let tau = moments.dickeyFullerStatistic
         let halfLife = moments.fit.map {
             MeanReversionParameters(alpha: $0.alpha, beta: $0.beta, gridStepSeconds: 1).halfLifeHours

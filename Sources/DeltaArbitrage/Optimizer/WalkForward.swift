@@ -149,6 +149,13 @@ public func optimizedDeltaNeutralBacktest(
     }
 }
 
+/// Parts a walk-forward's windows are optimised in side by side (one per core).
+let walkForwardParts = ProcessInfo.processInfo.activeProcessorCount
+
+/// Updates scheduled and optimised at a time (their windows, results and
+/// trade chains are what a walk-forward holds besides the data).
+let walkForwardChunkUpdates = 4_096
+
 func walkForward(
     _ data: MarketData, optimizer: DeltaArbitrageOptimizer, windowHours: Double, updateInterval: Duration,
     staticParams: ThresholdPair?, progress: (@Sendable (Double) -> Void)?, stop: StopSignal
@@ -187,41 +194,42 @@ func walkForward(
         } else if n > 0 {
             let index = FirstPassageBacktest(columns: columns, maxHours: config.maxHoldHours,
                                              spotFee: config.spotFee, futFee: config.futFee)
-            var traded = 0
-            var time = columns.timestamps[0]
-            // Across a gap several updates see the same rows: the result cannot
-            // change (the optimiser is deterministic), so the last one is reused.
-            var previous: (window: Range<Int>, result: OptimizationResult)?
-            let chains = optimizer.reusesTradeChains ? TradeChainCache() : nil
+            // In chunks of updates (memory stays bounded whatever the interval):
+            // the chunk's schedule, then every window's optimisation with all
+            // cores busy, then the trading through its updates in order.
+            var time = columns.timestamps[0], traded = 0
             let last = columns.timestamps[n - 1]
             while time <= last - interval {
-                time += interval
-                let end = columns.firstRow(atOrAfter: time, in: traded..<n)  // rows before `time`
-                trade(traded..<end)
-                traded = end
-                if stop.isCancelled { throw CancellationError() }
-                let window = optimizer.trailingWindow(columns, end: end, hours: windowHours)
-                do {
-                    let result: OptimizationResult
-                    if let previous, previous.window == window, optimizer.timeBudget == nil {
-                        result = previous.result
-                    } else {
-                        result = try optimizer.optimizeWindow(
-                            index, rows: window, lookbackHours: windowHours, rowOffset: 0, indexReused: true,
-                            started: clock.now, stop: stop, chains: chains).result
-                        previous = (window, result)
-                    }
-                    history.append(result)
-                    inForce = ThresholdPair(entryThresholdPct: result.entryThresholdPct, exitThresholdPct: result.exitThresholdPct)
-                    updates.append(WalkForwardUpdate(timeNanoseconds: time, row: end, optimized: true, thresholds: inForce,
-                                                     confidenceScore: result.confidenceScore, error: nil))
-                } catch is CancellationError {
-                    throw CancellationError()
-                } catch {
-                    updates.append(WalkForwardUpdate(timeNanoseconds: time, row: end, optimized: false, thresholds: inForce,
-                                                     confidenceScore: nil, error: "\(error)"))
+                var schedule: [(time: Int64, end: Int)] = []
+                var end = traded
+                while time <= last - interval && schedule.count < walkForwardChunkUpdates {
+                    time += interval
+                    end = columns.firstRow(atOrAfter: time, in: end..<n)  // rows before `time`
+                    schedule.append((time, end))
                 }
-                progress?(Double(end) / Double(n))
+                let windows = schedule.map { optimizer.trailingWindow(columns, end: $0.end, hours: windowHours) }
+                let before = Double(traded) / Double(n), share = Double(end - traded) / Double(n) / Double(windows.count)
+                var windowsDone: (@Sendable (Int) -> Void)?
+                if let progress { windowsDone = { done in progress(before + share * Double(done)) } }
+                let outcomes = try optimizer.optimizeWindows(
+                    index, windows: windows, lookbackHours: windowHours, parts: walkForwardParts, stop: stop,
+                    progress: windowsDone)
+                for ((time, end), outcome) in zip(schedule, outcomes) {
+                    trade(traded..<end)
+                    traded = end
+                    switch outcome {
+                    case .success(let result):
+                        history.append(result)
+                        inForce = ThresholdPair(entryThresholdPct: result.entryThresholdPct,
+                                                exitThresholdPct: result.exitThresholdPct)
+                        updates.append(WalkForwardUpdate(timeNanoseconds: time, row: end, optimized: true, thresholds: inForce,
+                                                         confidenceScore: result.confidenceScore, error: nil))
+                    case .failure(let error):
+                        updates.append(WalkForwardUpdate(timeNanoseconds: time, row: end, optimized: false, thresholds: inForce,
+                                                         confidenceScore: nil, error: "\(error)"))
+                    }
+                }
+                if stop.isCancelled { throw CancellationError() }
             }
             trade(traded..<n)
         }

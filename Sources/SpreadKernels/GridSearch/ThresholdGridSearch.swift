@@ -34,10 +34,12 @@ public enum ThresholdGridSearch {
     /// `mask` entry is true (every point if `mask` is empty).
     ///
     /// `shouldStop` is polled before each point from the worker threads; once
-    /// it returns true the remaining points are skipped.
+    /// it returns true the remaining points are skipped. `concurrently` false
+    /// evaluates every point on the calling thread (for callers that already
+    /// keep every core busy with other windows).
     public static func evaluate(
         _ backtest: FirstPassageBacktest, entries: [Double], exits: [Double], rows: Range<Int>, split: Int,
-        mask: [Bool] = [], shouldStop: @Sendable () -> Bool = { false }
+        mask: [Bool] = [], concurrently: Bool = true, shouldStop: @Sendable () -> Bool = { false }
     ) -> Evaluation {
         let total = entries.count * exits.count
         precondition(mask.isEmpty || mask.count == total, "mask must have one entry per grid point")
@@ -49,7 +51,7 @@ public enum ThresholdGridSearch {
             stopped.initialize(repeating: false)
             defer { stopped.deallocate() }
             let stopSink = UncheckedSendable(stopped)
-            DispatchQueue.concurrentPerform(iterations: total) { point in
+            forEachIteration(total, concurrently: concurrently) { point in
                 guard mask.isEmpty || mask[point] else { return }
                 if shouldStop() {
                     stopSink.value[point] = true
@@ -64,6 +66,17 @@ public enum ThresholdGridSearch {
         }
         let evaluated = results.reduce(0) { $0 + ($1 == nil ? 0 : 1) }
         return Evaluation(points: results, evaluated: evaluated, stopped: stoppedFlags.contains(true))
+    }
+}
+
+/// Calls `body` with `0..<count`, spread over all cores by
+/// `DispatchQueue.concurrentPerform` or in order on the calling thread.
+@inlinable
+func forEachIteration(_ count: Int, concurrently: Bool, _ body: @Sendable (Int) -> Void) {
+    if concurrently {
+        DispatchQueue.concurrentPerform(iterations: count, execute: body)
+    } else {
+        for k in 0..<count { body(k) }
     }
 }
 

@@ -165,10 +165,12 @@ extension ThresholdGridSearch {
     /// `evaluate(_:entries:exits:rows:split:mask:shouldStop:)` reusing the
     /// trade chains `chains` kept from the previous call and leaving this
     /// call's chains there: the same tallies, bit for bit, at the cost of the
-    /// trades that changed (see `TradeChainCache`).
+    /// trades that changed (see `TradeChainCache`). `concurrently` as for the
+    /// plain `evaluate`.
     public static func evaluate(
         _ backtest: FirstPassageBacktest, entries: [Double], exits: [Double], rows: Range<Int>, split: Int,
-        mask: [Bool] = [], chains cache: TradeChainCache, shouldStop: @Sendable () -> Bool = { false }
+        mask: [Bool] = [], chains cache: TradeChainCache, concurrently: Bool = true,
+        shouldStop: @Sendable () -> Bool = { false }
     ) -> Evaluation {
         let total = entries.count * exits.count
         precondition(mask.isEmpty || mask.count == total, "mask must have one entry per grid point")
@@ -184,7 +186,7 @@ extension ThresholdGridSearch {
                 // Runs of points per worker call, so one scratch buffer serves a run (its storage
                 // swaps with each point's previous chain: no allocation once warm).
                 let run = 8
-                DispatchQueue.concurrentPerform(iterations: (total + run - 1) / run) { r in
+                forEachIteration((total + run - 1) / run, concurrently: concurrently) { r in
                     var scratch: [ChainTrade] = []
                     for point in r * run..<min((r + 1) * run, total) {
                         guard mask.isEmpty || mask[point] else { continue }

@@ -87,3 +87,65 @@ public struct AR1Moments: Sendable, Equatable {
         return f.beta / f.betaStandardError
     }
 }
+
+/// Four `AR1Moments` side by side, one per SIMD lane, that take the next
+/// value of four series at once. Lane `l` performs exactly the operations of
+/// `AR1Moments.add` on series `l`, in the same order, element-wise, so it
+/// rounds exactly as that series' own accumulator would.
+///
+/// Only for accumulators that already hold a value: the shift is then fixed
+/// and every value added is a lagged one, so the lanes need no branch.
+@usableFromInline
+struct AR1MomentsLanes {
+    @usableFromInline var shift, previous, su, suu, sx, sxx, sy, syy, sxy: SIMD4<Double>
+    @usableFromInline var added = 0
+
+    /// The four accumulators at `m[0]`…`m[3]`, each holding at least one value.
+    @inlinable
+    init(_ m: UnsafePointer<AR1Moments>) {
+        func lanes(_ field: (AR1Moments) -> Double) -> SIMD4<Double> {
+            SIMD4(field(m[0]), field(m[1]), field(m[2]), field(m[3]))
+        }
+        shift = lanes(\.shift)
+        previous = lanes(\.previous)
+        su = lanes(\.su)
+        suu = lanes(\.suu)
+        sx = lanes(\.sx)
+        sxx = lanes(\.sxx)
+        sy = lanes(\.sy)
+        syy = lanes(\.syy)
+        sxy = lanes(\.sxy)
+    }
+
+    /// Adds `s[l]` to lane `l`'s series (`AR1Moments.add` with `n > 0`).
+    @inlinable @inline(__always)
+    mutating func add(_ s: SIMD4<Double>) {
+        let u = s - shift
+        su += u
+        suu += u * u
+        let x = previous, y = u - previous
+        sx += x
+        sxx += x * x
+        sy += y
+        syy += y * y
+        sxy += x * y
+        previous = u
+        added += 1
+    }
+
+    /// Writes the lanes back to `m[0]`…`m[3]`.
+    @inlinable
+    func store(_ m: UnsafeMutablePointer<AR1Moments>) {
+        for l in 0..<4 {
+            m[l].n += added
+            m[l].previous = previous[l]
+            m[l].su = su[l]
+            m[l].suu = suu[l]
+            m[l].sx = sx[l]
+            m[l].sxx = sxx[l]
+            m[l].sy = sy[l]
+            m[l].syy = syy[l]
+            m[l].sxy = sxy[l]
+        }
+    }
+}
