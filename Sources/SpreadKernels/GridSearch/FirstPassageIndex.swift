@@ -102,28 +102,37 @@ public struct FirstPassageIndex: Sendable {
         return storage.withUnsafeBufferPointer { s -> Int? in
             offsets.withUnsafeBufferPointer { o -> Int? in
                 let f = Self.fanOut
-                let levels = o.count - 1
                 var depth = 0
                 var i = from
                 // Up: finish the current group at each level.
                 while true {
                     let base = o[depth], size = o[depth + 1] - base
-                    let groupEnd = depth == levels - 1 ? size : min((i / f + 1) * f, size)
+                    let groupStart = i / f * f
+                    let groupEnd = min(groupStart + f, size)  // the top level has at most `f` nodes
                     var hit = -1
-                    var k = i
-                    while k < groupEnd {
-                        if s[base + k] >= level { hit = k; break }
-                        k += 1
+                    if groupEnd - groupStart == f, let p = s.baseAddress {
+                        let lane = Self.firstLane(p + base + groupStart, atLeast: level, from: i - groupStart)
+                        if lane < f { hit = groupStart + lane }
+                    } else {
+                        var k = i
+                        while k < groupEnd {
+                            if s[base + k] >= level { hit = k; break }
+                            k += 1
+                        }
                     }
                     if hit >= 0 {
-                        // Down: the first child ≥ level at each level below.
+                        // Down: the first child ≥ level at each level below (one exists: the node is their maximum).
                         var node = hit
                         while depth > 0 {
                             depth -= 1
                             let b = o[depth], sz = o[depth + 1] - b
                             var child = node * f
-                            let end = min(child + f, sz)
-                            while child < end && !(s[b + child] >= level) { child += 1 }
+                            if child + f <= sz, let p = s.baseAddress {
+                                child += Self.firstLane(p + b + child, atLeast: level, from: 0)
+                            } else {
+                                let end = min(child + f, sz)
+                                while child < end && !(s[b + child] >= level) { child += 1 }
+                            }
                             node = child
                         }
                         return node < to ? node : nil
@@ -175,6 +184,22 @@ public struct FirstPassageIndex: Sendable {
                 return m
             }
         }
+    }
+
+    /// The first of the 16 values at `p` from lane `first` on that is
+    /// ≥ `level`, or 16: two vector compares and a minimum of lane numbers,
+    /// where a scan would mispredict its exit at every level of a query.
+    @inlinable @inline(__always)
+    static func firstLane(_ p: UnsafePointer<Double>, atLeast level: Double, from first: Int) -> Int {
+        let raw = UnsafeRawPointer(p)
+        let low = raw.loadUnaligned(as: SIMD8<Double>.self), high = (raw + 64).loadUnaligned(as: SIMD8<Double>.self)
+        let bar = SIMD8<Double>(repeating: level)
+        let lanes = SIMD8<Int64>(0, 1, 2, 3, 4, 5, 6, 7), start = SIMD8<Int64>(repeating: Int64(first))
+        let none = SIMD8<Int64>(repeating: 16)
+        // NaN compares false, so it is never found, as in the scan.
+        let a = none.replacing(with: lanes, where: (low .>= bar) .& (lanes .>= start))
+        let b = none.replacing(with: lanes &+ 8, where: (high .>= bar) .& (lanes &+ 8 .>= start))
+        return Int(pointwiseMin(a, b).min())
     }
 
     /// Level-0 values covered by one node of `depth`.
