@@ -47,18 +47,11 @@ extension DeltaArbitrageOptimizer {
         let distinct = windows.indices.filter { $0 == 0 || windows[$0 - 1] != windows[$0] || timeBudget != nil }
         let done = Locked(0), taken = Locked(0)
         let runs = (distinct.count + Self.windowsPerRun - 1) / Self.windowsPerRun
-        let work: @Sendable (Int) -> Void = { _ in
-          let chains = reusesTradeChains ? TradeChainCache() : nil
-          while true {
-            let run = taken.withLock { next -> Int in
-                defer { next += 1 }
-                return next
-            }
-            guard run < runs else { return }
-            let range = run * Self.windowsPerRun..<min((run + 1) * Self.windowsPerRun, distinct.count)
+        // Optimises the distinct windows `range` in order, reusing `chains`; false once cancelled.
+        let optimizeRun: @Sendable (Range<Int>, TradeChainCache?) -> Bool = { range, chains in
             var moments: [AR1Moments] = [], momentsStart = range.lowerBound
             for d in range {
-                if stop.isCancelled { return }
+                if stop.isCancelled { return false }
                 if d - momentsStart >= moments.count {
                     momentsStart = d
                     let batch = distinct[d..<min(d + Self.statisticsSweepWindows, range.upperBound)].map { windows[$0] }
@@ -73,13 +66,26 @@ extension DeltaArbitrageOptimizer {
                     outcomes.slots[w] = .success(report.result)
                 } catch is CancellationError {
                     stop.cancel()  // the other parts stop too
-                    return
+                    return false
                 } catch {
                     outcomes.slots[w] = .failure(error)
                 }
                 if let progress { done.withLock { $0 += 1; progress($0) } }
             }
-          }
+            return true
+        }
+        // One part: takes the next run until none is left.
+        let work: @Sendable (Int) -> Void = { _ in
+            let chains = reusesTradeChains ? TradeChainCache() : nil
+            while true {
+                let run = taken.withLock { next -> Int in
+                    defer { next += 1 }
+                    return next
+                }
+                guard run < runs else { return }
+                let range = run * Self.windowsPerRun..<min((run + 1) * Self.windowsPerRun, distinct.count)
+                guard optimizeRun(range, chains) else { return }
+            }
         }
         if parts == 1 {
             work(0)
