@@ -6,8 +6,8 @@ import Foundation
 extension Benchmark {
     /// The walk-forward from an Arrow file (5-minute updates, 24 h window,
     /// 32 x 32 grid) with each window reusing the previous window's trade
-    /// chains (the default) and with every window searched from scratch (the
-    /// path before), side by side: load + walk-forward seconds and the peak
+    /// chains and with every window searched from scratch (the default),
+    /// side by side: load + walk-forward seconds and the peak
     /// resident size of each (the peak is reset between them), and a check
     /// that both give the same trades, updates and optimisation history.
     func measureWalkForwardReuse(_ workload: Workload) throws -> [String: Any] {

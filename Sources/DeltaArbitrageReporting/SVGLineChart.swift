@@ -179,20 +179,24 @@ struct SVGLineChart {
     }
 
     /// The x coordinate of `t`.
-    func x(_ t: Int64) -> Double {
-        let (first, last) = timeSpan
-        return Self.plotLeft + Double(t - first) / Double(last - first) * (Self.plotRight - Self.plotLeft)
+    func x(_ t: Int64) -> Double { Self.x(t, span: timeSpan) }
+
+    /// The x coordinate of `t` on an axis spanning `span` (`render` computes
+    /// the span once: it reads every point, and a chart has tens of thousands).
+    static func x(_ t: Int64, span: (first: Int64, last: Int64)) -> Double {
+        plotLeft + Double(t - span.first) / Double(span.last - span.first) * (plotRight - plotLeft)
     }
 
     func render() -> String {
         typealias F = HTMLFormat
-        let (first, last) = timeSpan
+        let span = timeSpan
+        let (first, last) = span
         let plotTop = plotTop, plotBottom = plotBottom
         let values = series.flatMap { $0.steps.compactMap(\.value) } + dots.map(\.value)
         let finite = values.filter(\.isFinite) + (yCovers.map { [$0.lowerBound, $0.upperBound] } ?? [])
         let y = ChartAxis.niceTicks(lo: finite.min() ?? 0, hi: finite.max() ?? 0, maxCount: maxYTicks)
         let plotW = Self.plotRight - Self.plotLeft, plotH = plotBottom - plotTop
-        func px(_ t: Int64) -> Double { x(t) }
+        func px(_ t: Int64) -> Double { Self.x(t, span: span) }
         func py(_ v: Double) -> Double { plotBottom - (v - y.lo) / (y.hi - y.lo) * plotH }
         let zeroY = min(max(py(0), plotTop), plotBottom)
 

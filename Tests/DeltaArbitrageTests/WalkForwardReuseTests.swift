@@ -73,7 +73,9 @@ struct WalkForwardReuseTests {
 
     static func both(_ data: MarketData, _ optimizer: DeltaArbitrageOptimizer, windowHours: Double,
                      intervalSeconds: Int64) throws -> (reusing: WalkForwardResult, full: WalkForwardResult) {
-        let reusing = try walkForward(data, optimizer: optimizer, windowHours: windowHours,
+        var reuser = optimizer
+        reuser.reusesTradeChains = true
+        let reusing = try walkForward(data, optimizer: reuser, windowHours: windowHours,
                                       updateInterval: .seconds(intervalSeconds), staticParams: nil, progress: nil,
                                       stop: StopSignal())
         var reference = optimizer

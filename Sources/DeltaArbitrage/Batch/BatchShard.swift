@@ -212,10 +212,11 @@ extension BatchPlan {
                                                   interval: updateIntervalNanoseconds)
                 let times = (before.map { [$0] } ?? []) + updateTimes(from: spec.sliceStartNanoseconds, to: spec.sliceEndNanoseconds)
                 let ends = times.map { columns.firstRow(atOrAfter: $0, in: 0..<n) }
-                // One part: the batch already runs a shard per core, and each shard's grids use every core too.
+                // A thread per core on its own windows, as in the walk-forward: faster than one window at a
+                // time with its grid spread over the cores, also while the batch runs a shard per core.
                 let results = try optimizer.optimizeWindows(
                     index, windows: ends.map { optimizer.trailingWindow(columns, end: $0, hours: windowHours) },
-                    lookbackHours: windowHours, parts: 1, stop: stop)
+                    lookbackHours: windowHours, parts: walkForwardParts, stop: stop)
                 var outcomes = zip(zip(times, ends), results).map { timeAndEnd, result in
                     switch result {
                     case .success(let made):

@@ -128,11 +128,12 @@ public struct WalkForwardResult: Sendable, Codable {
 /// Every window shares one first-passage index built once over the whole
 /// series — consecutive windows overlap almost entirely — so a step costs
 /// its grid search, not a rebuild (`cache_hit_ratio` 1 in each step's
-/// performance record). The grid search itself keeps each grid point's trade
-/// chain from the previous window and recomputes only the trades that differ
-/// (near the new start, where a decision changes under the moved thresholds,
-/// and past the old end): the results are those of a fresh search, bit for
-/// bit (`TradeChainCache`; `DeltaArbitrageOptimizer.reusesTradeChains`).
+/// performance record). The windows are optimised on every core, one thread
+/// per run of windows (`optimizeWindows`), their statistics swept 32 at a
+/// time; on request the grid search keeps each grid point's trade chain from
+/// the previous window and recomputes only the trades that differ
+/// (`TradeChainCache`; `DeltaArbitrageOptimizer.reusesTradeChains`). Either
+/// way the results are those of optimising each window alone, bit for bit.
 ///
 /// With `staticParams` no optimisation runs: the whole series trades with
 /// those thresholds (the plain backtest) and the history is empty.

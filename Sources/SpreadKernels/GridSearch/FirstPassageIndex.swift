@@ -199,7 +199,7 @@ public struct FirstPassageIndex: Sendable {
         // NaN compares false, so it is never found, as in the scan.
         let a = none.replacing(with: lanes, where: (low .>= bar) .& (lanes .>= start))
         let b = none.replacing(with: lanes &+ 8, where: (high .>= bar) .& (lanes &+ 8 .>= start))
-        return Int(pointwiseMin(a, b).min())
+        return Int(a.replacing(with: b, where: b .< a).min())
     }
 
     /// Level-0 values covered by one node of `depth`.
