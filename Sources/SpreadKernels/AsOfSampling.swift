@@ -102,20 +102,24 @@ public enum AsOfSampling {
     public static func lastRow(_ t: UnsafeBufferPointer<Int64>, atOrBefore time: Int64, from start: Int, limit: Int) -> Int {
         guard let base = t.baseAddress else { return start }
         var row = start
-        let now = SIMD8<Int64>(repeating: time)
-        let raw = UnsafeRawPointer(base)
         while limit - row >= 16 {
-            let next = raw + (row + 1) * 8
-            let low = next.loadUnaligned(as: SIMD8<Int64>.self)
-            let high = (next + 64).loadUnaligned(as: SIMD8<Int64>.self)
-            let zero = SIMD8<Int64>(repeating: 0)
-            let at = zero.replacing(with: 1, where: low .<= now) &+ zero.replacing(with: 1, where: high .<= now)
-            let ahead = Int(at.wrappedSum())
+            let ahead = countAtOrBefore(base + row + 1, time)
             row += ahead
             if ahead < 16 { break }
         }
         while row < limit && t[row + 1] <= time { row += 1 }
         return row
+    }
+
+    /// How many of the 16 timestamps from `p` are at or before `time`: two
+    /// vector compares, no branch. With non-decreasing timestamps they are
+    /// the first ones, so the count is how far `time` reaches among them.
+    @inlinable @inline(__always)
+    public static func countAtOrBefore(_ p: UnsafePointer<Int64>, _ time: Int64) -> Int {
+        let raw = UnsafeRawPointer(p), now = SIMD8<Int64>(repeating: time)
+        let low = raw.loadUnaligned(as: SIMD8<Int64>.self), high = (raw + 64).loadUnaligned(as: SIMD8<Int64>.self)
+        let zero = SIMD8<Int64>(repeating: 0)
+        return Int((zero.replacing(with: 1, where: low .<= now) &+ zero.replacing(with: 1, where: high .<= now)).wrappedSum())
     }
 
     /// `entryCost(_:rows:stepNanoseconds:into:)` into a new array.

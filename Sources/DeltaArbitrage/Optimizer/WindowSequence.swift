@@ -1,4 +1,3 @@
-import Dispatch
 import SpreadKernels
 
 extension DeltaArbitrageOptimizer {
@@ -87,11 +86,7 @@ extension DeltaArbitrageOptimizer {
                 guard optimizeRun(range, chains) else { return }
             }
         }
-        if parts == 1 {
-            work(0)
-        } else {
-            DispatchQueue.concurrentPerform(iterations: parts, execute: work)
-        }
+        forEachIteration(parts, concurrently: parts > 1, work)
         if stop.isCancelled { throw CancellationError() }
         // A repeated window has the outcome of the one before it.
         for w in windows.indices where outcomes.slots[w] == nil && w > 0 { outcomes.slots[w] = outcomes.slots[w - 1] }

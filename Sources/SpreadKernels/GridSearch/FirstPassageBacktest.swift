@@ -103,20 +103,10 @@ public struct FirstPassageBacktest: @unchecked Sendable {
 
     /// `entryCostMoments(rows:stepNanoseconds:)` of every window of
     /// `windows`, each the same value bit for bit, in one sweep over their
-    /// rows instead of one pass per window.
-    ///
-    /// A walk-forward's windows overlap almost entirely, and a pass per window
-    /// streams each window's timestamps and spread from memory again (at
-    /// 100 ms ticks, 14 MB per 24 h window), finding each grid point's row
-    /// from the previous one: a chain of dependent loads per point. Here the
-    /// time axis is cut into buckets of one step from a common anchor `A`;
-    /// window `w`'s point `k` falls in bucket `j₀(w) + k` at the same offset
-    /// `φ(w)` into it (`t₀(w) = A + j₀(w)·Δ + φ(w)`), so its row is found
-    /// from the bucket's first row by one short scan that depends on no other
-    /// point. Buckets are swept in blocks of `blockPoints`, every window
-    /// taking its points of the block in turn, so the block's rows are read
-    /// from memory once for all the windows. Each window still adds its own
-    /// points in its own order, so its sums round exactly as in one pass.
+    /// rows instead of one pass per window (`WindowMomentsSweep`, with blocks
+    /// of `blockPoints` grid steps). A walk-forward's windows overlap almost
+    /// entirely, and a pass per window streams each window's timestamps and
+    /// spread from memory again (at 100 ms ticks, 14 MB per 24 h window).
     public func entryCostMoments(windows: [Range<Int>], stepNanoseconds step: Int64, blockPoints: Int = 64) -> [AR1Moments] {
         precondition(step > 0 && blockPoints > 0, "step and block must be positive")
         for rows in windows {
@@ -132,7 +122,7 @@ public struct FirstPassageBacktest: @unchecked Sendable {
             let (offset, before) = first.subtractingReportingOverflow(anchor)
             let (span, across) = t[rows.upperBound - 1].subtractingReportingOverflow(first)
             let (end, beyond) = offset.addingReportingOverflow(span)
-            if before || across || beyond || end > Int64.max - 2 * step {
+            if before || across || beyond || end > Int64.max - step - step {
                 // Centuries apart: no common axis in Int64 nanoseconds; one pass for this window.
                 moments[w] = entryCostMoments(rows: rows, stepNanoseconds: step)
                 continue

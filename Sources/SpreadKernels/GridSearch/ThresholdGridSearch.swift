@@ -72,7 +72,7 @@ public enum ThresholdGridSearch {
 /// Calls `body` with `0..<count`, spread over all cores by
 /// `DispatchQueue.concurrentPerform` or in order on the calling thread.
 @inlinable
-func forEachIteration(_ count: Int, concurrently: Bool, _ body: @Sendable (Int) -> Void) {
+public func forEachIteration(_ count: Int, concurrently: Bool, _ body: @Sendable (Int) -> Void) {
     if concurrently {
         DispatchQueue.concurrentPerform(iterations: count, execute: body)
     } else {

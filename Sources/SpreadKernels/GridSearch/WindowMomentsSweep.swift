@@ -107,12 +107,8 @@ struct WindowMomentsSweep {
         guard compact[i], let base = t.baseAddress else { return scannedRow(lane, i) }
         // The 16 rows from the bucket's first hold all of its rows; those after it are later than any
         // time in it, so the count of rows at or before the point's time is its row's place in the bucket.
-        let time = SIMD8<Int64>(repeating: blockTime + Int64(i) * step + lane.phase)
-        let raw = UnsafeRawPointer(base + bucketRows[i])
-        let low = raw.loadUnaligned(as: SIMD8<Int64>.self), high = (raw + 64).loadUnaligned(as: SIMD8<Int64>.self)
-        let zero = SIMD8<Int64>(repeating: 0)
-        let at = zero.replacing(with: 1, where: low .<= time) &+ zero.replacing(with: 1, where: high .<= time)
-        return min(bucketRows[i] - 1 + Int(at.wrappedSum()), lane.lastRow)
+        let time = blockTime + Int64(i) * step + lane.phase
+        return min(bucketRows[i] - 1 + AsOfSampling.countAtOrBefore(base + bucketRows[i], time), lane.lastRow)
     }
 
     /// `row` for a bucket of more than 16 rows: a scan from its first row.
