@@ -286,6 +286,36 @@ import Testing
         #expect(answered > 10_000)
     }
 
+    /// Four fields at a time: every lane declines exactly when the scalar
+    /// aligned parse gives nil, and otherwise gives its significand and
+    /// fraction digits, whatever the other lanes hold.
+    @Test func alignedDecimalLanesMatchTheScalarParts() {
+        var rng = SplitMix64(seed: 37)
+        let alphabet = Array("0123456789012345678901234567890123456789....-+eE \"x,\n\r".utf8) + [0x00, 0xAE, 0xB0, 0xFF]
+        var accepted = 0, declined = 0
+        for _ in 0..<200_000 {
+            var words = SIMD4<UInt64>(), lengths = SIMD4<UInt64>()
+            for lane in 0..<4 {
+                let length = 1 + Int(rng.next() % 8)
+                let bytes = (0..<8).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }
+                words[lane] = bytes.withUnsafeBufferPointer { SWARDigits.load($0.baseAddress!) }
+                lengths[lane] = UInt64(length)
+            }
+            let lanes = SWARDigits.alignedDecimalLanes(words, lengths: lengths)
+            for lane in 0..<4 {
+                let scalar = SWARDigits.alignedDecimalParts(words[lane], length: Int(lengths[lane]))
+                #expect((lanes.declined[lane] != 0) == (scalar == nil), "word \(String(words[lane], radix: 16)), length \(lengths[lane])")
+                if let scalar, lanes.declined[lane] == 0 {
+                    accepted += 1
+                    #expect(lanes.significands[lane] == scalar.significand && lanes.fractionDigits[lane] == UInt64(scalar.fractionDigits))
+                } else {
+                    declined += 1
+                }
+            }
+        }
+        #expect(accepted > 20_000 && declined > 20_000)
+    }
+
     /// Plain rows of every number shape the paths split on (1 to 20 digits,
     /// points at the ends, CRLF, empty fields, rows around 128 bytes, ISO
     /// and epoch times), mixed with rows the fast paths must decline, loaded

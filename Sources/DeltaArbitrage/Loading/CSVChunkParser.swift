@@ -117,12 +117,42 @@ struct CSVChunkParser: Sendable {
         var timestamps = columns.timestamps
         let values = columns.values
         let separators = columns.separators
-        if fastRows { separators.index(base, range) }
+        if fastRows {
+            separators.index(base, range)
+            separators.listOffsets()
+        }
+        let quotients = DecimalQuotients.shared
+        let offsets = separators.offsets, offsetCount = separators.offsetCount
+        // The first separator at or after `p` is offsets[cursor] (index 0 is the -1 before the piece).
+        var cursor = 1
+        // Lines left to read one by one after a columnar block declined them.
+        var lineByLine = 0
 
         fieldStore.withUnsafeBufferPointer { fieldStore in
             while p < end {
+                if fastRows && lineByLine == 0 && offsetCount > 0 {
+                    let relative = p - range.lowerBound
+                    while cursor <= offsetCount && Int(offsets[cursor]) < relative { cursor += 1 }
+                    let rows = min((offsetCount + 1 - cursor) / fieldCount, Self.columnarBlockRows, capacity - n)
+                    if rows >= Self.columnarMinimumRows {
+                        if let next = columnarRows(base, p, rows: rows, end: end, row: n, separators: offsets + cursor,
+                                                   origin: range.lowerBound, quotients: quotients, timestamps: timestamps,
+                                                   values: values, fieldStore: fieldStore, dateCache: &dateCache) {
+                            if line != lastStoredLine &+ 1 { chunk.anchors.append((n, line)) }
+                            line += rows
+                            lastStoredLine = line - 1
+                            n += rows
+                            p = next
+                            cursor += rows * fieldCount
+                            continue
+                        }
+                        lineByLine = rows
+                    }
+                }
+                if lineByLine > 0 { lineByLine -= 1 }
                 if fastRows && n < capacity,
-                   let next = indexedRow(base, p, end: end, row: n, separators: separators, timestamps: timestamps,
+                   let next = indexedRow(base, p, end: end, row: n, separators: separators, quotients: quotients,
+                                         timestamps: timestamps,
                                          values: values, fieldStore: fieldStore, dateCache: &dateCache)
                     ?? fastRow(base, p, end: end, row: n, timestamps: timestamps, values: values,
                                fieldStore: fieldStore, dateCache: &dateCache) {

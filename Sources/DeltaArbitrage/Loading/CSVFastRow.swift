@@ -22,7 +22,7 @@ extension CSVChunkParser {
             var stop: Int
             if store >= 0 {
                 let c = base[q]
-                if c == Byte.comma || c == Byte.lf || c == Byte.cr {
+                if c == CSVByte.comma || c == CSVByte.lf || c == CSVByte.cr {
                     values[store][n] = .nan  // empty: carried forward by the validator
                     stop = q
                 } else {
@@ -53,24 +53,24 @@ extension CSVChunkParser {
                 stop = q
                 while stop < end {
                     let c = base[stop]
-                    if c == Byte.comma || c == Byte.lf || c == Byte.cr { break }
-                    if c == Byte.quote { return nil }
+                    if c == CSVByte.comma || c == CSVByte.lf || c == CSVByte.cr { break }
+                    if c == CSVByte.quote { return nil }
                     stop += 1
                 }
             }
             guard stop < end else { return nil }
             let terminator = base[stop]
             if field < lastField {
-                guard terminator == Byte.comma else { return nil }
+                guard terminator == CSVByte.comma else { return nil }
                 q = stop + 1
                 field += 1
                 continue
             }
             var next = stop + 1
-            if terminator == Byte.cr {
-                guard next < end && base[next] == Byte.lf else { return nil }
+            if terminator == CSVByte.cr {
+                guard next < end && base[next] == CSVByte.lf else { return nil }
                 next += 1
-            } else if terminator != Byte.lf {
+            } else if terminator != CSVByte.lf {
                 return nil
             }
             // Over-long lines are the general code's to report.
@@ -88,8 +88,8 @@ extension CSVChunkParser {
     /// Row `n` may be written to (partly) even when it returns nil.
     @inline(__always)
     func indexedRow(_ base: UnsafePointer<UInt8>, _ p: Int, end: Int, row n: Int, separators: CSVSeparatorIndex,
-                    timestamps: UnsafeMutablePointer<Int64>, values: UnsafeMutablePointer<UnsafeMutablePointer<Double>>,
-                    fieldStore: UnsafeBufferPointer<Int>, dateCache: inout TimestampParser.DateCache) -> Int? {
+                    quotients: DecimalQuotients, timestamps: UnsafeMutablePointer<Int64>,
+                    values: UnsafeMutablePointer<UnsafeMutablePointer<Double>>, fieldStore: UnsafeBufferPointer<Int>, dateCache: inout TimestampParser.DateCache) -> Int? {
         // One 128-bit word, so that taking the next separator needs no branch on which half it is in.
         let (low, high) = separators.window(at: p)
         var bits = UInt128(high) &<< 64 | UInt128(low)
@@ -102,45 +102,19 @@ extension CSVChunkParser {
             bits &= bits &- 1
             var e = stop
             if field < lastField {
-                guard base[stop] == Byte.comma else { return nil }
+                guard base[stop] == CSVByte.comma else { return nil }
             } else {
-                guard base[stop] == Byte.lf else { return nil }
-                if e > s && base[e - 1] == Byte.cr { e -= 1 }
+                guard base[stop] == CSVByte.lf else { return nil }
+                if e > s && base[e - 1] == CSVByte.cr { e -= 1 }
             }
-            let length = e &- s
             let store = fieldStore[field]
             if store >= 0 {
-                if length == 0 {
-                    values[store][n] = .nan  // empty: carried forward by the validator
-                } else if length <= 8 && e >= 8 {
-                    guard let parts = SWARDigits.alignedDecimalParts(SWARDigits.load(base + (e &- 8)), length: length),
-                          store >= 4 || parts.significand > 0 else { return nil }
-                    // Both exact (below 10^8 and at most 10^8): the one division rounds correctly.
-                    values[store][n] = Double(parts.significand) / DecimalParser.exactPowerOfTen(parts.fractionDigits)
-                } else {
-                    guard s + 16 <= end, let fast = SWARDigits.unsignedDecimalParts(base + s), fast.length == length,
-                          store >= 4 || fast.significand > 0 else { return nil }
-                    values[store][n] = fast.significand / fast.divisor
-                }
+                guard plainValue(base, s, e, end: end, store: store, quotients: quotients, into: values[store] + n)
+                else { return nil }
             } else if store == -1 {
-                if s + 32 <= end, let iso = TimestampParser.cachedDateISO(base + s, cache: dateCache), iso.length == length {
-                    timestamps[n] = iso.nanoseconds
-                } else if length <= 19 && s + 24 <= end, let digits = SWARDigits.integerDigits(base + s),
-                          digits.length == length, let t = TimestampParser.epochNanoseconds(integer: digits.value) {
-                    timestamps[n] = t
-                } else {
-                    // Any other form: the general parser on the untrimmed field, as the general code would call it.
-                    guard length > 0, !Self.trimmed(base[s]), !Self.trimmed(base[e - 1]),
-                          let t = TimestampParser.parse(base + s, count: length, cache: &dateCache) else { return nil }
-                    timestamps[n] = t
-                }
+                guard plainTimestamp(base, s, e, end: end, into: timestamps + n, dateCache: &dateCache) else { return nil }
             } else {
-                // An ignored field: anything without quotes.
-                var i = s
-                while i < e {
-                    if base[i] == Byte.quote { return nil }
-                    i += 1
-                }
+                guard Self.unquoted(base, s, e) else { return nil }
             }
             s = stop &+ 1
             if field == lastField {
@@ -151,10 +125,67 @@ extension CSVChunkParser {
         }
     }
 
+    /// The value field `s..<e` (its separator at `e`, a CR before a line end
+    /// already dropped) into `slot`, when it is plain: empty (NaN, carried
+    /// forward by the validator) or `digits[.digits]` of up to 8 bytes (or
+    /// up to 8 + 8 digits with 16 bytes readable before `end`), positive for
+    /// a price. False for anything else: the caller then leaves the line to
+    /// the paths that decide.
+    @inline(__always)
+    func plainValue(_ base: UnsafePointer<UInt8>, _ s: Int, _ e: Int, end: Int, store: Int, quotients: DecimalQuotients,
+                    into slot: UnsafeMutablePointer<Double>) -> Bool {
+        let length = e &- s
+        if length == 0 {
+            slot.pointee = .nan
+        } else if length <= 8 && e >= 8 {
+            guard let parts = SWARDigits.alignedDecimalParts(SWARDigits.load(base + (e &- 8)), length: length),
+                  store >= 4 || parts.significand > 0 else { return false }
+            // Below 10^8 with at most 7 fraction digits: the quotient's domain.
+            slot.pointee = quotients.quotient(parts.significand, byPowerOfTen: parts.fractionDigits)
+        } else {
+            guard s + 16 <= end, let fast = SWARDigits.unsignedDecimalParts(base + s), fast.length == length,
+                  store >= 4 || fast.significand > 0 else { return false }
+            slot.pointee = fast.significand / fast.divisor
+        }
+        return true
+    }
+
+    /// The timestamp field `s..<e` into `slot`: ISO-8601 on the cached date,
+    /// epoch digits, or any other form the general parser takes from the
+    /// untrimmed field. False when the general code would decide otherwise.
+    @inline(__always)
+    func plainTimestamp(_ base: UnsafePointer<UInt8>, _ s: Int, _ e: Int, end: Int, into slot: UnsafeMutablePointer<Int64>,
+                        dateCache: inout TimestampParser.DateCache) -> Bool {
+        let length = e &- s
+        if s + 32 <= end, let iso = TimestampParser.cachedDateISO(base + s, cache: dateCache), iso.length == length {
+            slot.pointee = iso.nanoseconds
+        } else if length <= 19 && s + 24 <= end, let digits = SWARDigits.integerDigits(base + s),
+                  digits.length == length, let t = TimestampParser.epochNanoseconds(integer: digits.value) {
+            slot.pointee = t
+        } else {
+            // Any other form: the general parser on the untrimmed field, as the general code would call it.
+            guard length > 0, !Self.trimmed(base[s]), !Self.trimmed(base[e - 1]),
+                  let t = TimestampParser.parse(base + s, count: length, cache: &dateCache) else { return false }
+            slot.pointee = t
+        }
+        return true
+    }
+
+    /// Whether an ignored field `s..<e` has no quote (a quoted one is the general code's).
+    @inline(__always)
+    static func unquoted(_ base: UnsafePointer<UInt8>, _ s: Int, _ e: Int) -> Bool {
+        var i = s
+        while i < e {
+            if base[i] == CSVByte.quote { return false }
+            i += 1
+        }
+        return true
+    }
+
     /// Whether the general code would trim or unquote a field starting or ending with `byte`.
     @inline(__always)
     private static func trimmed(_ byte: UInt8) -> Bool {
-        byte == Byte.space || byte == Byte.tab || byte == Byte.quote
+        byte == CSVByte.space || byte == CSVByte.tab || byte == CSVByte.quote
     }
 
     /// The timestamp field at `q`, epoch digits or any ISO-8601 form, into
@@ -164,12 +195,12 @@ extension CSVChunkParser {
                            dateCache: inout TimestampParser.DateCache) -> Int? {
         guard q + 24 <= end, let digits = SWARDigits.integerDigits(base + q) else { return nil }
         var stop = q + digits.length
-        if digits.length == 4 && base[stop] == Byte.dash {
+        if digits.length == 4 && base[stop] == CSVByte.dash {
             stop = Self.fieldEnd(base, from: stop, end: end)
             guard stop < end else { return nil }
-            if base[stop] == Byte.lf && base[stop - 1] == Byte.cr { stop -= 1 }
+            if base[stop] == CSVByte.lf && base[stop - 1] == CSVByte.cr { stop -= 1 }
             let tail = base[stop - 1]
-            guard tail != Byte.space && tail != Byte.tab && tail != Byte.quote,
+            guard tail != CSVByte.space && tail != CSVByte.tab && tail != CSVByte.quote,
                   let t = TimestampParser.parse(base + q, count: stop - q, cache: &dateCache)
             else { return nil }
             slot.pointee = t
@@ -185,17 +216,17 @@ extension CSVChunkParser {
     private static func fieldEnd(_ base: UnsafePointer<UInt8>, from: Int, end: Int) -> Int {
         var i = from
         while i + 8 <= end {
-            let hit = SWARDigits.firstIndex(of: Byte.comma, or: Byte.lf, in: SWARDigits.load(base + i))
+            let hit = SWARDigits.firstIndex(of: CSVByte.comma, or: CSVByte.lf, in: SWARDigits.load(base + i))
             if hit < 8 { return i + hit }
             i += 8
         }
-        while i < end && base[i] != Byte.comma && base[i] != Byte.lf { i += 1 }
+        while i < end && base[i] != CSVByte.comma && base[i] != CSVByte.lf { i += 1 }
         return i
     }
 }
 
 /// The bytes the fast row path looks for.
-private enum Byte {
+enum CSVByte {
     static let comma = UInt8(ascii: ","), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
     static let dash = UInt8(ascii: "-"), space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
     static let quote = UInt8(ascii: "\"")

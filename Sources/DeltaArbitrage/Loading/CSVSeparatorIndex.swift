@@ -29,12 +29,63 @@ final class CSVSeparatorIndex: @unchecked Sendable {
     /// Bytes indexed from `origin`; bits at and past it are zero.
     private(set) var count = 0
 
+    /// The separators' offsets from `origin`, in order, from index 1 on;
+    /// index 0 holds -1, the byte before the piece, which stands for the
+    /// line end before the first line (see `CSVChunkParser.columnarRows`).
+    /// Empty (`offsetCount` 0) when the piece is too long for 32-bit offsets.
+    private(set) var offsets: UnsafeMutablePointer<Int32>
+    private var offsetCapacity: Int
+    /// Separators in `offsets` (not counting the leading -1).
+    private(set) var offsetCount = 0
+
     init() {
         capacity = 16
         bits = .allocate(capacity: capacity)
+        offsetCapacity = 16
+        offsets = .allocate(capacity: offsetCapacity)
+        offsets[0] = -1
     }
 
-    deinit { bits.deallocate() }
+    deinit {
+        bits.deallocate()
+        offsets.deallocate()
+    }
+
+    /// Fills `offsets` from the bits of the piece indexed last.
+    ///
+    /// Each word's separators are written eight at a time without a branch
+    /// on how many there are (the count decides only how far the end
+    /// moves), as simdjson flattens its bits: a CSV row has a separator
+    /// every eight or so bytes, so the loop rarely takes a second round.
+    func listOffsets() {
+        offsetCount = 0
+        guard count < Int(Int32.max) - 128 else { return }
+        let words = (count + 63) / 64
+        // At most 64 per word, plus the leading -1 and room for eight unconditional writes.
+        let needed = min(words * 64, count) + 1 + 8
+        if needed > offsetCapacity {
+            offsets.deallocate()
+            offsetCapacity = needed + needed / 2
+            offsets = .allocate(capacity: offsetCapacity)
+            offsets[0] = -1
+        }
+        var out = offsets + 1
+        for w in 0..<words {
+            var word = bits[w]
+            let total = word.nonzeroBitCount
+            let wordStart = Int32(truncatingIfNeeded: 64 &* w)
+            var k = 0
+            repeat {
+                for j in 0..<8 {
+                    out[k &+ j] = wordStart &+ Int32(truncatingIfNeeded: word.trailingZeroBitCount)
+                    word &= word &- 1
+                }
+                k &+= 8
+            } while k < total
+            out += total
+        }
+        offsetCount = out - (offsets + 1)
+    }
 
     /// Indexes `range` of `base`.
     func index(_ base: UnsafePointer<UInt8>, _ range: Range<Int>) {

@@ -187,3 +187,60 @@ enum DecimalParser {
         }
     }
 }
+
+/// `Double(significand) / 10^k`, correctly rounded, for `significand < 10^8`
+/// and `k` in 0...7, without the divider: the product with the rounded
+/// reciprocal is within about an ulp, the fused residual
+/// `significand - q·10^k` is then exact, and one fused correction step
+/// rounds to the nearest double (Markstein's correction). Division is the
+/// slowest step of a field's parse and does not pipeline; these three
+/// operations do. The result equals the division for every one of the
+/// 8·10^8 inputs of this domain (checked exhaustively by
+/// `scripts/check-decimal-quotients.swift`, and on samples by the tests).
+///
+/// The constants are read from memory by index. Written as a switch, the
+/// compiler turns the lookup into a jump on `k`, which mispredicts on
+/// every change of decimals from one field to the next.
+struct DecimalQuotients: @unchecked Sendable {
+    /// 10^k and the double nearest to 10^-k, k = 0...7. Lives as long as the process.
+    private let factors: UnsafePointer<SIMD2<Double>>
+
+    /// The one table, built on first use.
+    static let shared = DecimalQuotients()
+
+    private init() {
+        let table = UnsafeMutablePointer<SIMD2<Double>>.allocate(capacity: 8)
+        var power = 1.0
+        for k in 0..<8 {
+            // 10^k is exact; 1 / 10^k is the correctly rounded reciprocal.
+            table[k] = SIMD2(power, 1 / power)
+            power *= 10
+        }
+        factors = UnsafePointer(table)
+    }
+
+    /// `Double(significand) / 10^k` (`significand < 10^8`, `k` in 0...7).
+    @inline(__always)
+    func quotient(_ significand: UInt64, byPowerOfTen k: Int) -> Double {
+        let pair = factors[k & 7]
+        let a = Double(significand)
+        let q = a * pair.y
+        let residual = a.addingProduct(-q, pair.x)
+        return q.addingProduct(residual, pair.y)
+    }
+
+    /// `quotient` lane by lane (`significands` below 10^8, `powers` in 0...7).
+    @inline(__always)
+    func quotients(_ significands: SIMD4<UInt64>, byPowersOfTen powers: SIMD4<UInt64>) -> SIMD4<Double> {
+        // Below 2^52, OR-ing the integer into the significand of 2^52 and
+        // subtracting 2^52 converts it exactly, with no integer conversion.
+        let magic = 4_503_599_627_370_496.0
+        let a = unsafeBitCast(significands | magic.bitPattern, to: SIMD4<Double>.self) - magic
+        let p0 = factors[Int(truncatingIfNeeded: powers[0]) & 7], p1 = factors[Int(truncatingIfNeeded: powers[1]) & 7]
+        let p2 = factors[Int(truncatingIfNeeded: powers[2]) & 7], p3 = factors[Int(truncatingIfNeeded: powers[3]) & 7]
+        let power = SIMD4(p0.x, p1.x, p2.x, p3.x), reciprocal = SIMD4(p0.y, p1.y, p2.y, p3.y)
+        let q = a * reciprocal
+        let residual = a.addingProduct(-q, power)
+        return q.addingProduct(residual, reciprocal)
+    }
+}

@@ -43,9 +43,10 @@ import Darwin
 /// separators, a `#` comment line). By default the first bad row throws; with
 /// `MarketDataCSVOptions.skipBadRows` bad rows are counted instead.
 ///
-/// The text is handled in blocks of 16 MiB that end at line boundaries (from
-/// a file, the next block is read while one is parsed: two buffers), cut
-/// into pieces of 512 KiB at line ends. Each piece is parsed straight into
+/// The text is handled in blocks of 16 MiB that end at line boundaries (a
+/// large file is mapped and its blocks parsed in place; otherwise the next
+/// block is read while one is parsed: two buffers), cut into pieces of
+/// 512 KiB at line ends. Each piece is parsed straight into
 /// small reused column buffers (several pieces at once on several cores when
 /// the block is large), then checked and appended in file order by the
 /// thread that parsed it while the others parse on, so the result never
@@ -65,6 +66,11 @@ public struct MarketDataCSVLoader: Sendable {
     /// Bytes of text per piece, the unit the parsing threads take in turn
     /// (see `CSVLoadSession.consume`). Internal for tests.
     var pieceBytes = 512 << 10
+    /// Regular files at least this large are memory-mapped and parsed in
+    /// place (no copy into read buffers; each block's pages are released
+    /// once parsed, so the resident file pages stay at a block or two);
+    /// smaller ones, pipes and devices are read. Internal for tests.
+    var mappedMinimumBytes = 1 << 20
     /// Whether plain lines take the fast row path (`CSVChunkParser.fastRow`);
     /// off in tests only, to check that path against the general one.
     var fastRows = true
@@ -74,11 +80,16 @@ public struct MarketDataCSVLoader: Sendable {
         self.options = options
     }
 
-    /// Loads the CSV file at `path`, reading it in blocks (the text is never
-    /// held in memory as a whole). Pipes and devices are read the same way;
-    /// the memory taken is what the loaded rows need plus a block, whatever
-    /// the input (a line over `MarketDataCSVOptions.maxLineBytes` stops the
-    /// load). A path that cannot be opened or read, or is a directory, is an
+    /// Loads the CSV file at `path` in blocks (the text is never resident as
+    /// a whole): a regular file of 1 MiB or more is memory-mapped and parsed
+    /// in place, its pages released block by block; smaller files, pipes and
+    /// devices are read into two block buffers, the next read while one is
+    /// parsed. The memory taken is what the loaded rows need plus a block or
+    /// two, whatever the input (a line over
+    /// `MarketDataCSVOptions.maxLineBytes` stops the load). A mapped file
+    /// must not be truncated while it loads (the system then stops the
+    /// process, as for any mapped file); appending to it is harmless. A path
+    /// that cannot be opened or read, or is a directory, is an
     /// `.unreadableFile` error with the system's reason.
     public func load(path: String) throws(MarketDataError) -> MarketDataCSVLoadResult {
         let fd = open(path, O_RDONLY)
@@ -95,6 +106,11 @@ public struct MarketDataCSVLoader: Sendable {
         }
         // Pipes and devices report no size; they are read like files, in blocks.
         let isRegular = info.st_mode & S_IFMT == S_IFREG
+        if isRegular && Int(info.st_size) >= mappedMinimumBytes {
+            let file = try MappedFile(path: path, populate: false)
+            file.adviseSequential()
+            return try load(buffer: file.bytes, name: path, release: file.release)
+        }
         let session = makeSession(name: path, expectedBytes: isRegular ? Int(info.st_size) : 0)
         let maxLineBytes = CSVLoadSession.lineLimit(options)
 
@@ -132,6 +148,12 @@ public struct MarketDataCSVLoader: Sendable {
     /// Loads CSV bytes from memory the caller owns for the duration of the call
     /// (a file read or mapped by the caller, a network buffer).
     public func load(buffer: UnsafeRawBufferPointer, name: String? = nil) throws(MarketDataError) -> MarketDataCSVLoadResult {
+        try load(buffer: buffer, name: name, release: nil)
+    }
+
+    /// `load(buffer:name:)`, calling `release` with each block's range once it is parsed.
+    private func load(buffer: UnsafeRawBufferPointer, name: String?,
+                      release: ((Range<Int>) -> Void)?) throws(MarketDataError) -> MarketDataCSVLoadResult {
         let session = makeSession(name: name, expectedBytes: buffer.count)
         let bytes = buffer.bindMemory(to: UInt8.self)
         if let base = bytes.baseAddress {
@@ -143,6 +165,7 @@ public struct MarketDataCSVLoader: Sendable {
                     while cut < end && base[cut - 1] != 0x0A { cut += 1 }
                 }
                 try session.consume(base, start..<cut)
+                release?(start..<cut)
                 start = cut
             }
         }

@@ -231,3 +231,47 @@ extension TimestampParser {
         return total.overflow ? nil : (total.partialValue, length)
     }
 }
+
+extension SWARDigits {
+    /// `alignedDecimalParts` for four fields at once, one per lane: `words`
+    /// holds the 8 bytes before each field's end, `lengths` each field's
+    /// length (1...8). Where `declined` is zero, a lane's significand and
+    /// fraction digits are exactly what `alignedDecimalParts` gives; where it
+    /// is not zero, `alignedDecimalParts` gives nil.
+    ///
+    /// The scalar version finds the decimal point with a bit scan; here the
+    /// point's top bit `b` is used directly (`(b << 1) - 1` covers the bytes
+    /// up to the point, `(b >> 7) · 0x0706050403020100` has the count of
+    /// bytes after it in its top byte), so every step is a plain lane-wise
+    /// operation.
+    @inline(__always)
+    static func alignedDecimalLanes(_ words: SIMD4<UInt64>, lengths: SIMD4<UInt64>)
+        -> (significands: SIMD4<UInt64>, fractionDigits: SIMD4<UInt64>, declined: SIMD4<UInt64>) {
+        // Lane masks are built with arithmetic (0 or all ones) rather than
+        // comparisons: the generic mask operations do not compile to single
+        // vector instructions.
+        let field = SIMD4<UInt64>(repeating: ~0) &<< (SIMD4(repeating: 64) &- 8 &* lengths)
+        let x = words ^ SIMD4(repeating: 0x3030_3030_3030_3030)
+        let nonDigit = (((x & SIMD4(repeating: 0x7F7F_7F7F_7F7F_7F7F)) &+ SIMD4(repeating: 0x7676_7676_7676_7676)) | x)
+            & SIMD4(repeating: 0x8080_8080_8080_8080) & field
+        // All ones where the lane has a non-digit (taken to be the point).
+        let pointLanes = SIMD4<UInt64>(repeating: 0) &- ((nonDigit | (SIMD4(repeating: 0) &- nonDigit)) &>> 63)
+        let pointByte = (nonDigit &<< 1) &- (nonDigit &>> 7)
+        let lengthBelowTwo = SIMD4<UInt64>(repeating: 0) &- ((lengths &- 2) &>> 63)
+        // Not zero where the lane is declined: more than one non-digit, a
+        // non-digit other than '.', or a point with nothing else.
+        let declined = (nonDigit & (nonDigit &- 1))
+            | ((words ^ SIMD4(repeating: 0x2E2E_2E2E_2E2E_2E2E)) & pointByte)
+            | (pointLanes & lengthBelowTwo)
+        // Close the gap: the bytes up to the point move up one byte.
+        let below = ((nonDigit &<< 1) &- 1) & pointLanes
+        let compact = (words & ~below) | ((words &<< 8) & below)
+        let digits = field &<< (pointLanes & 8)
+        let fractionDigits = ((nonDigit &>> 7) &* 0x0706_0504_0302_0100) &>> 56
+        var v = compact & digits & SIMD4(repeating: 0x0F0F_0F0F_0F0F_0F0F)
+        v = (v &* 2561) &>> 8
+        v = ((v & SIMD4(repeating: 0x00FF_00FF_00FF_00FF)) &* 6_553_601) &>> 16
+        v = ((v & SIMD4(repeating: 0x0000_FFFF_0000_FFFF)) &* 42_949_672_960_001) &>> 32
+        return (v, fractionDigits, declined)
+    }
+}

@@ -25,12 +25,9 @@ public enum FreshPages {
     public static func prepare(_ buffer: UnsafeMutableRawBufferPointer) {
         #if os(Linux)
         guard buffer.count >= minimumBytes, let base = buffer.baseAddress else { return }
-        let huge = 2 << 20, page = 4096
+        adviseHugePages(buffer)
+        let page = 4096
         let from = Int(bitPattern: base), to = from + buffer.count
-        let hugeStart = (from + huge - 1) & ~(huge - 1), hugeEnd = to & ~(huge - 1)
-        if hugeEnd > hugeStart, let address = UnsafeMutableRawPointer(bitPattern: hugeStart) {
-            _ = madvise(address, hugeEnd - hugeStart, MADV_HUGEPAGE)
-        }
         let pageStart = (from + page - 1) & ~(page - 1), pageEnd = to & ~(page - 1)
         if pageEnd > pageStart, let address = UnsafeMutableRawPointer(bitPattern: pageStart) {
             let populateWrite: Int32 = 23   // MADV_POPULATE_WRITE; not in every Glibc module map
@@ -39,13 +36,31 @@ public enum FreshPages {
         #endif
     }
 
+    /// `MADV_HUGEPAGE` on the 2 MiB-aligned interior of `buffer`.
+    static func adviseHugePages(_ buffer: UnsafeMutableRawBufferPointer) {
+        #if os(Linux)
+        guard let base = buffer.baseAddress else { return }
+        let huge = 2 << 20
+        let from = Int(bitPattern: base), to = from + buffer.count
+        let hugeStart = (from + huge - 1) & ~(huge - 1), hugeEnd = to & ~(huge - 1)
+        if hugeEnd > hugeStart, let address = UnsafeMutableRawPointer(bitPattern: hugeStart) {
+            _ = madvise(address, hugeEnd - hugeStart, MADV_HUGEPAGE)
+        }
+        #endif
+    }
+
     /// Readies the room the next `next` elements appended to `array` will
-    /// take, within its reserved capacity.
+    /// take, within its reserved capacity. The huge-page advice covers the
+    /// whole reserved capacity: a step of a few MiB rarely holds a whole
+    /// aligned 2 MiB block of its own, and the advice on the capacity lets
+    /// each step's populate map the huge pages it touches.
     public static func prepareCapacity<T>(_ array: inout [T], next: Int) {
         let count = array.count, spare = min(array.capacity - count, next)
         guard spare * MemoryLayout<T>.stride >= minimumBytes else { return }
+        let capacity = array.capacity
         array.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
+            adviseHugePages(UnsafeMutableRawBufferPointer(start: base, count: capacity * MemoryLayout<T>.stride))
             prepare(UnsafeMutableRawBufferPointer(start: base + count, count: spare * MemoryLayout<T>.stride))
         }
     }

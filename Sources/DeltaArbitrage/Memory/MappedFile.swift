@@ -47,6 +47,24 @@ final class MappedFile: @unchecked Sendable {
         if let mapping { munmap(mapping, bytes.count) }
     }
 
+    /// Tells the kernel the file will be read once from start to end
+    /// (`MADV_SEQUENTIAL`: aggressive read-ahead, pages behind dropped early).
+    func adviseSequential() {
+        if let mapping { _ = madvise(mapping, bytes.count, MADV_SEQUENTIAL) }
+    }
+
+    /// Drops the mapping's pages wholly inside `range` of the file from this
+    /// process (`MADV_DONTNEED`; the file and the page cache are untouched,
+    /// and reading there again maps them back): a reader that is done with
+    /// a part keeps its resident memory to what it still reads.
+    func release(_ range: Range<Int>) {
+        guard let mapping else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (max(range.lowerBound, 0) + page - 1) / page * page
+        let end = min(range.upperBound, bytes.count) / page * page
+        if end > start { _ = madvise(mapping + start, end - start, MADV_DONTNEED) }
+    }
+
     private static func failure(_ path: String, _ doing: String) -> MarketDataError {
         MarketDataError(kind: .unreadableFile, file: path, detail: "\(doing): \(String(cString: strerror(errno)))")
     }

@@ -1,0 +1,138 @@
+import Foundation
+import Testing
+@testable import DeltaArbitrage
+
+/// The column-by-column block path (`CSVChunkParser.columnarRows`, with
+/// `SWARDigits.alignedDecimalLanes` and `DecimalQuotients`) and the mapped
+/// file input must give exactly what the general code and the read path give.
+@Suite struct CSVColumnarTests {
+    /// The fused quotient equals the division on every significand below
+    /// 10^5 for each power, and on random ones below 10^8 (the script
+    /// `scripts/check-decimal-quotients.swift` covers all 8·10^8 in release).
+    @Test func quotientWithoutDivisionEqualsTheDivision() {
+        let quotients = DecimalQuotients.shared
+        var rng = SplitMix64(seed: 41)
+        for k in 0..<8 {
+            let power = DecimalParser.exactPowerOfTen(k)
+            for significand in UInt64(0)..<100_000 {
+                #expect(quotients.quotient(significand, byPowerOfTen: k) == Double(significand) / power)
+            }
+            for _ in 0..<200_000 {
+                let significand = rng.next() % 100_000_000
+                let expected = Double(significand) / power
+                #expect(quotients.quotient(significand, byPowerOfTen: k).bitPattern == expected.bitPattern)
+                let lanes = quotients.quotients(SIMD4(repeating: significand), byPowersOfTen: SIMD4(repeating: UInt64(k)))
+                #expect(lanes[3].bitPattern == expected.bitPattern)
+            }
+        }
+    }
+
+    /// Long runs of plain rows (so that whole blocks are taken column by
+    /// column), with rare rows of every kind a block must decline or a
+    /// lane must leave to one field at a time: the same data, counts and
+    /// errors as the general code, for pieces and blocks of many sizes.
+    @Test func columnarBlocksGiveWhatTheGeneralCodeGives() throws {
+        var rng = SplitMix64(seed: 43)
+        var text = "timestamp,spot_ask_price,spot_bid_price,spot_ask_quantity,note,fut_ask_price,fut_bid_price,fut_bid_quantity\n"
+        var t: Int64 = 1_760_249_820_000
+        func decimal() -> String {
+            switch rng.next() % 12 {
+            case 0: return "\(1 + rng.next() % 99_999_999)"  // up to 8 digits, no point
+            case 1: return "\(rng.next() % 10).\(rng.next() % 1_000_000)"  // up to 8 bytes
+            case 2: return "1234567.5"  // 9 bytes: the 16-byte path, one field at a time
+            case 3: return ".5"
+            case 4: return "7."
+            default: return "\(100 + rng.next() % 90_000).\(rng.next() % 100)"
+            }
+        }
+        for i in 0..<20_000 {
+            t += Int64(rng.next() % 300)
+            let price = decimal()
+            var fields = [i % 7_000 < 3_500 ? "\(t)" : UTCTime.iso8601(nanoseconds: t * 1_000_000), price, price,
+                          decimal(), "", price, price, decimal()]
+            var end = "\n"
+            if rng.next() % 400 == 0 {
+                switch rng.next() % 12 {
+                case 0: fields[1 + Int(rng.next() % 2) * 4] = "0"  // a zero price: the row is bad
+                case 1: fields[3] = ""  // empty quantity: carried forward
+                case 2: fields[4] = "a\"b"
+                case 3: fields[2] = "1e3"
+                case 4: fields.removeLast()
+                case 5: fields.append("9")
+                case 6: end = "\r\n"
+                case 7: end = "\n\n"
+                case 8: fields[4] = String(repeating: "n", count: 150)  // a long line, under maxLineBytes
+                case 9: fields[0] = "\(t)x"
+                case 10: fields[6] = "0.0"
+                default: fields[3] = "12345678901234567890"
+                }
+            }
+            text += fields.joined(separator: ",") + end
+        }
+        let bytes = Array(text.utf8)
+        func loader(fast: Bool, piece: Int, block: Int) -> MarketDataCSVLoader {
+            var loader = MarketDataCSVLoader(options: MarketDataCSVOptions(skipBadRows: true, maxReportedErrors: 100_000,
+                                                                          parallel: true, maxLineBytes: 250))
+            loader.fastRows = fast
+            loader.minimumChunkBytes = 1
+            loader.maximumChunks = 2
+            loader.pieceBytes = piece
+            loader.blockBytes = block
+            return loader
+        }
+        let reference = try loader(fast: false, piece: 1 << 30, block: 1 << 30).load(bytes: bytes, name: "t.csv")
+        #expect(reference.rowsLoaded > 19_000 && reference.rowsSkipped > 10 && reference.blankLines > 0)
+        for (piece, block) in [(1 << 30, 1 << 30), (512 << 10, 1 << 30), (10_000, 1 << 30), (3_001, 77_777), (700, 5_000)] {
+            let result = try loader(fast: true, piece: piece, block: block).load(bytes: bytes, name: "t.csv")
+            Self.expectEqual(result, reference, "pieces of \(piece), blocks of \(block)")
+        }
+    }
+
+    /// A file over the mapping threshold loads in place with what reading
+    /// it gives, in skipping and in strict mode (the same first error).
+    @Test func mappedFilesLoadAsReadFilesDo() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("csv-mapped-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var text = "timestamp,spot_ask_price,spot_bid_price,fut_ask_price,fut_bid_price\n"
+        for i in 0..<30_000 {
+            text += i == 21_000 ? "1760249820000,2.5,2.25,3.5,0\n" : "\(1_760_249_820_000 + i),2.5,2.25,3.5\(i % 10),3.25\n"
+        }
+        let path = directory.appendingPathComponent("m.csv").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        for skip in [true, false] {
+            var outcomes: [String] = []
+            var results: [MarketDataCSVLoadResult] = []
+            for mapped in [false, true] {
+                var loader = MarketDataCSVLoader(options: MarketDataCSVOptions(skipBadRows: skip))
+                loader.mappedMinimumBytes = mapped ? 0 : Int.max
+                loader.blockBytes = 100_000  // several blocks, each released after it is parsed
+                do {
+                    results.append(try loader.load(path: path))
+                    outcomes.append("loaded")
+                } catch {
+                    outcomes.append(error.description)
+                }
+            }
+            #expect(outcomes[0] == outcomes[1])
+            #expect(skip ? outcomes[0] == "loaded" : outcomes[0].contains(":21002:"), "\(outcomes[0])")
+            if results.count == 2 {
+                Self.expectEqual(results[1], results[0], "mapped")
+                #expect(results[0].rowsLoaded == 29_999)
+            }
+        }
+    }
+
+    static func expectEqual(_ result: MarketDataCSVLoadResult, _ reference: MarketDataCSVLoadResult, _ label: String) {
+        let data = result.data, expected = reference.data
+        #expect(data.timestamps == expected.timestamps, "\(label)")
+        for (a, b) in [(data.spotAskPrice, expected.spotAskPrice), (data.spotBidPrice, expected.spotBidPrice),
+                       (data.futAskPrice, expected.futAskPrice), (data.futBidPrice, expected.futBidPrice),
+                       (data.spotAskQuantity, expected.spotAskQuantity), (data.futBidQuantity, expected.futBidQuantity)] {
+            #expect(a.map(\.bitPattern) == b.map(\.bitPattern), "\(label)")
+        }
+        #expect(result.rowsSkipped == reference.rowsSkipped && result.skippedByKind == reference.skippedByKind, "\(label)")
+        #expect(result.blankLines == reference.blankLines && result.leadingRowsDropped == reference.leadingRowsDropped)
+        #expect(result.firstErrors.map(\.description) == reference.firstErrors.map(\.description), "\(label)")
+    }
+}
