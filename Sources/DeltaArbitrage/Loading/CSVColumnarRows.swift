@@ -57,13 +57,14 @@ extension CSVChunkParser {
             // Built from four scalars at once: setting lanes one by one goes
             // through memory and stalls on every lane.
             @inline(__always)
-            func lane(_ k: Int) -> (word: UInt64, length: UInt64)? {
+            func lane(_ k: Int) -> (word: UInt64, length: UInt64, field: UInt64)? {
                 guard let (s, e) = bounds(field, r &+ k), UInt(bitPattern: e &- s &- 1) < 8, e >= 8 else { return nil }
-                return (SWARDigits.load(base + (e &- 8)), UInt64(truncatingIfNeeded: e &- s))
+                return (SWARDigits.load(base + (e &- 8)), UInt64(truncatingIfNeeded: e &- s), SWARDigits.fieldMask(e &- s))
             }
             guard let a = lane(0), let b = lane(1), let c = lane(2), let d = lane(3) else { return false }
             let parts = SWARDigits.alignedDecimalLanes(SIMD4(a.word, b.word, c.word, d.word),
-                                                       lengths: SIMD4(a.length, b.length, c.length, d.length))
+                                                       lengths: SIMD4(a.length, b.length, c.length, d.length),
+                                                       fields: SIMD4(a.field, b.field, c.field, d.field))
             let declined = parts.declined, significands = parts.significands
             guard declined[0] | declined[1] | declined[2] | declined[3] == 0 else { return false }
             if store < 4 {

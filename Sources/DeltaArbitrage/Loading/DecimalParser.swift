@@ -189,13 +189,17 @@ enum DecimalParser {
 }
 
 /// `Double(significand) / 10^k`, correctly rounded, for `significand < 10^8`
-/// and `k` in 0...7, without the divider: the product with the rounded
-/// reciprocal is within about an ulp, the fused residual
-/// `significand - q·10^k` is then exact, and one fused correction step
-/// rounds to the nearest double (Markstein's correction). Division is the
-/// slowest step of a field's parse and does not pipeline; these three
-/// operations do. The result equals the division for every one of the
-/// 8·10^8 inputs of this domain (checked exhaustively by
+/// and `k` in 0...7, without the divider. With `y` the double nearest to
+/// 10^-k, `q = a·y` is within about an ulp of `a / 10^k`; the residual
+/// `a - q·10^k` is then computed exactly, splitting `q` into a high half of
+/// 26 bits and a low half (Veltkamp) so that each product with 10^k
+/// (< 2^24) is exact and each subtraction is of near-equal values; one
+/// correction step `q + residual·y` then rounds to the nearest double
+/// (Markstein's correction, here without fused multiply-add, so that builds
+/// for CPUs without FMA make no library calls). Division is the slowest
+/// step of a field's parse and does not pipeline; these ten operations do.
+/// The result equals the division for every one of the 8·10^8 inputs of
+/// this domain (checked exhaustively by
 /// `scripts/check-decimal-quotients.swift`, and on samples by the tests).
 ///
 /// The constants are read from memory by index. Written as a switch, the
@@ -219,14 +223,19 @@ struct DecimalQuotients: @unchecked Sendable {
         factors = UnsafePointer(table)
     }
 
+    /// 2^27 + 1: multiplying by it splits a double's significand in halves.
+    private static let splitter = 134_217_729.0
+
     /// `Double(significand) / 10^k` (`significand < 10^8`, `k` in 0...7).
     @inline(__always)
     func quotient(_ significand: UInt64, byPowerOfTen k: Int) -> Double {
         let pair = factors[k & 7]
-        let a = Double(significand)
-        let q = a * pair.y
-        let residual = a.addingProduct(-q, pair.x)
-        return q.addingProduct(residual, pair.y)
+        let a = Double(significand), power = pair.x, reciprocal = pair.y
+        let q = a * reciprocal
+        let t = q * Self.splitter
+        let high = t - (t - q), low = q - high
+        let residual = (a - high * power) - low * power
+        return q + residual * reciprocal
     }
 
     /// `quotient` lane by lane (`significands` below 10^8, `powers` in 0...7).
@@ -240,7 +249,9 @@ struct DecimalQuotients: @unchecked Sendable {
         let p2 = factors[Int(truncatingIfNeeded: powers[2]) & 7], p3 = factors[Int(truncatingIfNeeded: powers[3]) & 7]
         let power = SIMD4(p0.x, p1.x, p2.x, p3.x), reciprocal = SIMD4(p0.y, p1.y, p2.y, p3.y)
         let q = a * reciprocal
-        let residual = a.addingProduct(-q, power)
-        return q.addingProduct(residual, reciprocal)
+        let t = q * Self.splitter
+        let high = t - (t - q), low = q - high
+        let residual = (a - high * power) - low * power
+        return q + residual * reciprocal
     }
 }

@@ -247,10 +247,27 @@ extension SWARDigits {
     @inline(__always)
     static func alignedDecimalLanes(_ words: SIMD4<UInt64>, lengths: SIMD4<UInt64>)
         -> (significands: SIMD4<UInt64>, fractionDigits: SIMD4<UInt64>, declined: SIMD4<UInt64>) {
+        alignedDecimalLanes(words, lengths: lengths, fields: SIMD4(fieldMask(Int(truncatingIfNeeded: lengths[0])),
+                                                                   fieldMask(Int(truncatingIfNeeded: lengths[1])),
+                                                                   fieldMask(Int(truncatingIfNeeded: lengths[2])),
+                                                                   fieldMask(Int(truncatingIfNeeded: lengths[3]))))
+    }
+
+    /// The top `length` (1...8) bytes of a word set: where a field ending at the word's top lies.
+    @inline(__always)
+    static func fieldMask(_ length: Int) -> UInt64 {
+        ~UInt64(0) &<< UInt64(truncatingIfNeeded: 64 &- 8 &* length)
+    }
+
+    /// `alignedDecimalLanes` with each lane's `fieldMask` given: the caller
+    /// shifts in scalar registers, as a per-lane shift is not an instruction
+    /// everywhere (before AVX2).
+    @inline(__always)
+    static func alignedDecimalLanes(_ words: SIMD4<UInt64>, lengths: SIMD4<UInt64>, fields field: SIMD4<UInt64>)
+        -> (significands: SIMD4<UInt64>, fractionDigits: SIMD4<UInt64>, declined: SIMD4<UInt64>) {
         // Lane masks are built with arithmetic (0 or all ones) rather than
         // comparisons: the generic mask operations do not compile to single
         // vector instructions.
-        let field = SIMD4<UInt64>(repeating: ~0) &<< (SIMD4(repeating: 64) &- 8 &* lengths)
         let x = words ^ SIMD4(repeating: 0x3030_3030_3030_3030)
         let nonDigit = (((x & SIMD4(repeating: 0x7F7F_7F7F_7F7F_7F7F)) &+ SIMD4(repeating: 0x7676_7676_7676_7676)) | x)
             & SIMD4(repeating: 0x8080_8080_8080_8080) & field
@@ -266,7 +283,7 @@ extension SWARDigits {
         // Close the gap: the bytes up to the point move up one byte.
         let below = ((nonDigit &<< 1) &- 1) & pointLanes
         let compact = (words & ~below) | ((words &<< 8) & below)
-        let digits = field &<< (pointLanes & 8)
+        let digits = ((field &<< 8) & pointLanes) | (field & ~pointLanes)
         let fractionDigits = ((nonDigit &>> 7) &* 0x0706_0504_0302_0100) &>> 56
         var v = compact & digits & SIMD4(repeating: 0x0F0F_0F0F_0F0F_0F0F)
         v = (v &* 2561) &>> 8
