@@ -52,15 +52,22 @@ final class CSVLoadSession {
         self.expectedBytes = expectedBytes
     }
 
-    /// Takes the next block: `range` of `base`, ending just after a newline or at the end of input.
+    /// Takes the next block: `range` of `base`, ending just after a newline
+    /// or at the end of input. `release`, when given, is called with each
+    /// piece's range once its rows are appended (in file order), so that a
+    /// mapped input can drop the pages it is done with.
     ///
     /// The block is cut into pieces of about `pieceBytes` at line ends. Each
-    /// parsing thread parses a piece into its own small column buffers (they
-    /// stay in its core's cache), then waits for the piece's turn and checks
-    /// and appends it itself, in file order, while the other threads parse
-    /// the next pieces: the in-order work runs beside the parsing instead of
-    /// after it, and the parsed rows reach the output from cache.
-    func consume(_ base: UnsafePointer<UInt8>, _ range: Range<Int>) throws(MarketDataError) {
+    /// parsing thread parses a piece into column buffers of its own (small
+    /// enough to stay in its core's cache), then hands it over: pieces are
+    /// checked and appended in file order by whichever thread holds the
+    /// turn, which takes every piece that is ready in order, while the other
+    /// threads parse on. A thread never waits for a turn unless
+    /// `maximumWaitingPieces` parsed pieces are already waiting, so the
+    /// in-order work runs beside the parsing instead of after it, and the
+    /// parsed rows reach the output from cache.
+    func consume(_ base: UnsafePointer<UInt8>, _ range: Range<Int>,
+                 release: ((Range<Int>) -> Void)? = nil) throws(MarketDataError) {
         var range = range
         if parser == nil {
             range = try readHeader(base, range)
@@ -71,26 +78,32 @@ final class CSVLoadSession {
         let pieceCount = max(workers, (range.count + pieceBytes - 1) / max(pieceBytes, 1))
         let pieces = Self.chunkRanges(base, range, count: pieceCount)
         let threads = min(workers, pieces.count)
-        while pool.count < threads {
+        let buffers = ColumnBuffers(free: pool) {
             let rows = Int(Double(pieces[0].count)
                 * Self.estimatedRowsPerByte(base, pieces[0], fieldCount: parser.layout.fieldCount))
-            pool.append(CSVRawColumns(storeCount: parser.storeCount, capacity: rows,
-                                      headroom: CSVRowValidator.lookahead))
+            return CSVRawColumns(storeCount: parser.storeCount, capacity: rows, headroom: CSVRowValidator.lookahead)
         }
+        defer { pool = buffers.free }
         if threads == 1 {
-            for piece in pieces { try accept(parser.parse(base, range: piece, into: pool[0])) }
+            let columns = buffers.take()
+            defer { buffers.give(columns) }
+            for piece in pieces {
+                try accept(parser.parse(base, range: piece, into: columns))
+                release?(piece)
+            }
             return
         }
-        let turns = PieceTurns(count: pieces.count)
+        let turns = PieceTurns(count: pieces.count, maximumWaiting: 2 * threads)
         let input = InputBytes(base: base)
-        let columns = pool
-        let session = SessionReference(session: self)
-        DispatchQueue.concurrentPerform(iterations: threads) { worker in
+        let session = SessionReference(session: self, release: release)
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
             while let index = turns.claim() {
-                let chunk = parser.parse(input.base, range: pieces[index], into: columns[worker])
-                turns.inTurn(index) { () -> MarketDataError? in
+                let chunk = parser.parse(input.base, range: pieces[index], into: buffers.take())
+                turns.handOver(index, chunk) { (ready, readyIndex) -> MarketDataError? in
+                    defer { buffers.give(ready.columns) }
                     do throws(MarketDataError) {
-                        try session.session.accept(chunk)
+                        try session.session.accept(ready)
+                        session.release?(pieces[readyIndex])
                         return nil
                     } catch {
                         return error
@@ -98,6 +111,7 @@ final class CSVLoadSession {
                 }
             }
         }
+        turns.dropWaiting { buffers.give($0.columns) }
         if let error = turns.error { throw error }
     }
 
@@ -287,37 +301,91 @@ private struct InputBytes: @unchecked Sendable {
 }
 
 /// The session, handed to the parsing threads. `@unchecked Sendable`: they
-/// use it only inside `PieceTurns.inTurn`, one at a time, in file order.
+/// use it only in their turn (`PieceTurns.handOver`), one at a time, in
+/// file order; `release` is called only there too.
 private struct SessionReference: @unchecked Sendable {
     let session: CSVLoadSession
+    let release: ((Range<Int>) -> Void)?
 }
 
-/// Which piece of a block the next free thread parses, and whose turn it is
-/// to be checked and appended: pieces are claimed and accepted in file
-/// order. Claiming in order also means that a thread waiting for a turn
-/// waits only for pieces that running threads have claimed, so it cannot
-/// deadlock however many threads `concurrentPerform` really runs at once.
-/// `@unchecked Sendable`: every field is read and written under the mutex.
-private final class PieceTurns: @unchecked Sendable {
-    private let count: Int
+/// Parse buffers of a load, reused piece after piece: a parsing thread
+/// takes one per piece and the piece's acceptor gives it back, so there are
+/// as many as pieces in flight (threads plus waiting pieces), not one per
+/// piece. `@unchecked Sendable`: the free list is read and written under
+/// the mutex.
+private final class ColumnBuffers: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let turnTaken = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    private var claimed = 0
-    private var turn = 0
-    private var stopped = false
-    private var failure: MarketDataError?
+    private var available: [CSVRawColumns]
+    private let make: () -> CSVRawColumns
 
-    init(count: Int) {
-        self.count = count
+    init(free: [CSVRawColumns], make: @escaping () -> CSVRawColumns) {
+        available = free
+        self.make = make
         pthread_mutex_init(mutex, nil)
-        pthread_cond_init(turnTaken, nil)
     }
 
     deinit {
-        pthread_cond_destroy(turnTaken)
         pthread_mutex_destroy(mutex)
         mutex.deallocate()
-        turnTaken.deallocate()
+    }
+
+    /// The buffers not in use, for the next block.
+    var free: [CSVRawColumns] {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return available
+    }
+
+    func take() -> CSVRawColumns {
+        pthread_mutex_lock(mutex)
+        let reused = available.popLast()
+        pthread_mutex_unlock(mutex)
+        return reused ?? make()
+    }
+
+    func give(_ columns: CSVRawColumns) {
+        pthread_mutex_lock(mutex)
+        available.append(columns)
+        pthread_mutex_unlock(mutex)
+    }
+}
+
+/// Which piece of a block the next free thread parses, and the hand-over of
+/// parsed pieces to be checked and appended in file order. A thread that
+/// has parsed a piece leaves it waiting; whichever thread finds the turn
+/// free takes it and accepts, in order, every waiting piece that is next,
+/// while the others go on parsing. Claiming in order means that the piece
+/// the turn waits for is always one a running thread holds, so nothing
+/// deadlocks however many threads `concurrentPerform` really runs at once;
+/// a thread waits only when `maximumWaiting` pieces wait already (which
+/// bounds the buffers in use) and then only for the turn to move on.
+/// `@unchecked Sendable`: every field is read and written under the mutex.
+private final class PieceTurns: @unchecked Sendable {
+    private let count: Int
+    private let maximumWaiting: Int
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let turnMoved = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private var claimed = 0
+    /// The next piece to accept.
+    private var turn = 0
+    /// Whether a thread is accepting pieces now.
+    private var accepting = false
+    private var waiting: [Int: CSVChunk] = [:]
+    private var stopped = false
+    private var failure: MarketDataError?
+
+    init(count: Int, maximumWaiting: Int) {
+        self.count = count
+        self.maximumWaiting = max(maximumWaiting, 1)
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(turnMoved, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(turnMoved)
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+        turnMoved.deallocate()
     }
 
     /// The next piece to parse; nil once all are claimed or a piece failed.
@@ -329,25 +397,48 @@ private final class PieceTurns: @unchecked Sendable {
         return claimed - 1
     }
 
-    /// Waits until the pieces before `index` are accepted, then runs
-    /// `accept` (unless one of them failed); an error it returns stops the
-    /// rest. `accept` runs outside the mutex, so that other threads can claim
-    /// pieces meanwhile; holding the turn is what makes it exclusive, and the
-    /// mutex orders its writes before the next turn's reads.
-    func inTurn(_ index: Int, _ accept: () -> MarketDataError?) {
+    /// Leaves parsed piece `index` to be accepted in its turn; if no thread
+    /// is accepting, this one accepts every piece that is next and ready
+    /// (`accept` runs outside the mutex; holding `accepting` is what makes
+    /// it exclusive, and the mutex orders its writes before the next
+    /// acceptor's reads). An error `accept` returns stops the rest.
+    func handOver(_ index: Int, _ chunk: CSVChunk, accept: (CSVChunk, Int) -> MarketDataError?) {
         pthread_mutex_lock(mutex)
-        while turn != index { pthread_cond_wait(turnTaken, mutex) }
-        let skip = stopped
-        pthread_mutex_unlock(mutex)
-        let error = skip ? nil : accept()
-        pthread_mutex_lock(mutex)
-        if let error {
-            failure = error
-            stopped = true
+        waiting[index] = chunk
+        if accepting {
+            // Bound the pieces waiting: the acceptor moves the turn on, or a failure stops all.
+            while waiting.count > maximumWaiting && !stopped && accepting { pthread_cond_wait(turnMoved, mutex) }
+            if accepting || stopped {
+                pthread_mutex_unlock(mutex)
+                return
+            }
         }
-        turn += 1
-        pthread_cond_broadcast(turnTaken)
+        accepting = true
+        while !stopped, let next = waiting.removeValue(forKey: turn) {
+            let nextIndex = turn
+            pthread_mutex_unlock(mutex)
+            let error = accept(next, nextIndex)
+            pthread_mutex_lock(mutex)
+            if let error {
+                failure = error
+                stopped = true
+            }
+            turn += 1
+            pthread_cond_broadcast(turnMoved)
+        }
+        accepting = false
+        pthread_cond_broadcast(turnMoved)
         pthread_mutex_unlock(mutex)
+    }
+
+    /// Hands the pieces still waiting after a failure to `drop`; called
+    /// once every thread is done.
+    func dropWaiting(_ drop: (CSVChunk) -> Void) {
+        pthread_mutex_lock(mutex)
+        let left = waiting.values
+        waiting = [:]
+        pthread_mutex_unlock(mutex)
+        left.forEach(drop)
     }
 
     /// The error that stopped the block, read after every thread is done.

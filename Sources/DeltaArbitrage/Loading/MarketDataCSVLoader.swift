@@ -67,8 +67,8 @@ public struct MarketDataCSVLoader: Sendable {
     /// (see `CSVLoadSession.consume`). Internal for tests.
     var pieceBytes = 512 << 10
     /// Regular files at least this large are memory-mapped and parsed in
-    /// place (no copy into read buffers; each block's pages are released
-    /// once parsed, so the resident file pages stay at a block or two);
+    /// place (no copy into read buffers; each piece's pages are released
+    /// once its rows are appended, so few file pages stay resident);
     /// smaller ones, pipes and devices are read. Internal for tests.
     var mappedMinimumBytes = 1 << 20
     /// Whether plain lines take the fast row path (`CSVChunkParser.fastRow`);
@@ -80,12 +80,12 @@ public struct MarketDataCSVLoader: Sendable {
         self.options = options
     }
 
-    /// Loads the CSV file at `path` in blocks (the text is never resident as
-    /// a whole): a regular file of 1 MiB or more is memory-mapped and parsed
-    /// in place, its pages released block by block; smaller files, pipes and
-    /// devices are read into two block buffers, the next read while one is
-    /// parsed. The memory taken is what the loaded rows need plus a block or
-    /// two, whatever the input (a line over
+    /// Loads the CSV file at `path` (the text is never resident as a whole):
+    /// a regular file of 1 MiB or more is memory-mapped and parsed in place,
+    /// its pages released piece by piece once appended; smaller files, pipes
+    /// and devices are read in blocks into two buffers, the next read while
+    /// one is parsed. The memory taken is what the loaded rows need plus a
+    /// block or two, whatever the input (a line over
     /// `MarketDataCSVOptions.maxLineBytes` stops the load). A mapped file
     /// must not be truncated while it loads (the system then stops the
     /// process, as for any mapped file); appending to it is harmless. A path
@@ -151,7 +151,9 @@ public struct MarketDataCSVLoader: Sendable {
         try load(buffer: buffer, name: name, release: nil)
     }
 
-    /// `load(buffer:name:)`, calling `release` with each block's range once it is parsed.
+    /// `load(buffer:name:)`; with `release` (a mapped file), the buffer is
+    /// taken as one block, whose pieces are released as they are appended:
+    /// no pause between blocks, and only the pieces in flight resident.
     private func load(buffer: UnsafeRawBufferPointer, name: String?,
                       release: ((Range<Int>) -> Void)?) throws(MarketDataError) -> MarketDataCSVLoadResult {
         let session = makeSession(name: name, expectedBytes: buffer.count)
@@ -159,13 +161,13 @@ public struct MarketDataCSVLoader: Sendable {
         if let base = bytes.baseAddress {
             var start = 0
             let end = bytes.count
+            let step = release == nil ? max(blockBytes, 1) : end
             while start < end {
-                var cut = min(start + max(blockBytes, 1), end)
+                var cut = min(start + step, end)
                 if cut < end {
                     while cut < end && base[cut - 1] != 0x0A { cut += 1 }
                 }
-                try session.consume(base, start..<cut)
-                release?(start..<cut)
+                try session.consume(base, start..<cut, release: release)
                 start = cut
             }
         }
