@@ -233,7 +233,8 @@ import Testing
 /// `SWARDigits.alignedDecimalParts`) must give what the general code gives.
 @Suite struct CSVIndexedRowTests {
     /// Every byte of random texts from the bytes that matter: the index's
-    /// bits are exactly the `,` and LF bytes, at every offset and length.
+    /// bits and offsets are exactly the `,` and LF bytes, at every offset
+    /// and length.
     @Test func separatorBitsAreExactlyTheCommasAndLineEnds() {
         var rng = SplitMix64(seed: 23)
         let alphabet = Array("0123456789.,\n\r\"- ,\n".utf8) + [0x00, 0x2B, 0x2D, 0x8A, 0xAC, 0xFF, 0x0B, 0x3C]
@@ -244,6 +245,10 @@ import Testing
                 guard let base = buffer.baseAddress else { return }
                 let from = bytes.isEmpty ? 0 : Int(rng.next() % UInt64(bytes.count))
                 index.index(base, from..<bytes.count)
+                // The offsets list the same separators, in order, after the -1 for the byte before the piece.
+                let expected = (from..<bytes.count).filter { bytes[$0] == 0x2C || bytes[$0] == 0x0A }.map { Int32($0 - from) }
+                let listed = (0...index.offsetCount).map { index.offsets[$0] }
+                #expect(listed == [-1] + expected)
                 for offset in from..<bytes.count {
                     let window = index.window(at: offset)
                     for i in 0..<128 {

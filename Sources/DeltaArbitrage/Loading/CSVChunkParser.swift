@@ -117,10 +117,7 @@ struct CSVChunkParser: Sendable {
         var timestamps = columns.timestamps
         let values = columns.values
         let separators = columns.separators
-        if fastRows {
-            separators.index(base, range)
-            separators.listOffsets()
-        }
+        if fastRows { separators.index(base, range) }
         let quotients = DecimalQuotients.shared
         let offsets = separators.offsets, offsetCount = separators.offsetCount
         // The first separator at or after `p` is offsets[cursor] (index 0 is the -1 before the piece).

@@ -57,20 +57,17 @@ extension CSVChunkParser {
             // Built from four scalars at once: setting lanes one by one goes
             // through memory and stalls on every lane.
             @inline(__always)
-            func lane(_ k: Int) -> (word: UInt64, length: UInt64, field: UInt64)? {
+            func lane(_ k: Int) -> (word: UInt64, field: UInt64)? {
                 guard let (s, e) = bounds(field, r &+ k), UInt(bitPattern: e &- s &- 1) < 8, e >= 8 else { return nil }
-                return (SWARDigits.load(base + (e &- 8)), UInt64(truncatingIfNeeded: e &- s), SWARDigits.fieldMask(e &- s))
+                return (SWARDigits.load(base + (e &- 8)), SWARDigits.fieldMask(e &- s))
             }
             guard let a = lane(0), let b = lane(1), let c = lane(2), let d = lane(3) else { return false }
             let parts = SWARDigits.alignedDecimalLanes(SIMD4(a.word, b.word, c.word, d.word),
-                                                       lengths: SIMD4(a.length, b.length, c.length, d.length),
                                                        fields: SIMD4(a.field, b.field, c.field, d.field))
-            let declined = parts.declined, significands = parts.significands
+            var declined = parts.declined
+            // A price must be positive.
+            if store < 4 { declined |= ~SWARDigits.nonZeroLanes(parts.significands) }
             guard declined[0] | declined[1] | declined[2] | declined[3] == 0 else { return false }
-            if store < 4 {
-                guard significands[0] != 0 && significands[1] != 0 && significands[2] != 0 && significands[3] != 0
-                else { return false }
-            }
             let quotients = quotients.quotients(parts.significands, byPowersOfTen: parts.fractionDigits)
             UnsafeMutableRawPointer(values[store] + n + r).storeBytes(of: quotients, as: SIMD4<Double>.self)
             return true

@@ -51,18 +51,26 @@ final class CSVSeparatorIndex: @unchecked Sendable {
         offsets.deallocate()
     }
 
-    /// Fills `offsets` from the bits of the piece indexed last.
+    /// Indexes `range` of `base`: its bits, and their offsets (unless the
+    /// range is too long for 32-bit offsets).
     ///
-    /// Each word's separators are written eight at a time without a branch
-    /// on how many there are (the count decides only how far the end
-    /// moves), as simdjson flattens its bits: a CSV row has a separator
-    /// every eight or so bytes, so the loop rarely takes a second round.
-    func listOffsets() {
-        offsetCount = 0
-        guard count < Int(Int32.max) - 128 else { return }
-        let words = (count + 63) / 64
-        // At most 64 per word, plus the leading -1 and room for eight unconditional writes.
-        let needed = min(words * 64, count) + 1 + 8
+    /// Each word's separators are listed as soon as it is found, eight at
+    /// a time without a branch on how many there are (the count decides
+    /// only how far the end moves), as simdjson flattens its bits: a CSV row
+    /// has a separator every eight or so bytes, so a word rarely takes a
+    /// second round.
+    func index(_ base: UnsafePointer<UInt8>, _ range: Range<Int>) {
+        let words = (range.count + 63) / 64 + Self.paddingWords
+        if words > capacity {
+            bits.deallocate()
+            capacity = words + words / 2
+            bits = .allocate(capacity: capacity)
+        }
+        origin = range.lowerBound
+        count = range.count
+        let listing = count < Int(Int32.max) - 128
+        // At most one per byte, plus the leading -1 and room for eight unconditional writes.
+        let needed = listing ? count + 1 + 8 : 0
         if needed > offsetCapacity {
             offsets.deallocate()
             offsetCapacity = needed + needed / 2
@@ -70,8 +78,10 @@ final class CSVSeparatorIndex: @unchecked Sendable {
             offsets[0] = -1
         }
         var out = offsets + 1
-        for w in 0..<words {
-            var word = bits[w]
+        @inline(__always)
+        func list(_ word: UInt64, at w: Int) {
+            guard listing else { return }
+            var word = word
             let total = word.nonzeroBitCount
             let wordStart = Int32(truncatingIfNeeded: 64 &* w)
             var k = 0
@@ -84,19 +94,6 @@ final class CSVSeparatorIndex: @unchecked Sendable {
             } while k < total
             out += total
         }
-        offsetCount = out - (offsets + 1)
-    }
-
-    /// Indexes `range` of `base`.
-    func index(_ base: UnsafePointer<UInt8>, _ range: Range<Int>) {
-        let words = (range.count + 63) / 64 + Self.paddingWords
-        if words > capacity {
-            bits.deallocate()
-            capacity = words + words / 2
-            bits = .allocate(capacity: capacity)
-        }
-        origin = range.lowerBound
-        count = range.count
         let start = base + range.lowerBound
         let whole = range.count / 64
         var w = 0
@@ -108,6 +105,7 @@ final class CSVSeparatorIndex: @unchecked Sendable {
                 m |= Self.separators(SWARDigits.load(p + 8 * k)) &<< UInt64(8 * k)
             }
             bits[w] = m
+            list(m, at: w)
             w += 1
         }
         var rest: UInt64 = 0
@@ -120,7 +118,9 @@ final class CSVSeparatorIndex: @unchecked Sendable {
             i += 1
         }
         bits[whole] = rest
+        list(rest, at: whole)
         for k in (whole + 1)..<words { bits[k] = 0 }
+        offsetCount = listing ? out - (offsets + 1) : 0
     }
 
     /// The eight bytes of `word` (first byte in the low bits) as eight bits,

@@ -247,10 +247,10 @@ extension SWARDigits {
     @inline(__always)
     static func alignedDecimalLanes(_ words: SIMD4<UInt64>, lengths: SIMD4<UInt64>)
         -> (significands: SIMD4<UInt64>, fractionDigits: SIMD4<UInt64>, declined: SIMD4<UInt64>) {
-        alignedDecimalLanes(words, lengths: lengths, fields: SIMD4(fieldMask(Int(truncatingIfNeeded: lengths[0])),
-                                                                   fieldMask(Int(truncatingIfNeeded: lengths[1])),
-                                                                   fieldMask(Int(truncatingIfNeeded: lengths[2])),
-                                                                   fieldMask(Int(truncatingIfNeeded: lengths[3]))))
+        alignedDecimalLanes(words, fields: SIMD4(fieldMask(Int(truncatingIfNeeded: lengths[0])),
+                                                 fieldMask(Int(truncatingIfNeeded: lengths[1])),
+                                                 fieldMask(Int(truncatingIfNeeded: lengths[2])),
+                                                 fieldMask(Int(truncatingIfNeeded: lengths[3]))))
     }
 
     /// The top `length` (1...8) bytes of a word set: where a field ending at the word's top lies.
@@ -259,11 +259,18 @@ extension SWARDigits {
         ~UInt64(0) &<< UInt64(truncatingIfNeeded: 64 &- 8 &* length)
     }
 
-    /// `alignedDecimalLanes` with each lane's `fieldMask` given: the caller
-    /// shifts in scalar registers, as a per-lane shift is not an instruction
+    /// All ones in the lanes of `x` that are not zero, zero elsewhere.
+    @inline(__always)
+    static func nonZeroLanes(_ x: SIMD4<UInt64>) -> SIMD4<UInt64> {
+        SIMD4(repeating: 0) &- ((x | (SIMD4(repeating: 0) &- x)) &>> 63)
+    }
+
+    /// `alignedDecimalLanes` with each lane's field given as its
+    /// `fieldMask` (the length is what the mask tells): the caller shifts
+    /// in scalar registers, as a per-lane shift is not an instruction
     /// everywhere (before AVX2).
     @inline(__always)
-    static func alignedDecimalLanes(_ words: SIMD4<UInt64>, lengths: SIMD4<UInt64>, fields field: SIMD4<UInt64>)
+    static func alignedDecimalLanes(_ words: SIMD4<UInt64>, fields field: SIMD4<UInt64>)
         -> (significands: SIMD4<UInt64>, fractionDigits: SIMD4<UInt64>, declined: SIMD4<UInt64>) {
         // Lane masks are built with arithmetic (0 or all ones) rather than
         // comparisons: the generic mask operations do not compile to single
@@ -272,14 +279,15 @@ extension SWARDigits {
         let nonDigit = (((x & SIMD4(repeating: 0x7F7F_7F7F_7F7F_7F7F)) &+ SIMD4(repeating: 0x7676_7676_7676_7676)) | x)
             & SIMD4(repeating: 0x8080_8080_8080_8080) & field
         // All ones where the lane has a non-digit (taken to be the point).
-        let pointLanes = SIMD4<UInt64>(repeating: 0) &- ((nonDigit | (SIMD4(repeating: 0) &- nonDigit)) &>> 63)
+        let pointLanes = nonZeroLanes(nonDigit)
         let pointByte = (nonDigit &<< 1) &- (nonDigit &>> 7)
-        let lengthBelowTwo = SIMD4<UInt64>(repeating: 0) &- ((lengths &- 2) &>> 63)
+        // A one-byte field leaves nothing once shifted up a byte.
+        let longerThanOne = nonZeroLanes(field &<< 8)
         // Not zero where the lane is declined: more than one non-digit, a
         // non-digit other than '.', or a point with nothing else.
         let declined = (nonDigit & (nonDigit &- 1))
             | ((words ^ SIMD4(repeating: 0x2E2E_2E2E_2E2E_2E2E)) & pointByte)
-            | (pointLanes & lengthBelowTwo)
+            | (pointLanes & ~longerThanOne)
         // Close the gap: the bytes up to the point move up one byte.
         let below = ((nonDigit &<< 1) &- 1) & pointLanes
         let compact = (words & ~below) | ((words &<< 8) & below)
