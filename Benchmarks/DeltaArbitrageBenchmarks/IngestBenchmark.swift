@@ -28,6 +28,9 @@ extension Benchmark {
             try Self.writeMillisecondCopy(of: nanoseconds, to: path)
             files["epoch_ms"] = path
         }
+        // The files just written are still being written back to disk;
+        // measured meanwhile, the first layout would share the machine with that.
+        sync()
         var engine: [String: Any] = [:]
         for (layout, path) in files.sorted(by: { $0.key < $1.key }) {
             let measured = try timeLoader(path: path)

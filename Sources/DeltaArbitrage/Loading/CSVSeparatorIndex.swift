@@ -69,18 +69,19 @@ final class CSVSeparatorIndex: @unchecked Sendable {
         origin = range.lowerBound
         count = range.count
         let listing = count < Int(Int32.max) - 128
-        // At most one per byte, plus the leading -1 and room for eight unconditional writes.
-        let needed = listing ? count + 1 + 8 : 0
-        if needed > offsetCapacity {
-            offsets.deallocate()
-            offsetCapacity = needed + needed / 2
-            offsets = .allocate(capacity: offsetCapacity)
-            offsets[0] = -1
-        }
+        // A separator every eight bytes or so in CSV; the list grows when a piece has more.
+        let expected = listing ? count / 4 + 1 + 64 + 8 : 0
+        if expected > offsetCapacity { reserveOffsets(expected, keeping: 0) }
         var out = offsets + 1
         @inline(__always)
         func list(_ word: UInt64, at w: Int) {
             guard listing else { return }
+            // Room for this word's 64 separators at most, plus eight unconditional writes.
+            let used = out - offsets
+            if used + 64 + 8 > offsetCapacity {
+                reserveOffsets(2 * offsetCapacity + 64 + 8, keeping: used)
+                out = offsets + used
+            }
             var word = word
             let total = word.nonzeroBitCount
             let wordStart = Int32(truncatingIfNeeded: 64 &* w)
@@ -121,6 +122,17 @@ final class CSVSeparatorIndex: @unchecked Sendable {
         list(rest, at: whole)
         for k in (whole + 1)..<words { bits[k] = 0 }
         offsetCount = listing ? out - (offsets + 1) : 0
+    }
+
+    /// Makes `offsets` hold `capacity` entries, keeping the first `kept`.
+    @inline(never)
+    private func reserveOffsets(_ capacity: Int, keeping kept: Int) {
+        let grown = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+        grown[0] = -1
+        if kept > 0 { grown.update(from: offsets, count: kept) }
+        offsets.deallocate()
+        offsets = grown
+        offsetCapacity = capacity
     }
 
     /// The eight bytes of `word` (first byte in the low bits) as eight bits,
