@@ -71,20 +71,13 @@ import Testing
         }
         let bytes = Array(text.utf8)
         func loader(fast: Bool, piece: Int, block: Int) -> MarketDataCSVLoader {
-            var loader = MarketDataCSVLoader(options: MarketDataCSVOptions(skipBadRows: true, maxReportedErrors: 100_000,
-                                                                          parallel: true, maxLineBytes: 250))
-            loader.fastRows = fast
-            loader.minimumChunkBytes = 1
-            loader.maximumChunks = 2
-            loader.pieceBytes = piece
-            loader.blockBytes = block
-            return loader
+            CSVLoadComparison.loader(fast: fast, piece: piece, block: block, maxLineBytes: 250)
         }
         let reference = try loader(fast: false, piece: 1 << 30, block: 1 << 30).load(bytes: bytes, name: "t.csv")
         #expect(reference.rowsLoaded > 19_000 && reference.rowsSkipped > 10 && reference.blankLines > 0)
         for (piece, block) in [(1 << 30, 1 << 30), (512 << 10, 1 << 30), (10_000, 1 << 30), (3_001, 77_777), (700, 5_000)] {
             let result = try loader(fast: true, piece: piece, block: block).load(bytes: bytes, name: "t.csv")
-            Self.expectEqual(result, reference, "pieces of \(piece), blocks of \(block)")
+            CSVLoadComparison.expectEqual(result, reference, "pieces of \(piece), blocks of \(block)")
         }
     }
 
@@ -117,22 +110,9 @@ import Testing
             #expect(outcomes[0] == outcomes[1])
             #expect(skip ? outcomes[0] == "loaded" : outcomes[0].contains(":21002:"), "\(outcomes[0])")
             if results.count == 2 {
-                Self.expectEqual(results[1], results[0], "mapped")
+                CSVLoadComparison.expectEqual(results[1], results[0], "mapped")
                 #expect(results[0].rowsLoaded == 29_999)
             }
         }
-    }
-
-    static func expectEqual(_ result: MarketDataCSVLoadResult, _ reference: MarketDataCSVLoadResult, _ label: String) {
-        let data = result.data, expected = reference.data
-        #expect(data.timestamps == expected.timestamps, "\(label)")
-        for (a, b) in [(data.spotAskPrice, expected.spotAskPrice), (data.spotBidPrice, expected.spotBidPrice),
-                       (data.futAskPrice, expected.futAskPrice), (data.futBidPrice, expected.futBidPrice),
-                       (data.spotAskQuantity, expected.spotAskQuantity), (data.futBidQuantity, expected.futBidQuantity)] {
-            #expect(a.map(\.bitPattern) == b.map(\.bitPattern), "\(label)")
-        }
-        #expect(result.rowsSkipped == reference.rowsSkipped && result.skippedByKind == reference.skippedByKind, "\(label)")
-        #expect(result.blankLines == reference.blankLines && result.leadingRowsDropped == reference.leadingRowsDropped)
-        #expect(result.firstErrors.map(\.description) == reference.firstErrors.map(\.description), "\(label)")
     }
 }

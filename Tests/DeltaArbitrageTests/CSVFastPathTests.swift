@@ -188,16 +188,7 @@ import Testing
         #expect(reference.rowsLoaded > 3_000 && reference.rowsSkipped > 100 && reference.blankLines > 50)
         for (chunks, block) in [(1, 1 << 30), (2, 1 << 30), (5, 1 << 30), (1, 1), (1, 97), (3, 1_000), (2, 4_099)] {
             let result = try loader(fast: true, chunks: chunks, block: block).load(bytes: bytes, name: "t.csv")
-            let data = result.data, expected = reference.data
-            #expect(data.timestamps == expected.timestamps, "\(chunks) chunks, blocks of \(block)")
-            for (a, b) in [(data.spotAskPrice, expected.spotAskPrice), (data.spotBidPrice, expected.spotBidPrice),
-                           (data.futAskPrice, expected.futAskPrice), (data.futBidPrice, expected.futBidPrice),
-                           (data.spotAskQuantity, expected.spotAskQuantity)] {
-                #expect(a.map(\.bitPattern) == b.map(\.bitPattern), "\(chunks) chunks, blocks of \(block)")
-            }
-            #expect(result.rowsSkipped == reference.rowsSkipped && result.skippedByKind == reference.skippedByKind)
-            #expect(result.blankLines == reference.blankLines && result.leadingRowsDropped == reference.leadingRowsDropped)
-            #expect(result.firstErrors.map(\.description) == reference.firstErrors.map(\.description))
+            CSVLoadComparison.expectEqual(result, reference, "\(chunks) chunks, blocks of \(block)")
         }
     }
 
@@ -369,30 +360,14 @@ import Testing
         }
         let bytes = Array(text.utf8)
         func loader(fast: Bool, piece: Int, block: Int) -> MarketDataCSVLoader {
-            var loader = MarketDataCSVLoader(options: MarketDataCSVOptions(skipBadRows: true, maxReportedErrors: 100_000,
-                                                                          parallel: true, maxLineBytes: 300))
-            loader.fastRows = fast
-            loader.minimumChunkBytes = 1
-            loader.maximumChunks = 2
-            loader.pieceBytes = piece
-            loader.blockBytes = block
-            return loader
+            CSVLoadComparison.loader(fast: fast, piece: piece, block: block, maxLineBytes: 300)
         }
         let reference = try loader(fast: false, piece: 1 << 30, block: 1 << 30).load(bytes: bytes, name: "t.csv")
         #expect(reference.rowsLoaded > 4_000 && reference.rowsSkipped > 100)
         for (piece, block) in [(1 << 30, 1 << 30), (1, 1 << 30), (100, 1 << 30), (4_096, 1_000), (1 << 30, 3),
                                (333, 7_919), (65, 64)] {
             let result = try loader(fast: true, piece: piece, block: block).load(bytes: bytes, name: "t.csv")
-            let data = result.data, expected = reference.data
-            #expect(data.timestamps == expected.timestamps, "pieces of \(piece), blocks of \(block)")
-            for (a, b) in [(data.spotAskPrice, expected.spotAskPrice), (data.spotBidPrice, expected.spotBidPrice),
-                           (data.futAskPrice, expected.futAskPrice), (data.futBidPrice, expected.futBidPrice),
-                           (data.spotAskQuantity, expected.spotAskQuantity)] {
-                #expect(a.map(\.bitPattern) == b.map(\.bitPattern), "pieces of \(piece), blocks of \(block)")
-            }
-            #expect(result.rowsSkipped == reference.rowsSkipped && result.skippedByKind == reference.skippedByKind)
-            #expect(result.blankLines == reference.blankLines && result.leadingRowsDropped == reference.leadingRowsDropped)
-            #expect(result.firstErrors.map(\.description) == reference.firstErrors.map(\.description))
+            CSVLoadComparison.expectEqual(result, reference, "pieces of \(piece), blocks of \(block)")
         }
     }
 }
