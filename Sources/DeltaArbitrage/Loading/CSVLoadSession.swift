@@ -62,8 +62,8 @@ final class CSVLoadSession {
     /// enough to stay in its core's cache), then hands it over: pieces are
     /// checked and appended in file order by whichever thread holds the
     /// turn, which takes every piece that is ready in order, while the other
-    /// threads parse on. A thread never waits for a turn unless
-    /// `maximumWaitingPieces` parsed pieces are already waiting, so the
+    /// threads parse on. A thread never waits for a turn unless two parsed
+    /// pieces per thread are already waiting (`PieceTurns`), so the
     /// in-order work runs beside the parsing instead of after it, and the
     /// parsed rows reach the output from cache.
     func consume(_ base: UnsafePointer<UInt8>, _ range: Range<Int>,
