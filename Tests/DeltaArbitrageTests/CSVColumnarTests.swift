@@ -27,6 +27,39 @@ import Testing
         }
     }
 
+    /// Fields of 9 to 16 bytes after random bytes: the aligned integer
+    /// answers exactly when the field is all digits, with the value the
+    /// scanning parser gives.
+    @Test func alignedIntegerMatchesTheScanningParser() {
+        var rng = SplitMix64(seed: 47)
+        let alphabet = Array("01234567890123456789012345678901234567890123456789-.:TZ ,\n".utf8)
+        var answered = 0
+        for _ in 0..<200_000 {
+            let length = 9 + Int(rng.next() % 8)
+            let before = Int(rng.next() % 8)
+            let text = (0..<(before + length)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }
+                + [UInt8(ascii: ",")] + Array(repeating: UInt8(ascii: "0"), count: 24)
+            text.withUnsafeBufferPointer { buffer in
+                let base = buffer.baseAddress!
+                let start = before, end = before + length
+                let field = text[start..<end]
+                let digits = field.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+                // 16 readable bytes before the end: pad in front when the field starts early.
+                let padded = [UInt8](repeating: UInt8(ascii: "x"), count: 16) + text
+                let aligned = padded.withUnsafeBufferPointer {
+                    SWARDigits.alignedInteger($0.baseAddress!, end: end + 16, length: length)
+                }
+                let scanned = SWARDigits.integerDigits(base + start)
+                #expect((aligned != nil) == digits, "\(String(decoding: field, as: UTF8.self))")
+                if let aligned, let scanned {
+                    answered += 1
+                    #expect(scanned.length == length && scanned.value == aligned)
+                }
+            }
+        }
+        #expect(answered > 1_000)
+    }
+
     /// Long runs of plain rows (so that whole blocks are taken column by
     /// column), with rare rows of every kind a block must decline or a
     /// lane must leave to one field at a time: the same data, counts and

@@ -157,7 +157,11 @@ extension CSVChunkParser {
     func plainTimestamp(_ base: UnsafePointer<UInt8>, _ s: Int, _ e: Int, end: Int, into slot: UnsafeMutablePointer<Int64>,
                         dateCache: inout TimestampParser.DateCache) -> Bool {
         let length = e &- s
-        if s + 32 <= end, let iso = TimestampParser.cachedDateISO(base + s, cache: dateCache), iso.length == length {
+        if UInt(bitPattern: length &- 9) < 8 && e >= 16, let value = SWARDigits.alignedInteger(base, end: e, length: length),
+           let t = TimestampParser.epochNanoseconds(integer: value) {
+            // Epoch seconds, milliseconds or microseconds: the common exchange forms.
+            slot.pointee = t
+        } else if s + 32 <= end, let iso = TimestampParser.cachedDateISO(base + s, cache: dateCache), iso.length == length {
             slot.pointee = iso.nanoseconds
         } else if length <= 19 && s + 24 <= end, let digits = SWARDigits.integerDigits(base + s),
                   digits.length == length, let t = TimestampParser.epochNanoseconds(integer: digits.value) {

@@ -124,6 +124,23 @@ enum SWARDigits {
         return (digitsValue(compact & digits), 7 &- point)
     }
 
+    /// A field of 9...16 ASCII digits ending at `end` (the 16 bytes before
+    /// it readable), as an integer: the last eight digits and the ones
+    /// before them each read from the word that ends where they end, so
+    /// that no scan finds the field's length. Nil when any of its bytes is
+    /// not a digit.
+    @inline(__always)
+    static func alignedInteger(_ base: UnsafePointer<UInt8>, end: Int, length: Int) -> UInt64? {
+        let low = load(base + (end &- 8)), high = load(base + (end &- 16))
+        let highField = ~UInt64(0) &<< UInt64(truncatingIfNeeded: 128 &- 8 &* length)
+        @inline(__always) func nonDigits(_ word: UInt64) -> UInt64 {
+            let x = word ^ 0x3030_3030_3030_3030
+            return (((x & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080
+        }
+        guard nonDigits(low) | (nonDigits(high) & highField) == 0 else { return nil }
+        return digitsValue(high & highField) &* 100_000_000 &+ digitsValue(low)
+    }
+
     /// The value of the ASCII digits in the top bytes of `word`, the bytes
     /// below them zero (they read as leading zeros).
     @inline(__always)
