@@ -106,8 +106,9 @@ public struct MarketDataCSVLoader: Sendable {
         }
         // Pipes and devices report no size; they are read like files, in blocks.
         let isRegular = info.st_mode & S_IFMT == S_IFREG
-        if isRegular && Int(info.st_size) >= mappedMinimumBytes {
-            let file = try MappedFile(path: path, populate: false)
+        // A file system that cannot map the file is read like any other;
+        // the read reports what really stops it.
+        if isRegular && Int(info.st_size) >= mappedMinimumBytes, let file = try? MappedFile(path: path, populate: false) {
             file.adviseSequential()
             return try load(buffer: file.bytes, name: path, release: file.release)
         }
