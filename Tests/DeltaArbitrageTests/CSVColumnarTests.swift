@@ -73,6 +73,7 @@ import Testing
             case 0: return "\(1 + rng.next() % 99_999_999)"  // up to 8 digits, no point
             case 1: return "\(rng.next() % 10).\(rng.next() % 1_000_000)"  // up to 8 bytes
             case 2: return "1234567.5"  // 9 bytes: the 16-byte path, one field at a time
+            case 5: return "\(100_000_000 + rng.next() % 900_000_000_000)"  // 9 to 12 digits: the scalar prefix parser
             case 3: return ".5"
             case 4: return "7."
             default: return "\(100 + rng.next() % 90_000).\(rng.next() % 100)"
@@ -111,6 +112,38 @@ import Testing
         for (piece, block) in [(1 << 30, 1 << 30), (512 << 10, 1 << 30), (10_000, 1 << 30), (3_001, 77_777), (700, 5_000)] {
             let result = try loader(fast: true, piece: piece, block: block).load(bytes: bytes, name: "t.csv")
             CSVLoadComparison.expectEqual(result, reference, "pieces of \(piece), blocks of \(block)")
+        }
+    }
+
+    /// A line far over the limit with no line end: the pieces stay about
+    /// their size (a piece ends inside that line), and the load stops at it
+    /// with the same error line whether the file is mapped or read.
+    @Test func anOverLongLineBoundsThePieces() throws {
+        let text = Array("timestamp,spot_ask_price,spot_bid_price,fut_ask_price,fut_bid_price\n1760249820000,2.5,2.25,3.5,3.25\n".utf8)
+            + Array(repeating: UInt8(ascii: "7"), count: 300_000) + Array("\n1760249820001,2.5,2.25,3.5,3.25\n".utf8)
+        text.withUnsafeBufferPointer { buffer in
+            let base = buffer.baseAddress!
+            let pieces = CSVLoadSession.chunkRanges(base, 0..<text.count, count: 40, maxLineBytes: 1_000)
+            #expect(pieces.first?.lowerBound == 0 && pieces.last?.upperBound == text.count)
+            #expect(zip(pieces, pieces.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+            #expect(pieces.allSatisfy { $0.count <= text.count / 40 + 1_001 + 1 })
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("csv-long-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("long.csv").path
+        try Data(text).write(to: URL(fileURLWithPath: path))
+        for mapped in [false, true] {
+            var loader = MarketDataCSVLoader(options: MarketDataCSVOptions(skipBadRows: true, maxLineBytes: 1_000))
+            loader.mappedMinimumBytes = mapped ? 0 : Int.max
+            loader.pieceBytes = 8_192
+            loader.minimumChunkBytes = 1
+            #expect(throws: MarketDataError.self, "mapped: \(mapped)") { try loader.load(path: path) }
+            do {
+                _ = try loader.load(path: path)
+            } catch {
+                #expect(error.kind == .lineTooLong && error.line == 3, "mapped: \(mapped): \(error)")
+            }
         }
     }
 

@@ -122,8 +122,12 @@ struct CSVChunkParser: Sendable {
         let offsets = separators.offsets, offsetCount = separators.offsetCount
         // The first separator at or after `p` is offsets[cursor] (index 0 is the -1 before the piece).
         var cursor = 1
-        // Lines left to read one by one after a columnar block declined them.
+        // Lines left to read one by one after a columnar block declined them,
+        // and how many blocks in a row declined: each doubles the lines read
+        // one by one before the next try (up to 64 blocks' worth), so that a
+        // file whose every block declines does not parse each block twice.
         var lineByLine = 0
+        var declines = 0
 
         fieldStore.withUnsafeBufferPointer { fieldStore in
             while p < end {
@@ -141,9 +145,11 @@ struct CSVChunkParser: Sendable {
                             n += rows
                             p = next
                             cursor += rows * fieldCount
+                            declines = 0
                             continue
                         }
-                        lineByLine = rows
+                        lineByLine = rows << min(declines, 6)
+                        declines += 1
                     }
                 }
                 if lineByLine > 0 { lineByLine -= 1 }
@@ -173,7 +179,7 @@ struct CSVChunkParser: Sendable {
                 let lineStart = p
                 p = lineEnd + 1
                 if e - lineStart > maxLineBytes {
-                    chunk.fatal = tooLong(line: thisLine, base, lineStart, e)
+                    chunk.fatal = tooLong(line: thisLine, base, lineStart, e, ended: lineEnd < end)
                     break
                 }
                 if e == lineStart {
@@ -312,8 +318,9 @@ struct CSVChunkParser: Sendable {
     }
 
     @inline(never)
-    private func tooLong(line: Int, _ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> MarketDataError {
-        CSVInputText.lineTooLong(file: file, line: line, limit: maxLineBytes, length: end - start, lengthKnown: true,
+    /// `ended`: whether the line's end is in the piece (a piece may end inside an over-long line).
+    private func tooLong(line: Int, _ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int, ended: Bool) -> MarketDataError {
+        CSVInputText.lineTooLong(file: file, line: line, limit: maxLineBytes, length: end - start, lengthKnown: ended,
                                  start: UnsafeBufferPointer(start: base + start, count: min(end - start, 256)),
                                  atFileStart: false)
     }

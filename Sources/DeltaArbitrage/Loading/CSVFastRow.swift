@@ -127,10 +127,11 @@ extension CSVChunkParser {
 
     /// The value field `s..<e` (its separator at `e`, a CR before a line end
     /// already dropped) into `slot`, when it is plain: empty (NaN, carried
-    /// forward by the validator) or `digits[.digits]` of up to 8 bytes (or
-    /// up to 8 + 8 digits with 16 bytes readable before `end`), positive for
-    /// a price. False for anything else: the caller then leaves the line to
-    /// the paths that decide.
+    /// forward by the validator) or unsigned `digits[.digits]` that
+    /// `DecimalParser.parseUnsignedPrefix` takes whole (what the general code
+    /// tries first), positive for a price. Up to 8 bytes are read from the
+    /// word ending at `e`, up to 8 + 8 digits with one word each. False for
+    /// anything else: the caller then leaves the line to the paths that decide.
     @inline(__always)
     func plainValue(_ base: UnsafePointer<UInt8>, _ s: Int, _ e: Int, end: Int, store: Int, quotients: DecimalQuotients,
                     into slot: UnsafeMutablePointer<Double>) -> Bool {
@@ -142,10 +143,14 @@ extension CSVChunkParser {
                   store >= 4 || parts.significand > 0 else { return false }
             // Below 10^8 with at most 7 fraction digits: the quotient's domain.
             slot.pointee = quotients.quotient(parts.significand, byPowerOfTen: parts.fractionDigits)
-        } else {
-            guard s + 16 <= end, let fast = SWARDigits.unsignedDecimalParts(base + s), fast.length == length,
-                  store >= 4 || fast.significand > 0 else { return false }
+        } else if s + 16 <= end, let fast = SWARDigits.unsignedDecimalParts(base + s), fast.length == length {
+            guard store >= 4 || fast.significand > 0 else { return false }
             slot.pointee = fast.significand / fast.divisor
+        } else {
+            // Longer numbers: the scalar parser the general code tries first, on the same field.
+            guard let (value, stop) = DecimalParser.parseUnsignedPrefix(base, from: s, end: e), stop == e,
+                  store >= 4 || value > 0 else { return false }
+            slot.pointee = value
         }
         return true
     }

@@ -76,7 +76,7 @@ final class CSVLoadSession {
 
         let workers = options.parallel ? max(1, min(maximumChunks, range.count / minimumChunkBytes)) : 1
         let pieceCount = max(workers, (range.count + pieceBytes - 1) / max(pieceBytes, 1))
-        let pieces = Self.chunkRanges(base, range, count: pieceCount)
+        let pieces = Self.chunkRanges(base, range, count: pieceCount, maxLineBytes: parser.maxLineBytes)
         let threads = min(workers, pieces.count)
         let buffers = ColumnBuffers(free: pool) {
             let rows = Int(Double(pieces[0].count)
@@ -260,15 +260,21 @@ final class CSVLoadSession {
         return pages > 0 && size > 0 ? pages.multipliedReportingOverflow(by: size).partialValue : 1 << 30
     }
 
-    /// `count` chunks of about equal size, each ending just after a newline.
-    static func chunkRanges(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, count: Int) -> [Range<Int>] {
+    /// `count` chunks of about equal size, each ending just after a newline,
+    /// except where no newline follows within `maxLineBytes` + 1 bytes: that
+    /// line is over the limit, and the chunk ends inside it, so that no
+    /// chunk is much longer than the rest whatever the input (the parser
+    /// stops at that line, as it would have anyway).
+    static func chunkRanges(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, count: Int,
+                            maxLineBytes: Int) -> [Range<Int>] {
         if count <= 1 { return [range] }
         var ranges: [Range<Int>] = []
         var start = range.lowerBound
         for i in 1..<count {
             var cut = max(start, range.lowerBound + range.count / count * i)
-            while cut < range.upperBound && base[cut] != 0x0A { cut += 1 }
-            cut = min(cut + 1, range.upperBound)
+            let searchEnd = min(range.upperBound, cut + maxLineBytes + 1)
+            while cut < searchEnd && base[cut] != 0x0A { cut += 1 }
+            cut = cut < searchEnd ? cut + 1 : searchEnd
             if cut > start {
                 ranges.append(start..<cut)
                 start = cut

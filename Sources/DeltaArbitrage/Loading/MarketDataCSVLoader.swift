@@ -87,8 +87,10 @@ public struct MarketDataCSVLoader: Sendable {
     /// one is parsed. The memory taken is what the loaded rows need plus a
     /// block or two, whatever the input (a line over
     /// `MarketDataCSVOptions.maxLineBytes` stops the load). A mapped file
-    /// must not be truncated while it loads (the system then stops the
-    /// process, as for any mapped file); appending to it is harmless. A path
+    /// must not be truncated while it loads, and a read error of the disk
+    /// or network file system under it cannot be reported as an error: the
+    /// system stops the process (`SIGBUS`), as for any mapped file.
+    /// Appending to the file while it loads is harmless. A path
     /// that cannot be opened or read, or is a directory, is an
     /// `.unreadableFile` error with the system's reason.
     public func load(path: String) throws(MarketDataError) -> MarketDataCSVLoadResult {
@@ -108,7 +110,8 @@ public struct MarketDataCSVLoader: Sendable {
         let isRegular = info.st_mode & S_IFMT == S_IFREG
         // A file system that cannot map the file is read like any other;
         // the read reports what really stops it.
-        if isRegular && Int(info.st_size) >= mappedMinimumBytes, let file = try? MappedFile(path: path, populate: false) {
+        if isRegular && Int(info.st_size) >= mappedMinimumBytes,
+           let file = try? MappedFile(descriptor: fd, size: Int(info.st_size), path: path, populate: false) {
             file.adviseSequential()
             return try load(buffer: file.bytes, name: path, release: file.release)
         }

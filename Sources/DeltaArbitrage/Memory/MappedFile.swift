@@ -18,7 +18,7 @@ final class MappedFile: @unchecked Sendable {
     ///
     /// - Throws: `.unreadableFile` with the system's reason when the path cannot
     ///   be opened, is not a regular file, or cannot be mapped.
-    init(path: String, populate: Bool) throws(MarketDataError) {
+    convenience init(path: String, populate: Bool) throws(MarketDataError) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw Self.failure(path, "cannot open") }
         defer { close(fd) }
@@ -27,7 +27,14 @@ final class MappedFile: @unchecked Sendable {
         guard info.st_mode & S_IFMT == S_IFREG else {
             throw MarketDataError(kind: .unreadableFile, file: path, detail: "not a regular file; an Arrow file must be seekable")
         }
-        let size = Int(info.st_size)
+        try self.init(descriptor: fd, size: Int(info.st_size), path: path, populate: populate)
+    }
+
+    /// Maps the first `size` bytes of the regular file open as `fd` (which
+    /// the caller keeps and closes; the mapping outlives it), so that what
+    /// is mapped is the file the caller checked, even if its path has been
+    /// replaced since. `path` names it in errors.
+    init(descriptor fd: Int32, size: Int, path: String, populate: Bool) throws(MarketDataError) {
         if size == 0 {
             mapping = nil
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
@@ -53,14 +60,16 @@ final class MappedFile: @unchecked Sendable {
         if let mapping { _ = madvise(mapping, bytes.count, MADV_SEQUENTIAL) }
     }
 
-    /// Drops the mapping's pages wholly inside `range` of the file from this
-    /// process (`MADV_DONTNEED`; the file and the page cache are untouched,
-    /// and reading there again maps them back): a reader that is done with
-    /// a part keeps its resident memory to what it still reads.
+    /// Drops the mapping's pages from the one holding `range`'s first byte
+    /// to the last one wholly inside it, from this process (`MADV_DONTNEED`;
+    /// the file and the page cache are untouched, and reading there again
+    /// maps them back): a reader going through the file in order, done with
+    /// everything before `range.upperBound`, keeps its resident memory to
+    /// what it still reads. The page shared with the next range stays.
     func release(_ range: Range<Int>) {
         guard let mapping else { return }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let start = (max(range.lowerBound, 0) + page - 1) / page * page
+        let start = max(range.lowerBound, 0) / page * page
         let end = min(range.upperBound, bytes.count) / page * page
         if end > start { _ = madvise(mapping + start, end - start, MADV_DONTNEED) }
     }
