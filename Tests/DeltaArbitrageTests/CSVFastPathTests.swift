@@ -297,7 +297,9 @@ import Testing
                 words[lane] = bytes.withUnsafeBufferPointer { SWARDigits.load($0.baseAddress!) }
                 lengths[lane] = UInt64(length)
             }
-            let lanes = SWARDigits.alignedDecimalLanes(words, lengths: lengths)
+            let fields = SIMD4(SWARDigits.fieldMask(Int(lengths[0])), SWARDigits.fieldMask(Int(lengths[1])),
+                               SWARDigits.fieldMask(Int(lengths[2])), SWARDigits.fieldMask(Int(lengths[3])))
+            let lanes = SWARDigits.alignedDecimalLanes(words, fields: fields)
             for lane in 0..<4 {
                 let scalar = SWARDigits.alignedDecimalParts(words[lane], length: Int(lengths[lane]))
                 #expect((lanes.declined[lane] != 0) == (scalar == nil), "word \(String(words[lane], radix: 16)), length \(lengths[lane])")

@@ -89,7 +89,8 @@ extension CSVChunkParser {
     @inline(__always)
     func indexedRow(_ base: UnsafePointer<UInt8>, _ p: Int, end: Int, row n: Int, separators: CSVSeparatorIndex,
                     quotients: DecimalQuotients, timestamps: UnsafeMutablePointer<Int64>,
-                    values: UnsafeMutablePointer<UnsafeMutablePointer<Double>>, fieldStore: UnsafeBufferPointer<Int>, dateCache: inout TimestampParser.DateCache) -> Int? {
+                    values: UnsafeMutablePointer<UnsafeMutablePointer<Double>>, fieldStore: UnsafeBufferPointer<Int>,
+                    dateCache: inout TimestampParser.DateCache) -> Int? {
         // One 128-bit word, so that taking the next separator needs no branch on which half it is in.
         let (low, high) = separators.window(at: p)
         var bits = UInt128(high) &<< 64 | UInt128(low)

@@ -43,9 +43,9 @@ import Darwin
 /// separators, a `#` comment line). By default the first bad row throws; with
 /// `MarketDataCSVOptions.skipBadRows` bad rows are counted instead.
 ///
-/// The text is handled in blocks of 16 MiB that end at line boundaries (a
-/// large file is mapped and its blocks parsed in place; otherwise the next
-/// block is read while one is parsed: two buffers), cut into pieces of
+/// The text is handled in blocks that end at line boundaries (a large file
+/// is mapped and parsed in place as one block; otherwise blocks of 16 MiB,
+/// the next read while one is parsed: two buffers), cut into pieces of
 /// 512 KiB at line ends. Each piece is parsed straight into
 /// small reused column buffers (several pieces at once on several cores when
 /// the block is large), then checked and appended in file order by the

@@ -16,12 +16,23 @@ enum SWARDigits {
     /// How many of the first bytes of `word` are ASCII digits, 0...8.
     @inline(__always)
     static func leadingDigitCount(_ word: UInt64) -> Int {
+        nonDigitBytes(word).trailingZeroBitCount >> 3
+    }
+
+    /// The top bit of each byte of `word` set where the byte is not an ASCII digit.
+    @inline(__always)
+    static func nonDigitBytes(_ word: UInt64) -> UInt64 {
         // A byte is a digit when its xor with "0" is at most 9: then adding
         // 0x76 to its low 7 bits leaves the top bit clear. Masking to 7 bits
         // first keeps carries inside each byte.
         let x = word ^ 0x3030_3030_3030_3030
-        let nonDigit = (((x & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080
-        return nonDigit.trailingZeroBitCount >> 3
+        return (((x & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080
+    }
+
+    /// The top `length` (1...8) bytes of a word set: where a field ending at the word's top lies.
+    @inline(__always)
+    static func fieldMask(_ length: Int) -> UInt64 {
+        ~UInt64(0) &<< UInt64(truncatingIfNeeded: 64 &- 8 &* length)
     }
 
     /// The value of the first `count` (1...8) bytes of `word`, all ASCII digits.
@@ -110,9 +121,8 @@ enum SWARDigits {
     /// loop-free and independent of the field before: no scan for the end.
     @inline(__always)
     static func alignedDecimalParts(_ word: UInt64, length: Int) -> (significand: UInt64, fractionDigits: Int)? {
-        let field = ~UInt64(0) &<< UInt64(truncatingIfNeeded: 64 &- 8 &* length)
-        let x = word ^ 0x3030_3030_3030_3030
-        let nonDigit = (((x & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080 & field
+        let field = fieldMask(length)
+        let nonDigit = nonDigitBytes(word) & field
         if nonDigit == 0 { return (digitsValue(word & field), 0) }
         let point = nonDigit.trailingZeroBitCount >> 3
         guard length >= 2, nonDigit & (nonDigit &- 1) == 0,
@@ -132,12 +142,8 @@ enum SWARDigits {
     @inline(__always)
     static func alignedInteger(_ base: UnsafePointer<UInt8>, end: Int, length: Int) -> UInt64? {
         let low = load(base + (end &- 8)), high = load(base + (end &- 16))
-        let highField = ~UInt64(0) &<< UInt64(truncatingIfNeeded: 128 &- 8 &* length)
-        @inline(__always) func nonDigits(_ word: UInt64) -> UInt64 {
-            let x = word ^ 0x3030_3030_3030_3030
-            return (((x & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080
-        }
-        guard nonDigits(low) | (nonDigits(high) & highField) == 0 else { return nil }
+        let highField = fieldMask(length &- 8)
+        guard nonDigitBytes(low) | (nonDigitBytes(high) & highField) == 0 else { return nil }
         return digitsValue(high & highField) &* 100_000_000 &+ digitsValue(low)
     }
 
@@ -251,41 +257,18 @@ extension TimestampParser {
 
 extension SWARDigits {
     /// `alignedDecimalParts` for four fields at once, one per lane: `words`
-    /// holds the 8 bytes before each field's end, `lengths` each field's
-    /// length (1...8). Where `declined` is zero, a lane's significand and
-    /// fraction digits are exactly what `alignedDecimalParts` gives; where it
-    /// is not zero, `alignedDecimalParts` gives nil.
+    /// holds the 8 bytes before each field's end, `fields` each field's
+    /// `fieldMask` (1...8 bytes; the caller shifts in scalar registers, as a
+    /// per-lane shift is not an instruction everywhere before AVX2). Where
+    /// `declined` is zero, a lane's significand and fraction digits are
+    /// exactly what `alignedDecimalParts` gives; where it is not zero,
+    /// `alignedDecimalParts` gives nil.
     ///
     /// The scalar version finds the decimal point with a bit scan; here the
     /// point's top bit `b` is used directly (`(b << 1) - 1` covers the bytes
     /// up to the point, `(b >> 7) · 0x0706050403020100` has the count of
     /// bytes after it in its top byte), so every step is a plain lane-wise
     /// operation.
-    @inline(__always)
-    static func alignedDecimalLanes(_ words: SIMD4<UInt64>, lengths: SIMD4<UInt64>)
-        -> (significands: SIMD4<UInt64>, fractionDigits: SIMD4<UInt64>, declined: SIMD4<UInt64>) {
-        alignedDecimalLanes(words, fields: SIMD4(fieldMask(Int(truncatingIfNeeded: lengths[0])),
-                                                 fieldMask(Int(truncatingIfNeeded: lengths[1])),
-                                                 fieldMask(Int(truncatingIfNeeded: lengths[2])),
-                                                 fieldMask(Int(truncatingIfNeeded: lengths[3]))))
-    }
-
-    /// The top `length` (1...8) bytes of a word set: where a field ending at the word's top lies.
-    @inline(__always)
-    static func fieldMask(_ length: Int) -> UInt64 {
-        ~UInt64(0) &<< UInt64(truncatingIfNeeded: 64 &- 8 &* length)
-    }
-
-    /// All ones in the lanes of `x` that are not zero, zero elsewhere.
-    @inline(__always)
-    static func nonZeroLanes(_ x: SIMD4<UInt64>) -> SIMD4<UInt64> {
-        SIMD4(repeating: 0) &- ((x | (SIMD4(repeating: 0) &- x)) &>> 63)
-    }
-
-    /// `alignedDecimalLanes` with each lane's field given as its
-    /// `fieldMask` (the length is what the mask tells): the caller shifts
-    /// in scalar registers, as a per-lane shift is not an instruction
-    /// everywhere (before AVX2).
     @inline(__always)
     static func alignedDecimalLanes(_ words: SIMD4<UInt64>, fields field: SIMD4<UInt64>)
         -> (significands: SIMD4<UInt64>, fractionDigits: SIMD4<UInt64>, declined: SIMD4<UInt64>) {
@@ -315,5 +298,11 @@ extension SWARDigits {
         v = ((v & SIMD4(repeating: 0x00FF_00FF_00FF_00FF)) &* 6_553_601) &>> 16
         v = ((v & SIMD4(repeating: 0x0000_FFFF_0000_FFFF)) &* 42_949_672_960_001) &>> 32
         return (v, fractionDigits, declined)
+    }
+
+    /// All ones in the lanes of `x` that are not zero, zero elsewhere.
+    @inline(__always)
+    static func nonZeroLanes(_ x: SIMD4<UInt64>) -> SIMD4<UInt64> {
+        SIMD4(repeating: 0) &- ((x | (SIMD4(repeating: 0) &- x)) &>> 63)
     }
 }

@@ -23,9 +23,15 @@ public enum FreshPages {
 
     /// Readies `buffer` (see the type's description).
     public static func prepare(_ buffer: UnsafeMutableRawBufferPointer) {
-        #if os(Linux)
-        guard buffer.count >= minimumBytes, let base = buffer.baseAddress else { return }
+        guard buffer.count >= minimumBytes else { return }
         adviseHugePages(buffer)
+        populate(buffer)
+    }
+
+    /// `MADV_POPULATE_WRITE` on the whole pages of `buffer`.
+    private static func populate(_ buffer: UnsafeMutableRawBufferPointer) {
+        #if os(Linux)
+        guard let base = buffer.baseAddress else { return }
         let page = 4096
         let from = Int(bitPattern: base), to = from + buffer.count
         let pageStart = (from + page - 1) & ~(page - 1), pageEnd = to & ~(page - 1)
@@ -61,7 +67,7 @@ public enum FreshPages {
         array.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
             adviseHugePages(UnsafeMutableRawBufferPointer(start: base, count: capacity * MemoryLayout<T>.stride))
-            prepare(UnsafeMutableRawBufferPointer(start: base + count, count: spare * MemoryLayout<T>.stride))
+            populate(UnsafeMutableRawBufferPointer(start: base + count, count: spare * MemoryLayout<T>.stride))
         }
     }
 }
