@@ -46,6 +46,12 @@ public struct FirstPassageBacktest: @unchecked Sendable {
     @usableFromInline let exitSeries: FirstPassageIndex
     /// Largest `|bid_s|` or `|ask_f|` in the columns, for the exit margin.
     @usableFromInline let priceScale: Double
+    /// Per row `e`: `r − e` for the first row `r ≥ e` held the hold limit
+    /// since row `e`'s time (`t_r − t_e ≥ cutoff`), or `UInt32.max` when no
+    /// row is (or the distance does not fit). A position's timeout row is
+    /// then one load instead of a binary search over its hours of rows, and
+    /// it bounds the exit search: a quarter of a grid's trades time out.
+    @usableFromInline let holdLimitDistances: [UInt32]
 
     /// Prepares the index over all rows of `columns`.
     public init(columns: BookColumns, maxHours: Double, spotFee: Double, futFee: Double) {
@@ -84,6 +90,37 @@ public struct FirstPassageBacktest: @unchecked Sendable {
             }
         }
         priceScale = scales.max() ?? 0
+        holdLimitDistances = Self.holdLimitDistances(columns.timestamps, cutoff: cutoff, chunk: chunk)
+    }
+
+    /// `holdLimitDistances` of `t`: each chunk finds its first row's limit
+    /// row by binary search, then moves it forward row by row (both only
+    /// grow: timestamps are non-decreasing).
+    static func holdLimitDistances(_ t: UnsafeBufferPointer<Int64>, cutoff: Int64, chunk: Int) -> [UInt32] {
+        let n = t.count
+        let chunks = (n + chunk - 1) / chunk
+        return [UInt32](unsafeUninitializedCapacity: n) { out, initialized in
+            let sink = UncheckedSendable(out), times = UncheckedSendable(t)
+            DispatchQueue.concurrentPerform(iterations: chunks) { k in
+                let t = times.value, start = k * chunk
+                guard start < n else { return }
+                var r = t.partitionPoint(in: start..<n) { Self.isHeld($0, since: t[start], cutoff: cutoff) }
+                for e in start..<min(start + chunk, n) {
+                    if r < e { r = e }
+                    while r < n && !Self.isHeld(t[r], since: t[e], cutoff: cutoff) { r += 1 }
+                    let distance = r - e
+                    sink.value[e] = r < n && distance < Int(UInt32.max) ? UInt32(distance) : .max
+                }
+            }
+            initialized = n
+        }
+    }
+
+    /// `time − since ≥ cutoff`, without overflow (`time ≥ since`).
+    @inlinable @inline(__always)
+    static func isHeld(_ time: Int64, since: Int64, cutoff: Int64) -> Bool {
+        let (elapsed, overflow) = time.subtractingReportingOverflow(since)
+        return overflow || elapsed >= cutoff
     }
 
     /// The moments and AR(1) sums (the walk-forward's window statistics) of
@@ -211,26 +248,43 @@ public struct FirstPassageBacktest: @unchecked Sendable {
 
     /// First row in `from..<to` at which `held` reaches the profit target
     /// (checked first) or the hold limit.
+    ///
+    /// Rows before the hold-limit row `T` are not held past the limit, so
+    /// only exit candidates in `from…T` are searched: the first confirmed
+    /// one closes at the target (at `T` too, as the target is checked
+    /// first), and without one the position times out at `T`.
     @inlinable
     func nextExit(_ held: OpenPosition, exitThresholdPct x: Double, from: Int, to: Int) -> (Int, ExitReason)? {
         let cost = SpreadFormulas.entrySpotCost(spotAsk: held.entrySpotAsk, spotFee: spotFee)
         let receive = SpreadFormulas.entryFutReceive(futBid: held.entryFutBid, futFee: futFee)
         let bound = exitSearchLevel(cost: cost, receive: receive, exitThresholdPct: x)
-        let time = columns.timestamps
+        let limit = holdLimitRow(held, from: from, to: to)
+        let searchEnd = limit.map { $0 + 1 } ?? to
         var j = from
-        while let k = exitSeries.firstIndex(atLeast: bound, from: j, to: to) {
-            if time[k] - held.entryTime >= cutoff {
-                // The hold limit falls at or before the first candidate.
-                let timeout = firstRow(heldSince: held.entryTime, from: j, to: k + 1) ?? k
-                if timeout == k && reachesTarget(cost: cost, receive: receive, x: x, row: k) {
-                    return (k, .profitTarget)
-                }
-                return (timeout, .timeout)
-            }
+        while let k = exitSeries.firstIndex(atLeast: bound, from: j, to: searchEnd) {
             if reachesTarget(cost: cost, receive: receive, x: x, row: k) { return (k, .profitTarget) }
             j = k + 1
         }
-        return firstRow(heldSince: held.entryTime, from: j, to: to).map { ($0, .timeout) }
+        return limit.map { ($0, .timeout) }
+    }
+
+    /// `firstRow(heldSince: held.entryTime, from:to:)`, read from
+    /// `holdLimitDistances` when `held` entered at a row of this index before
+    /// `from` (rows from its entry on are held past the limit from `T` on,
+    /// so the answer is `max(T, from)`); a binary search otherwise.
+    @inlinable @inline(__always)
+    func holdLimitRow(_ held: OpenPosition, from: Int, to: Int) -> Int? {
+        let e = held.entryIndex
+        if e >= 0 && e < from && columns.timestamps[e] == held.entryTime {
+            let distance = holdLimitDistances[e]
+            if distance != .max {
+                let row = max(e + Int(distance), from)
+                return row < to ? row : nil
+            }
+            // No row of the index is held past the limit.
+            if !Self.isHeld(columns.timestamps[count - 1], since: held.entryTime, cutoff: cutoff) { return nil }
+        }
+        return firstRow(heldSince: held.entryTime, from: from, to: to)
     }
 
     /// The level of `−entry_cost_pct` an entry needs: `−cost ≥ (−E)⁺  ⇔  −cost > −E  ⇔  cost < E`.
@@ -260,7 +314,7 @@ public struct FirstPassageBacktest: @unchecked Sendable {
     @inlinable
     func firstRow(heldSince entryTime: Int64, from: Int, to: Int) -> Int? {
         let cutoff = self.cutoff
-        let row = columns.timestamps.partitionPoint(in: from..<to) { $0 - entryTime >= cutoff }
+        let row = columns.timestamps.partitionPoint(in: from..<to) { Self.isHeld($0, since: entryTime, cutoff: cutoff) }
         return row < to ? row : nil
     }
 }
