@@ -9,10 +9,18 @@
 /// time: the bucket's first row minus one plus the bucket's rows at or
 /// before the offset. A point's row therefore depends on no other point (a
 /// pass per window finds each row from the previous one, a chain of
-/// dependent loads). Buckets are swept in blocks; in a block every window
-/// (a *lane*) takes its points in turn, so the block's rows are read from
-/// memory once for all windows, and lanes go four at a time, one SIMD lane
-/// each, where all four have a point in every bucket (`AR1MomentsLanes`).
+/// dependent loads).
+///
+/// Buckets are swept in blocks, in two steps per block:
+/// 1. *Sampling*, bucket by bucket: each of the bucket's (at most 16) row
+///    times is compared at once with the point times of eight windows (one
+///    SIMD lane each), and the lanes count the rows at or before their
+///    point; each window's value is written to a small table. No lane needs
+///    a horizontal reduction, and the block's rows are read once for all
+///    windows.
+/// 2. *Summing*, window by window, four at a time where all four have a
+///    point in every bucket (`AR1MomentsLanes`), reading the table.
+///
 /// Each window adds its own points in its own order, so its sums round
 /// exactly as in its own pass.
 struct WindowMomentsSweep {
@@ -28,6 +36,9 @@ struct WindowMomentsSweep {
         var firstBucket: Int64, nextBucket: Int64, lastBucket: Int64
     }
 
+    /// Lanes per compare in step 1 (rounding of `stride`).
+    static let samplingWidth = 8
+
     let t: UnsafeBufferPointer<Int64>
     /// `−entry_cost_pct` per row (`FirstPassageBacktest`'s stored entry series).
     let negated: UnsafeBufferPointer<Double>
@@ -37,8 +48,16 @@ struct WindowMomentsSweep {
     let sums: UnsafeMutableBufferPointer<AR1Moments>
     /// First row at or after each bucket of the block, and of the bucket after it.
     let bucketRows: UnsafeMutableBufferPointer<Int>
-    /// The bucket has at most 16 rows, and 16 rows from its first exist.
+    /// The bucket has at most 16 rows, 16 rows from its first exist, it is
+    /// not the data's first row, and the step fits 32 bits (see `sampleBlock`).
     let compact: UnsafeMutableBufferPointer<Bool>
+    /// Lanes' phases, padded to whole sampling widths with −1 (sampled, never
+    /// read). Only read where the step fits 32 bits.
+    let phases: UnsafeMutableBufferPointer<Int32>
+    /// `entry_cost_pct` sampled by lane `l` in bucket `i` of the block, at `i · stride + l`.
+    let values: UnsafeMutableBufferPointer<Double>
+    /// Lanes per bucket in `values` (lanes rounded up to the sampling width).
+    let stride: Int
     /// The block: its first bucket, the bucket after its last, and its first bucket's time.
     var block: Int64 = 0, blockEnd: Int64 = 0, blockTime: Int64 = 0
 
@@ -50,22 +69,32 @@ struct WindowMomentsSweep {
     ) -> [AR1Moments] {
         var laneStorage = laneList
         var sums = [AR1Moments](repeating: AR1Moments(), count: laneList.count)
+        let stride = (laneList.count + samplingWidth - 1) / samplingWidth * samplingWidth
         let bucketRows = UnsafeMutableBufferPointer<Int>.allocate(capacity: blockBuckets + 1)
         let compact = UnsafeMutableBufferPointer<Bool>.allocate(capacity: blockBuckets)
+        let phases = UnsafeMutableBufferPointer<Int32>.allocate(capacity: stride)
+        let values = UnsafeMutableBufferPointer<Double>.allocate(capacity: blockBuckets * stride)
         defer {
             bucketRows.deallocate()
             compact.deallocate()
+            phases.deallocate()
+            values.deallocate()
+        }
+        for l in 0..<stride {
+            phases[l] = l < laneList.count ? Int32(truncatingIfNeeded: laneList[l].phase) : -1
         }
         laneStorage.withUnsafeMutableBufferPointer { lanes in
             sums.withUnsafeMutableBufferPointer { sums in
                 var sweep = WindowMomentsSweep(t: t, negated: negated, step: step, lanes: lanes, sums: sums,
-                                               bucketRows: bucketRows, compact: compact)
+                                               bucketRows: bucketRows, compact: compact, phases: phases,
+                                               values: values, stride: stride)
                 let lastBucket = lanes.reduce(Int64.min) { max($0, $1.lastBucket) }
                 var scan = firstRow
                 var next = lanes.reduce(Int64.max) { min($0, $1.nextBucket) }
                 while next < Int64.max {
                     let buckets = min(Int64(blockBuckets), lastBucket - next + 1)
                     sweep.prepare(block: next, buckets: Int(buckets), anchor: anchor, scan: &scan)
+                    sweep.sampleBlock()
                     var k = 0
                     while k + 4 <= lanes.count {
                         sweep.advanceFour(from: k)
@@ -96,26 +125,62 @@ struct WindowMomentsSweep {
             bucketRows[i] = scan
         }
         for i in 0..<buckets {
-            compact[i] = bucketRows[i + 1] - bucketRows[i] <= 16 && bucketRows[i] + 16 <= n
+            compact[i] = bucketRows[i + 1] - bucketRows[i] <= 16 && bucketRows[i] + 16 <= n && bucketRows[i] > 0
+                && step <= Int64(Int32.max)
         }
     }
 
-    /// The row `lane` samples in `bucket` (of this block).
-    @inline(__always)
-    func row(_ lane: Lane, _ bucket: Int64) -> Int {
-        let i = Int(bucket - block)
-        guard compact[i], let base = t.baseAddress else { return scannedRow(lane, i) }
-        // The 16 rows from the bucket's first hold all of its rows; those after it are later than any
-        // time in it, so the count of rows at or before the point's time is its row's place in the bucket.
-        let time = blockTime + Int64(i) * step + lane.phase
-        return min(bucketRows[i] - 1 + AsOfSampling.countAtOrBefore(base + bucketRows[i], time), lane.lastRow)
+    /// Step 1: `values` for every bucket of the block and every lane.
+    ///
+    /// In a compact bucket the 16 rows from its first hold all of its rows;
+    /// those after it are later than any time in it, so the count of rows
+    /// at or before a point's time is its row's place in the bucket. The
+    /// counts compare times as offsets into the bucket, clamped to one step
+    /// (every phase is below it), in 32-bit lanes: eight windows per compare.
+    /// Rows past a window's last row are never at or before its points but
+    /// at its last one (equal times), which `clampLastPoints` redoes. A lane
+    /// with no point in the bucket samples a row it never reads (within the
+    /// data: compact buckets start past row 0).
+    func sampleBlock() {
+        guard let times = t.baseAddress, let table = values.baseAddress else { return }
+        let rawPhases = UnsafeRawPointer(phases.baseAddress!)
+        let offsets = UnsafeMutablePointer<Int32>.allocate(capacity: 16)
+        defer { offsets.deallocate() }
+        for i in 0..<Int(blockEnd - block) {
+            let bucketTime = blockTime + Int64(i) * step
+            let out = table + i * stride
+            guard compact[i] else {
+                for l in 0..<lanes.count { out[l] = -negated[scannedRow(lanes[l], i)] }
+                continue
+            }
+            let rows = times + bucketRows[i], end = bucketTime + step
+            for j in 0..<16 { offsets[j] = Int32(truncatingIfNeeded: min(rows[j], end) &- bucketTime) }
+            let before = bucketRows[i] - 1
+            for lane in Swift.stride(from: 0, to: stride, by: 8) {
+                let phase = rawPhases.loadUnaligned(fromByteOffset: lane * 4, as: SIMD8<Int32>.self)
+                // 16 minus the offsets above the phase: `phase − offset` is negative there
+                // (no overflow: both lie in −1…Int32.max), and its sign shifted in is −1.
+                var count = SIMD8<Int32>(repeating: 16)
+                for j in 0..<16 { count &+= (phase &- SIMD8(repeating: offsets[j])) &>> 31 }
+                for l in 0..<8 { out[lane + l] = -negated[before + Int(count[l])] }
+            }
+        }
+        clampLastPoints()
+    }
+
+    /// Redoes, with the row limit, the value of every lane whose last point lies in this block.
+    func clampLastPoints() {
+        for (l, lane) in lanes.enumerated() where lane.lastBucket >= block && lane.lastBucket < blockEnd {
+            let i = Int(lane.lastBucket - block)
+            values[i * stride + l] = -negated[scannedRow(lane, i)]
+        }
     }
 
     /// `row` for a bucket of more than 16 rows: a scan from its first row.
     @inline(never)
     func scannedRow(_ lane: Lane, _ i: Int) -> Int {
-        AsOfSampling.lastRow(t, atOrBefore: blockTime + Int64(i) * step + lane.phase,
-                             from: bucketRows[i] - 1, limit: lane.lastRow)
+        max(AsOfSampling.lastRow(t, atOrBefore: blockTime + Int64(i) * step + lane.phase,
+                                 from: bucketRows[i] - 1, limit: lane.lastRow), 0)
     }
 
     /// Lane `k`'s points in the buckets before `limit` of this block, in order.
@@ -124,7 +189,7 @@ struct WindowMomentsSweep {
         let stop = min(limit, lane.lastBucket + 1, blockEnd)
         guard lane.nextBucket < stop else { return }
         var m = sums[k]
-        for bucket in lane.nextBucket..<stop { m.add(-negated[row(lane, bucket)]) }
+        for bucket in lane.nextBucket..<stop { m.add(values[Int(bucket - block) * stride + k]) }
         sums[k] = m
         lanes[k].nextBucket = stop
     }
@@ -135,12 +200,12 @@ struct WindowMomentsSweep {
         let l0 = lanes[k], l1 = lanes[k + 1], l2 = lanes[k + 2], l3 = lanes[k + 3]
         let start = max(l0.firstBucket + 1, l1.firstBucket + 1, l2.firstBucket + 1, l3.firstBucket + 1, block)
         let end = min(l0.lastBucket + 1, l1.lastBucket + 1, l2.lastBucket + 1, l3.lastBucket + 1, blockEnd)
-        guard start < end, let base = sums.baseAddress else { return }
+        guard start < end, let base = sums.baseAddress, let table = values.baseAddress else { return }
         for l in k..<k + 4 { advance(l, to: start) }
         var vector = AR1MomentsLanes(base + k)
+        let raw = UnsafeRawPointer(table + k)
         for bucket in start..<end {
-            vector.add(-SIMD4(negated[row(l0, bucket)], negated[row(l1, bucket)],
-                              negated[row(l2, bucket)], negated[row(l3, bucket)]))
+            vector.add(raw.loadUnaligned(fromByteOffset: Int(bucket - block) * stride * 8, as: SIMD4<Double>.self))
         }
         vector.store(base + k)
         for l in k..<k + 4 { lanes[l].nextBucket = end }
