@@ -46,9 +46,11 @@ let package = Package(
             path: "Sources/CLapack",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
+        // Header-only: processor instructions Swift has no spelling for (the first-passage index's compare-to-bitmask).
+        .systemLibrary(name: "CIntrinsics", path: "Sources/CIntrinsics"),
         .target(
             name: "SpreadKernels",
-            dependencies: ["CLapack"],
+            dependencies: ["CLapack", "CIntrinsics"],
             linkerSettings: [.linkedLibrary("m")]
         ),
         // zlib: gzip and zip market-data files, inflated as they are read.

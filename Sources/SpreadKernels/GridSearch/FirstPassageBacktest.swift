@@ -237,7 +237,8 @@ public struct FirstPassageBacktest: @unchecked Sendable {
         entryThresholdPct entry: Double, exitThresholdPct exit: Double, rows: Range<Int>, split: Int
     ) -> (all: TradeTally, beforeSplit: TradeTally) {
         var all = TradeTally(), early = TradeTally()
-        let c = columns
+        // The closure captures these alone: capturing `self` copied the index (retaining its arrays) per call.
+        let c = columns, spotFee = spotFee, futFee = futFee
         forEachTrade(entryThresholdPct: entry, exitThresholdPct: exit, rows: rows) { t in
             all.add(entry: t.entryIndex, exit: t.exitIndex, reason: t.reason, columns: c, spotFee: spotFee, futFee: futFee)
             // Trades come in exit order, so those closing before the split are a prefix.

@@ -1,3 +1,4 @@
+import CIntrinsics
 import Dispatch
 #if canImport(Glibc)
 import Glibc
@@ -205,19 +206,14 @@ public struct FirstPassageIndex: Sendable {
     }
 
     /// The first of the 16 values at `p` from lane `first` on that is
-    /// ≥ `level`, or 16: two vector compares and a minimum of lane numbers,
-    /// where a scan would mispredict its exit at every level of a query.
+    /// ≥ `level`, or 16: the compares as one 16-bit mask
+    /// (`delta_arb_at_least_mask16`) and its lowest set bit, where a scan
+    /// would mispredict its exit at every level of a query.
     @inlinable @inline(__always)
     static func firstLane(_ p: UnsafePointer<Double>, atLeast level: Double, from first: Int) -> Int {
-        let raw = UnsafeRawPointer(p)
-        let low = raw.loadUnaligned(as: SIMD8<Double>.self), high = (raw + 64).loadUnaligned(as: SIMD8<Double>.self)
-        let bar = SIMD8<Double>(repeating: level)
-        let lanes = SIMD8<Int64>(0, 1, 2, 3, 4, 5, 6, 7), start = SIMD8<Int64>(repeating: Int64(first))
-        let none = SIMD8<Int64>(repeating: 16)
         // NaN compares false, so it is never found, as in the scan.
-        let a = none.replacing(with: lanes, where: (low .>= bar) .& (lanes .>= start))
-        let b = none.replacing(with: lanes &+ 8, where: (high .>= bar) .& (lanes &+ 8 .>= start))
-        return Int(a.replacing(with: b, where: b .< a).min())
+        let hits = delta_arb_at_least_mask16(p, level) & (~0 << UInt32(first))
+        return (hits | 1 << 16).trailingZeroBitCount
     }
 
     /// Level-0 values covered by one node of `depth`.
