@@ -86,6 +86,27 @@ struct OptimizerTests {
         #expect(!report.alternatives.contains(best))
     }
 
+    /// The alternatives' partial ranking is the prefix of a stable sort, with
+    /// many ties, for every length asked.
+    @Test func leadingCandidatesAreTheStableSortsPrefix() {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(n))
+        }
+        for trial in 0..<300 {
+            let n = trial % 41
+            let keys = (0..<n).map { _ in next(6) }
+            var candidates = Array(0..<n)
+            for i in candidates.indices.reversed() where i > 0 { candidates.swapAt(i, next(i + 1)) }
+            let precedes = { (a: Int, b: Int) in keys[a] > keys[b] }
+            for count in [0, 1, 5, 40, 60] {
+                #expect(DeltaArbitrageOptimizer.leading(count, of: candidates, by: precedes)
+                        == Array(candidates.sorted(by: precedes).prefix(count)), "keys \(keys) candidates \(candidates)")
+            }
+        }
+    }
+
     /// Ties (entries above every spread trade identically) go to the lowest
     /// entry, and repeated runs give bit-identical reports.
     @Test func tiesAreBrokenDeterministically() async throws {

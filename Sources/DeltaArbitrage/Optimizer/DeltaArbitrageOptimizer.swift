@@ -289,8 +289,9 @@ public struct DeltaArbitrageOptimizer: Sendable {
             : "no safe grid point meets every target; the best safe point is chosen and misses "
                 + checks.filter { !$0.met }.map { "\($0.name) (\(Self.format($0.actual)) vs \(Self.format($0.target)))" }
                     .joined(separator: ", ")
-        let ranked = points.indices.filter { $0 != best && points[$0].safe }
-            .sorted { Self.isBetter(points[$0], points[$1]) }
+        let ranked = Self.leading(Self.alternativeCount, of: points.indices.filter { $0 != best && points[$0].safe }) {
+            Self.isBetter(points[$0], points[$1])
+        }
         let result = OptimizationResult(
             entryThresholdPct: chosen.entryThresholdPct, exitThresholdPct: chosen.exitThresholdPct,
             confidenceScore: confidence.score, analysisPeriodHours: Int((Double(span) / 3_600e9).rounded()),
@@ -301,7 +302,7 @@ public struct DeltaArbitrageOptimizer: Sendable {
             constraintStatus: ConstraintStatus(
                 safe: true, targetsMet: targetsMet, targets: checks, totalPoints: total, safePoints: safeCount,
                 feasiblePoints: feasibleCount, summary: statusText),
-            chosen: summary, confidence: confidence, alternatives: ranked.prefix(5).map { points[$0] },
+            chosen: summary, confidence: confidence, alternatives: ranked.map { points[$0] },
             statistics: statistics,
             window: OptimizationWindow(
                 firstRow: rows.lowerBound + rowOffset, endRow: rows.upperBound + rowOffset,
@@ -333,6 +334,25 @@ public struct DeltaArbitrageOptimizer: Sendable {
         [TargetCheck(name: "hit_rate", target: config.targetHitRate, actual: s.hitRate, atLeast: true),
          TargetCheck(name: "trades_per_day", target: Double(config.minDailyTrades), actual: s.tradesPerDay, atLeast: true),
          TargetCheck(name: "max_drawdown", target: config.maxDrawdownTolerance, actual: s.maxDrawdown, atLeast: false)]
+    }
+
+    /// Alternatives a report lists.
+    static let alternativeCount = 5
+
+    /// The first `count` of `candidates` in the order `precedes`, as a stable
+    /// sort would give them (ties keep the candidates' order), without
+    /// sorting the rest: a walk-forward ranks every window's grid.
+    static func leading(_ count: Int, of candidates: [Int], by precedes: (Int, Int) -> Bool) -> [Int] {
+        var top: [Int] = []
+        guard count > 0 else { return top }
+        top.reserveCapacity(count + 1)
+        for k in candidates {
+            guard top.count < count || precedes(k, top[top.count - 1]) else { continue }
+            let place = top.firstIndex { precedes(k, $0) } ?? top.count
+            top.insert(k, at: place)
+            if top.count > count { top.removeLast() }
+        }
+        return top
     }
 
     /// The best safe point: feasible first, then the documented order.
