@@ -102,4 +102,35 @@ import SpreadKernels
             }
         }
     }
+
+    /// Dense seconds: buckets of 0 to 40 rows (the sweep compares 16 rows,
+    /// then 32, then scans), rows exactly on bucket edges, and windows
+    /// ending inside runs of equal times, at 100 ms and 1 s steps.
+    @Test func denseBucketsSweepAsAPassPerWindow() {
+        var rng = TestRNG(0xD0_5E)
+        var s = makeSeries(.randomWalk, count: 6_000, seed: 3)
+        var time: Int64 = 1_700_000_000_000_000_000
+        var k = 0
+        while k < s.count {
+            let rows = rng.below(41)
+            for r in 0..<rows where k < s.count {
+                // Some rows on the second itself, some sharing a time with the row before.
+                s.t[k] = r == 0 && rng.below(3) == 0 ? time : (k > 0 && rng.below(5) == 0 ? max(s.t[k - 1], time) : time + Int64(rng.below(1_000)) * 1_000_000)
+                k += 1
+            }
+            time += 1_000_000_000
+        }
+        s.t.sort()
+        withColumns(s) { columns in
+            let index = FirstPassageBacktest(columns: columns, maxHours: 6, spotFee: 0.0005, futFee: 0.0005)
+            let windows: [Range<Int>] = stride(from: 0, to: 3_000, by: 53).map { $0..<min($0 + 2_500 + rng.below(400), 6_000) }
+            for step: Int64 in [1_000_000_000, 100_000_000] {
+                let expected = windows.map { index.entryCostMoments(rows: $0, stepNanoseconds: step) }
+                for block in [1, 7, 64] {
+                    #expect(index.entryCostMoments(windows: windows, stepNanoseconds: step, blockPoints: block) == expected,
+                            "step \(step) block \(block)")
+                }
+            }
+        }
+    }
 }

@@ -11,7 +11,7 @@ extension DeltaArbitrageOptimizer {
     /// as they finish one, so they end together however the cost of windows
     /// varies (the first windows of a walk-forward fail at once for want of
     /// data), at the cost of a search without reuse at each run's start.
-    static let windowsPerRun = 128
+    static let windowsPerRun = 32
 
     /// Optimises every window of a walk-forward (or of a batch shard): the
     /// outcome of `optimizeWindow` on each of `windows`, in order, the same

@@ -46,15 +46,13 @@ struct WindowMomentsSweep {
     let lanes: UnsafeMutableBufferPointer<Lane>
     /// The sums, by lane.
     let sums: UnsafeMutableBufferPointer<AR1Moments>
-    /// First row at or after each bucket of the block, and of the bucket after it.
+    /// First row at or after each bucket of the block, and of the bucket
+    /// after it (the first from `prepare`, the others from `sampleBlock`).
     let bucketRows: UnsafeMutableBufferPointer<Int>
-    /// The bucket has at most 16 rows, 16 rows from its first exist, it is
-    /// not the data's first row, and the step fits 32 bits (see `sampleBlock`).
-    let compact: UnsafeMutableBufferPointer<Bool>
     /// Lanes' phases, padded to whole sampling widths with −1 (sampled, never
     /// read). Only read where the step fits 32 bits.
     let phases: UnsafeMutableBufferPointer<Int32>
-    /// `entry_cost_pct` sampled by lane `l` in bucket `i` of the block, at `i · stride + l`.
+    /// `−entry_cost_pct` sampled by lane `l` in bucket `i` of the block, at `i · stride + l` (negated back, exactly, as it is summed).
     let values: UnsafeMutableBufferPointer<Double>
     /// Lanes per bucket in `values` (lanes rounded up to the sampling width).
     let stride: Int
@@ -71,12 +69,10 @@ struct WindowMomentsSweep {
         var sums = [AR1Moments](repeating: AR1Moments(), count: laneList.count)
         let stride = (laneList.count + samplingWidth - 1) / samplingWidth * samplingWidth
         let bucketRows = UnsafeMutableBufferPointer<Int>.allocate(capacity: blockBuckets + 1)
-        let compact = UnsafeMutableBufferPointer<Bool>.allocate(capacity: blockBuckets)
         let phases = UnsafeMutableBufferPointer<Int32>.allocate(capacity: stride)
         let values = UnsafeMutableBufferPointer<Double>.allocate(capacity: blockBuckets * stride)
         defer {
             bucketRows.deallocate()
-            compact.deallocate()
             phases.deallocate()
             values.deallocate()
         }
@@ -86,15 +82,16 @@ struct WindowMomentsSweep {
         laneStorage.withUnsafeMutableBufferPointer { lanes in
             sums.withUnsafeMutableBufferPointer { sums in
                 var sweep = WindowMomentsSweep(t: t, negated: negated, step: step, lanes: lanes, sums: sums,
-                                               bucketRows: bucketRows, compact: compact, phases: phases,
+                                               bucketRows: bucketRows, phases: phases,
                                                values: values, stride: stride)
                 let lastBucket = lanes.reduce(Int64.min) { max($0, $1.lastBucket) }
                 var scan = firstRow
                 var next = lanes.reduce(Int64.max) { min($0, $1.nextBucket) }
                 while next < Int64.max {
                     let buckets = min(Int64(blockBuckets), lastBucket - next + 1)
-                    sweep.prepare(block: next, buckets: Int(buckets), anchor: anchor, scan: &scan)
+                    sweep.prepare(block: next, buckets: Int(buckets), anchor: anchor, scan: scan)
                     sweep.sampleBlock()
+                    scan = bucketRows[Int(buckets)]  // the first row after the block
                     var k = 0
                     while k + 4 <= lanes.count {
                         sweep.advanceFour(from: k)
@@ -112,57 +109,73 @@ struct WindowMomentsSweep {
         return sums
     }
 
-    /// Sets up the block of `buckets` buckets from bucket `block`: their
-    /// first rows (scanning forward from `scan`), and which are compact.
-    mutating func prepare(block: Int64, buckets: Int, anchor: Int64, scan: inout Int) {
+    /// Sets up the block of `buckets` buckets from bucket `block` and its
+    /// first bucket's first row, scanning forward from `scan`; `sampleBlock`
+    /// finds the other buckets' first rows.
+    mutating func prepare(block: Int64, buckets: Int, anchor: Int64, scan: Int) {
         self.block = block
         blockEnd = block + Int64(buckets)
         blockTime = anchor + block * step  // within the windows' span: no overflow
-        let n = t.count
-        for i in 0...buckets {
-            let time = blockTime + Int64(i) * step  // at most a step past the last point
-            scan = AsOfSampling.lastRow(t, atOrBefore: time &- 1, from: scan - 1, limit: n - 1) + 1
-            bucketRows[i] = scan
-        }
-        for i in 0..<buckets {
-            compact[i] = bucketRows[i + 1] - bucketRows[i] <= 16 && bucketRows[i] + 16 <= n && bucketRows[i] > 0
-                && step <= Int64(Int32.max)
-        }
+        bucketRows[0] = rowAtOrAfter(blockTime, from: scan)
     }
 
-    /// Step 1: `values` for every bucket of the block and every lane.
+    /// The first row at or after `time`, scanning forward from `row` (at or before it).
+    private func rowAtOrAfter(_ time: Int64, from row: Int) -> Int {
+        AsOfSampling.lastRow(t, atOrBefore: time &- 1, from: row - 1, limit: t.count - 1) + 1
+    }
+
+    /// Step 1: `values` for every bucket of the block and every lane, and
+    /// each bucket's first row.
     ///
-    /// In a compact bucket the 16 rows from its first hold all of its rows;
-    /// those after it are later than any time in it, so the count of rows
-    /// at or before a point's time is its row's place in the bucket. The
+    /// A bucket is *compact* when the 16 rows from its first exist (past row
+    /// 0: a lane with no point in the bucket samples a row it never reads,
+    /// kept within the data) and not all of them lie in it, or else the same
+    /// holds of the 32 rows from its first; the step must fit 32 bits. Then
+    /// those rows hold all of the bucket's rows, and those
+    /// after it are later than any time in it, so the count of rows at or
+    /// before a point's time is its row's place in the bucket, and the count
+    /// of rows before the bucket's end is where the next bucket starts. The
     /// counts compare times as offsets into the bucket, clamped to one step
     /// (every phase is below it), in 32-bit lanes: eight windows per compare.
     /// Rows past a window's last row are never at or before its points but
-    /// at its last one (equal times), which `clampLastPoints` redoes. A lane
-    /// with no point in the bucket samples a row it never reads (within the
-    /// data: compact buckets start past row 0).
+    /// at its last one (equal times), which `clampLastPoints` redoes. Other
+    /// buckets are scanned lane by lane.
     func sampleBlock() {
         guard let times = t.baseAddress, let table = values.baseAddress else { return }
         let rawPhases = UnsafeRawPointer(phases.baseAddress!)
-        let offsets = UnsafeMutablePointer<Int32>.allocate(capacity: 16)
+        let offsets = UnsafeMutablePointer<Int32>.allocate(capacity: 32)
         defer { offsets.deallocate() }
+        let n = t.count, stepFits = step <= Int64(Int32.max), clamp = Int32(truncatingIfNeeded: step)
         for i in 0..<Int(blockEnd - block) {
-            let bucketTime = blockTime + Int64(i) * step
+            let bucketTime = blockTime + Int64(i) * step, end = bucketTime + step
             let out = table + i * stride
-            guard compact[i] else {
-                for l in 0..<lanes.count { out[l] = -negated[scannedRow(lanes[l], i)] }
+            let first = bucketRows[i]
+            // Rows compared: 16, or 32 for a bucket of 16 rows or more.
+            var compared = 0, inBucket = 0
+            while inBucket == compared && compared < 32 && stepFits && first > 0 && first + compared + 16 <= n {
+                for j in compared..<compared + 16 {
+                    offsets[j] = Int32(truncatingIfNeeded: min(times[first &+ j], end) &- bucketTime)
+                    inBucket += offsets[j] < clamp ? 1 : 0
+                }
+                compared += 16
+            }
+            guard inBucket < compared else {
+                bucketRows[i + 1] = rowAtOrAfter(end, from: first)
+                for l in 0..<lanes.count { out[l] = negated[scannedRow(lanes[l], i)] }
                 continue
             }
-            let rows = times + bucketRows[i], end = bucketTime + step
-            for j in 0..<16 { offsets[j] = Int32(truncatingIfNeeded: min(rows[j], end) &- bucketTime) }
-            let before = bucketRows[i] - 1
+            bucketRows[i + 1] = first + inBucket
+            let before = first - 1
             for lane in Swift.stride(from: 0, to: stride, by: 8) {
                 let phase = rawPhases.loadUnaligned(fromByteOffset: lane * 4, as: SIMD8<Int32>.self)
-                // 16 minus the offsets above the phase: `phase − offset` is negative there
+                // `compared` minus the offsets above the phase: `phase − offset` is negative there
                 // (no overflow: both lie in −1…Int32.max), and its sign shifted in is −1.
-                var count = SIMD8<Int32>(repeating: 16)
+                var count = SIMD8<Int32>(repeating: Int32(compared))
                 for j in 0..<16 { count &+= (phase &- SIMD8(repeating: offsets[j])) &>> 31 }
-                for l in 0..<8 { out[lane + l] = -negated[before + Int(count[l])] }
+                if compared > 16 {
+                    for j in 16..<32 { count &+= (phase &- SIMD8(repeating: offsets[j])) &>> 31 }
+                }
+                for l in 0..<8 { out[lane + l] = negated[before &+ Int(count[l])] }
             }
         }
         clampLastPoints()
@@ -172,7 +185,7 @@ struct WindowMomentsSweep {
     func clampLastPoints() {
         for (l, lane) in lanes.enumerated() where lane.lastBucket >= block && lane.lastBucket < blockEnd {
             let i = Int(lane.lastBucket - block)
-            values[i * stride + l] = -negated[scannedRow(lane, i)]
+            values[i * stride + l] = negated[scannedRow(lane, i)]
         }
     }
 
@@ -189,7 +202,7 @@ struct WindowMomentsSweep {
         let stop = min(limit, lane.lastBucket + 1, blockEnd)
         guard lane.nextBucket < stop else { return }
         var m = sums[k]
-        for bucket in lane.nextBucket..<stop { m.add(values[Int(bucket - block) * stride + k]) }
+        for bucket in lane.nextBucket..<stop { m.add(-values[Int(bucket - block) * stride + k]) }
         sums[k] = m
         lanes[k].nextBucket = stop
     }
@@ -205,7 +218,7 @@ struct WindowMomentsSweep {
         var vector = AR1MomentsLanes(base + k)
         let raw = UnsafeRawPointer(table + k)
         for bucket in start..<end {
-            vector.add(raw.loadUnaligned(fromByteOffset: Int(bucket - block) * stride * 8, as: SIMD4<Double>.self))
+            vector.add(-raw.loadUnaligned(fromByteOffset: Int(bucket - block) * stride * 8, as: SIMD4<Double>.self))
         }
         vector.store(base + k)
         for l in k..<k + 4 { lanes[l].nextBucket = end }
