@@ -83,6 +83,17 @@ public struct Column<Element: BitwiseCopyable & Sendable>: Sendable {
         try withUnsafeBufferPointer { (buffer) throws(E) -> R in try body(UnsafeRawBufferPointer(buffer)) }
     }
 
+    /// Drops rows `range` from the process's resident memory when the
+    /// column views a memory-mapped file (the file and the system's page
+    /// cache keep them; reading them again maps them back, unchanged);
+    /// nothing otherwise. Whole pages only: the partial ones at both ends stay.
+    func releaseResidentPages(rows range: Range<Int>) {
+        guard case .view(let base?, let count, let owner as MappedFile) = storage else { return }
+        let rows = range.clamped(to: 0..<count)
+        guard !rows.isEmpty else { return }
+        owner.release(UnsafeRawPointer(base + rows.lowerBound), byteCount: rows.count * MemoryLayout<Element>.stride)
+    }
+
     /// Rows `range` as a column: a slice of the same memory for a view, a
     /// copy for an owned column.
     public func rows(_ range: Range<Int>) -> Column {

@@ -134,6 +134,20 @@ public struct MarketData: Sendable, Equatable {
         timestamps.withUnsafeBufferPointer { $0.partitionPoint(in: 0..<count) { $0 >= start } }
     }
 
+    /// Drops rows `range` of every column read in place from a memory-mapped
+    /// (Arrow) file from the process's resident memory; the file's data stays
+    /// in the system's page cache and a later read maps it back unchanged.
+    /// Owned columns are untouched. A long run over a mapped file calls it
+    /// for the rows it is done with, so its resident memory follows the rows
+    /// it still reads instead of growing to the whole file.
+    public func releaseResidentPages(rows range: Range<Int>) {
+        timestamps.releaseResidentPages(rows: range)
+        for column in [spotAskPrice, spotBidPrice, spotAskQuantity, spotBidQuantity,
+                       futAskPrice, futBidPrice, futAskQuantity, futBidQuantity] {
+            column.releaseResidentPages(rows: range)
+        }
+    }
+
     /// Calls `body` with a borrowed view of the backtest columns.
     public func withBookColumns<R>(_ body: (BookColumns) throws -> R) rethrows -> R {
         try timestamps.withUnsafeBufferPointer { t in

@@ -51,6 +51,34 @@ import Darwin
         #expect(viewed.spotAskPrice[7] == data.spotAskPrice[7] && viewed.spotAskPrice.isView)
     }
 
+    /// Dropping rows of a file read in place from resident memory loses
+    /// nothing: the pages come back from the file, the same, for every
+    /// range (whole pages, partial ones, empty, out of bounds). Owned
+    /// columns and views of memory that is not a mapped file are left
+    /// alone (dropping anonymous pages would zero them).
+    @Test func releasedRowsReadBackTheSame() throws {
+        let data = Files.sample(rows: 200_000)
+        let path = Files.temporaryPath("release") + ".arrow"
+        defer { unlink(path) }
+        try ArrowFileWriter().write(data, to: path)
+        let viewed = try ArrowFileReader().load(path: path).data
+        #expect(Self.columns(viewed).allSatisfy { $0.isView } && viewed.timestamps.isView)
+        for rows in [0..<200_000, 1_000..<1_001, 7..<150_003, 199_000..<200_000, 5..<5, -10..<30, 190_000..<250_000] {
+            viewed.releaseResidentPages(rows: rows)
+            #expect(Files.identical(viewed, data), "after releasing \(rows)")
+        }
+        var owned = data
+        owned.spotAskPrice[0] = owned.spotAskPrice[0]  // an owned copy
+        owned.releaseResidentPages(rows: 0..<200_000)
+        #expect(Files.identical(owned, data))
+        let values = (0..<100_000).map { Double($0) + 0.5 }
+        values.withUnsafeBufferPointer { buffer in
+            let borrowed = Column(unsafeBorrowing: buffer, owner: nil)
+            borrowed.releaseResidentPages(rows: 0..<100_000)
+            #expect(Array(borrowed) == values)
+        }
+    }
+
     /// Coarser units: the times are converted (owned), the prices still viewed.
     @Test(arguments: [ArrowTimestampUnit.millisecond, .microsecond])
     func otherUnitsCopyOnlyTheTimes(unit: ArrowTimestampUnit) throws {

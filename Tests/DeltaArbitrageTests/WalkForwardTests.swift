@@ -81,6 +81,35 @@ struct WalkForwardTests {
         #expect(fast.summary == BacktestSummary(trades: fast.trades, spanNanoseconds: data.spanNanoseconds))
     }
 
+    /// Cutting the updates into chunks (each with its own first-passage
+    /// index over its windows' rows, the rows before it dropped from
+    /// resident memory, its trades recorded as it ends) changes nothing,
+    /// from an Arrow file read in place as from owned columns.
+    @Test func chunksOfUpdatesEqualOneChunk() throws {
+        let owned = try mock(hours: 8, seed: 12, tick: 2)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("wf-chunks-\(getpid()).arrow").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try ArrowFileWriter().write(owned, to: path)
+        let mapped = try ArrowFileReader().load(path: path).data
+        #expect(mapped.spotAskPrice.isView)
+        var optimizer = DeltaArbitrageOptimizer(config: testConfig(holdMinutes: 45))
+        optimizer.defaultGridSteps = 8
+        func run(_ data: MarketData, chunk: Int) throws -> String {
+            var result = try walkForward(data, optimizer: optimizer, windowHours: 2, updateInterval: .seconds(300),
+                                         staticParams: nil, progress: nil, stop: StopSignal(), chunkUpdates: chunk)
+            result.elapsedSeconds = 0
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            return String(decoding: try encoder.encode(result), as: UTF8.self)
+        }
+        let whole = try run(owned, chunk: walkForwardChunkUpdates)
+        #expect(whole.contains("\"exit_reason\""), "the comparison should cover trades")
+        for chunk in [1, 7, 40] {
+            #expect(try run(owned, chunk: chunk) == whole, "owned, chunks of \(chunk)")
+            #expect(try run(mapped, chunk: chunk) == whole, "mapped, chunks of \(chunk)")
+        }
+    }
+
     /// A walk-forward's windows optimised in parts side by side (each part
     /// with its own trade-chain cache and its windows' statistics swept
     /// together) give every window the outcome of a fresh optimisation of

@@ -50,10 +50,12 @@ public struct ArrowFileReader: Sendable {
     /// Loads the Arrow file at `path` (memory-mapped; columns read in place
     /// where they can be, see the type's description).
     public func load(path: String) throws(MarketDataError) -> MarketDataCSVLoadResult {
-        let mapped = try MappedFile(path: path, populate: true)
+        // Not populated, and each block of rows dropped from resident memory once checked: the
+        // columns read in place become resident as they are read, not all at load.
+        let mapped = try MappedFile(path: path, populate: false)
         let layout = try Self.layout(of: mapped.bytes, name: path)
         if let data = Self.columnsInPlace(layout, owner: mapped),
-           ArrowRowValidator.allRowsGood(data, parallel: options.parallel) {
+           ArrowRowValidator.allRowsGood(data, parallel: options.parallel, releasing: true) {
             return MarketDataCSVLoadResult(data: data, leadingRowsDropped: 0, rowsSkipped: 0, skippedByKind: [:],
                                            firstErrors: [], blankLines: 0)
         }

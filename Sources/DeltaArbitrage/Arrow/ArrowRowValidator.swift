@@ -124,8 +124,12 @@ struct ArrowRowValidator {
     }
 
     /// `allRowsGood` on market data as it is (owned or viewed columns).
-    static func allRowsGood(_ data: MarketData, parallel: Bool) -> Bool {
-        data.timestamps.withUnsafeBufferPointer { t in
+    /// `releasing`: each block of rows checked is dropped from resident
+    /// memory (`MarketData.releaseResidentPages`), so checking a mapped
+    /// file does not make all of it resident at once.
+    static func allRowsGood(_ data: MarketData, parallel: Bool, releasing: Bool = false) -> Bool {
+        let done: (@Sendable (Range<Int>) -> Void)? = releasing ? { @Sendable rows in data.releaseResidentPages(rows: rows) } : nil
+        return data.timestamps.withUnsafeBufferPointer { t in
             data.spotAskPrice.withUnsafeBufferPointer { sa in
                 data.spotBidPrice.withUnsafeBufferPointer { sb in
                     data.futAskPrice.withUnsafeBufferPointer { fa in
@@ -135,7 +139,7 @@ struct ArrowRowValidator {
                                     data.futAskQuantity.withUnsafeBufferPointer { faq in
                                         data.futBidQuantity.withUnsafeBufferPointer { fbq in
                                             allRowsGood(Columns(timestamps: t, values: [sa, sb, fa, fb, saq, sbq, faq, fbq]),
-                                                        parallel: parallel)
+                                                        parallel: parallel, done: done)
                                         }
                                     }
                                 }
@@ -147,19 +151,20 @@ struct ArrowRowValidator {
         }
     }
 
-    private static func allRowsGood(_ columns: Columns, parallel: Bool) -> Bool {
+    private static func allRowsGood(_ columns: Columns, parallel: Bool, done: (@Sendable (Range<Int>) -> Void)? = nil) -> Bool {
         let n = columns.timestamps.count
         let blocks = parallel && n >= 1 << 18 ? min(max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1), 8) : 1
-        if blocks == 1 { return rangeGood(columns, 0..<n) }
+        if blocks == 1 { return rangeGood(columns, 0..<n, done: done) }
         let verdicts = Verdicts(count: blocks)
         DispatchQueue.concurrentPerform(iterations: blocks) { b in
-            verdicts.set(b, rangeGood(columns, (n * b / blocks)..<(n * (b + 1) / blocks)))
+            verdicts.set(b, rangeGood(columns, (n * b / blocks)..<(n * (b + 1) / blocks), done: done))
         }
         return verdicts.all
     }
 
-    /// `allRowsGood` on `range`; the time check of its first row looks at the row before.
-    private static func rangeGood(_ c: Columns, _ range: Range<Int>) -> Bool {
+    /// `allRowsGood` on `range`; the time check of its first row looks at
+    /// the row before. `done` gets each block of rows once it is checked.
+    private static func rangeGood(_ c: Columns, _ range: Range<Int>, done: (@Sendable (Range<Int>) -> Void)?) -> Bool {
         let t = c.timestamps
         let sa = c.values[0], sb = c.values[1], fa = c.values[2], fb = c.values[3]
         let saq = c.values[4], sbq = c.values[5], faq = c.values[6], fbq = c.values[7]
@@ -176,6 +181,7 @@ struct ArrowRowValidator {
                 bad |= t[i] < t[i == 0 ? 0 : i - 1] ? 1 : 0
             }
             if bad != 0 { return false }
+            done?(start..<end)
             start = end
         }
         return true

@@ -74,6 +74,18 @@ final class MappedFile: @unchecked Sendable {
         if end > start { _ = madvise(mapping + start, end - start, MADV_DONTNEED) }
     }
 
+    /// Drops the whole pages of the `byteCount` bytes at `start`, which lie
+    /// in the mapping, from this process (`MADV_DONTNEED`, as `release`; the
+    /// partial pages at both ends stay).
+    func release(_ start: UnsafeRawPointer, byteCount: Int) {
+        guard let mapping, byteCount > 0 else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let from = start - UnsafeRawPointer(mapping)
+        precondition(from >= 0 && from + byteCount <= bytes.count, "release outside the mapping")
+        let first = (from + page - 1) / page * page, end = (from + byteCount) / page * page
+        if end > first { _ = madvise(mapping + first, end - first, MADV_DONTNEED) }
+    }
+
     private static func failure(_ path: String, _ doing: String) -> MarketDataError {
         MarketDataError(kind: .unreadableFile, file: path, detail: "\(doing): \(String(cString: strerror(errno)))")
     }

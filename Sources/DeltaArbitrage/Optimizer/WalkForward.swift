@@ -159,7 +159,8 @@ let walkForwardChunkUpdates = 4_096
 
 func walkForward(
     _ data: MarketData, optimizer: DeltaArbitrageOptimizer, windowHours: Double, updateInterval: Duration,
-    staticParams: ThresholdPair?, progress: (@Sendable (Double) -> Void)?, stop: StopSignal
+    staticParams: ThresholdPair?, progress: (@Sendable (Double) -> Void)?, stop: StopSignal,
+    chunkUpdates: Int = walkForwardChunkUpdates
 ) throws -> WalkForwardResult {
     let clock = ContinuousClock(), started = clock.now
     let config = optimizer.config
@@ -183,6 +184,10 @@ func walkForward(
         var updates: [WalkForwardUpdate] = []
         var position: OpenPosition?
         var inForce = staticParams
+        // Trade records, made while their rows are still resident (a record reads every row it spans).
+        var trades: [Trade] = []
+        let feeRule = config.rule(entryThresholdPct: 0, exitThresholdPct: 0)  // fees only: P&L does not depend on thresholds
+        func recordTrades() { trades += indices[trades.count...].map { Trade($0, columns: columns, rule: feeRule) } }
 
         func trade(_ range: Range<Int>) {
             guard let pair = inForce, !range.isEmpty else { return }
@@ -193,17 +198,18 @@ func walkForward(
         if staticParams != nil {
             trade(0..<n)
         } else if n > 0 {
-            let index = FirstPassageBacktest(columns: columns, maxHours: config.maxHoldHours,
-                                             spotFee: config.spotFee, futFee: config.futFee)
-            // In chunks of updates (memory stays bounded whatever the interval):
-            // the chunk's schedule, then every window's optimisation with all
-            // cores busy, then the trading through its updates in order.
-            var time = columns.timestamps[0], traded = 0
+            // In chunks of updates (memory stays bounded whatever the interval and
+            // the length of the data): the chunk's schedule, then every window's
+            // optimisation with all cores busy, on one first-passage index over the
+            // chunk's windows' rows, then the trading through its updates in order.
+            // Rows before the chunk's first window are never read again: for data
+            // mapped from a file, they leave resident memory.
+            var time = columns.timestamps[0], traded = 0, released = 0
             let last = columns.timestamps[n - 1]
             while time <= last - interval {
                 var schedule: [(time: Int64, end: Int)] = []
                 var end = traded
-                while time <= last - interval && schedule.count < walkForwardChunkUpdates {
+                while time <= last - interval && schedule.count < max(chunkUpdates, 1) {
                     time += interval
                     end = columns.firstRow(atOrAfter: time, in: end..<n)  // rows before `time`
                     schedule.append((time, end))
@@ -212,9 +218,17 @@ func walkForward(
                 let before = Double(traded) / Double(n), share = Double(end - traded) / Double(n) / Double(windows.count)
                 var windowsDone: (@Sendable (Int) -> Void)?
                 if let progress { windowsDone = { done in progress(before + share * Double(done)) } }
+                // Windows start in order, so the first starts first; the index starts there.
+                let base = min(windows[0].lowerBound, end)
+                if base > released {
+                    data.releaseResidentPages(rows: released..<base)
+                    released = base
+                }
+                let index = FirstPassageBacktest(columns: columns.rows(base..<end), maxHours: config.maxHoldHours,
+                                                 spotFee: config.spotFee, futFee: config.futFee)
                 let outcomes = try optimizer.optimizeWindows(
-                    index, windows: windows, lookbackHours: windowHours, parts: walkForwardParts, stop: stop,
-                    progress: windowsDone)
+                    index, windows: windows.map { ($0.lowerBound - base)..<($0.upperBound - base) },
+                    lookbackHours: windowHours, parts: walkForwardParts, stop: stop, progress: windowsDone)
                 for ((time, end), outcome) in zip(schedule, outcomes) {
                     trade(traded..<end)
                     traded = end
@@ -230,19 +244,19 @@ func walkForward(
                                                          confidenceScore: nil, error: "\(error)"))
                     }
                 }
+                recordTrades()
                 if stop.isCancelled { throw CancellationError() }
             }
             trade(traded..<n)
         }
+        recordTrades()
         progress?(1)
 
-        let rule = config.rule(entryThresholdPct: 0, exitThresholdPct: 0)  // fees only: P&L does not depend on thresholds
-        let trades = indices.map { Trade($0, columns: columns, rule: rule) }
         let elapsed = clock.now - started
         return WalkForwardResult(
             trades: trades, optimizationHistory: history, updates: updates,
             summary: BacktestSummary(trades: trades, spanNanoseconds: data.spanNanoseconds),
-            openPosition: position.map { OpenPositionReport($0, columns: columns, rule: rule) },
+            openPosition: position.map { OpenPositionReport($0, columns: columns, rule: feeRule) },
             windowHours: windowHours, updateIntervalSeconds: Double(interval) / 1e9, staticParams: staticParams,
             elapsedSeconds: elapsed.seconds)
     }
