@@ -61,7 +61,7 @@ let package = Package(
         ),
         .target(
             name: "DeltaArbitrage",
-            dependencies: ["SpreadKernels", "CZlib", .product(name: "Atomics", package: "swift-atomics")]
+            dependencies: ["SpreadKernels", "CIntrinsics", "CZlib", .product(name: "Atomics", package: "swift-atomics")]
         ),
         .target(
             name: "DeltaArbitrageReporting",

@@ -52,6 +52,7 @@ struct Benchmark: ParsableCommand {
     var standInServers: String?
 
     func run() throws {
+        ProcessMemory.retainFreedHeapMemory()  // as `delta-arb` does
         // The live workloads' servers, run as a child process of the benchmark (see StandInProcess).
         if let standInServers { return try StandInProcess.serve(standInServers) }
         try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)

@@ -1,6 +1,7 @@
 #ifndef DELTA_ARB_CINTRINSICS_SHIM_H
 #define DELTA_ARB_CINTRINSICS_SHIM_H
-// Processor instructions Swift has no spelling for. Header-only: the
+// Processor instructions and C library settings Swift has no spelling for
+// (the Glibc module leaves out <malloc.h>). Header-only: the
 // functions are inlined into their Swift callers, with the instructions the
 // build's target allows (AVX with -target-cpu haswell or later, SSE2 on any
 // x86-64, plain C elsewhere); every version gives the same answer.
@@ -36,6 +37,21 @@ static inline unsigned delta_arb_at_least_mask16(const double *values, double le
     unsigned mask = 0;
     for (int i = 0; i < 16; i++) mask |= (unsigned)(values[i] >= level) << i;
     return mask;
+#endif
+}
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+/// Lets the C allocator keep up to `bytes` of freed heap memory for reuse
+/// instead of returning it to the system at every free (glibc
+/// `M_TRIM_THRESHOLD`); nothing with other C libraries.
+static inline void delta_arb_retain_freed_heap(int bytes) {
+#if defined(__GLIBC__)
+    mallopt(M_TRIM_THRESHOLD, bytes);
+#else
+    (void)bytes;
 #endif
 }
 

@@ -1,3 +1,4 @@
+import CIntrinsics
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -38,6 +39,18 @@ public enum ProcessMemory {
 
     /// Current resident set size (`VmRSS`) in MiB, or NaN where unavailable.
     public static func residentMegabytes() -> Double { read("VmRSS:") }
+
+    /// Asks the C allocator to keep up to `bytes` of freed heap memory for
+    /// reuse instead of handing it back to the system at every free (glibc
+    /// `M_TRIM_THRESHOLD`; nothing elsewhere). A walk-forward optimises tens
+    /// of thousands of windows, each allocating and freeing a few hundred KiB
+    /// of grid results; by default each free gave the pages back and the next
+    /// window faulted fresh zeroed ones in (half the system time of a run).
+    /// A process-wide policy, so executables set it (`delta-arb`, the
+    /// benchmarks), not the library. The peak stays what the process uses.
+    public static func retainFreedHeapMemory(upTo bytes: Int = 256 << 20) {
+        delta_arb_retain_freed_heap(Int32(clamping: bytes))
+    }
 
     private static func read(_ key: String) -> Double {
         #if canImport(Glibc)

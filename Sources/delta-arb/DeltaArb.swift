@@ -38,6 +38,7 @@ struct DeltaArb: AsyncParsableCommand {
     /// line on stderr and the documented exit status (a write to stdout that
     /// failed is a failure: every result goes through `StandardOutput`).
     static func main() async {
+        ProcessMemory.retainFreedHeapMemory()
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {
             try requireKnownHelpTopic(arguments)
