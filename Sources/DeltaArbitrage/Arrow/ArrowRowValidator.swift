@@ -124,11 +124,13 @@ struct ArrowRowValidator {
     }
 
     /// `allRowsGood` on market data as it is (owned or viewed columns).
-    /// `releasing`: each block of rows checked is dropped from resident
-    /// memory (`MarketData.releaseResidentPages`), so checking a mapped
-    /// file does not make all of it resident at once.
+    /// `releasing`: each block of rows is mapped in before it is checked
+    /// and dropped from resident memory after (`MarketData.populateResidentPages`,
+    /// `releaseResidentPages`), so checking a mapped file does not make all
+    /// of it resident at once.
     static func allRowsGood(_ data: MarketData, parallel: Bool, releasing: Bool = false) -> Bool {
-        let done: (@Sendable (Range<Int>) -> Void)? = releasing ? { @Sendable rows in data.releaseResidentPages(rows: rows) } : nil
+        let pages: BlockPages? = releasing
+            ? BlockPages(before: { data.populateResidentPages(rows: $0) }, after: { data.releaseResidentPages(rows: $0) }) : nil
         return data.timestamps.withUnsafeBufferPointer { t in
             data.spotAskPrice.withUnsafeBufferPointer { sa in
                 data.spotBidPrice.withUnsafeBufferPointer { sb in
@@ -139,7 +141,7 @@ struct ArrowRowValidator {
                                     data.futAskQuantity.withUnsafeBufferPointer { faq in
                                         data.futBidQuantity.withUnsafeBufferPointer { fbq in
                                             allRowsGood(Columns(timestamps: t, values: [sa, sb, fa, fb, saq, sbq, faq, fbq]),
-                                                        parallel: parallel, done: done)
+                                                        parallel: parallel, pages: pages)
                                         }
                                     }
                                 }
@@ -151,20 +153,27 @@ struct ArrowRowValidator {
         }
     }
 
-    private static func allRowsGood(_ columns: Columns, parallel: Bool, done: (@Sendable (Range<Int>) -> Void)? = nil) -> Bool {
+    /// What to do with each block's pages before and after it is checked.
+    struct BlockPages: Sendable {
+        let before: @Sendable (Range<Int>) -> Void
+        let after: @Sendable (Range<Int>) -> Void
+    }
+
+    private static func allRowsGood(_ columns: Columns, parallel: Bool, pages: BlockPages? = nil) -> Bool {
         let n = columns.timestamps.count
         let blocks = parallel && n >= 1 << 18 ? min(max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1), 8) : 1
-        if blocks == 1 { return rangeGood(columns, 0..<n, done: done) }
+        if blocks == 1 { return rangeGood(columns, 0..<n, pages: pages) }
         let verdicts = Verdicts(count: blocks)
         DispatchQueue.concurrentPerform(iterations: blocks) { b in
-            verdicts.set(b, rangeGood(columns, (n * b / blocks)..<(n * (b + 1) / blocks), done: done))
+            verdicts.set(b, rangeGood(columns, (n * b / blocks)..<(n * (b + 1) / blocks), pages: pages))
         }
         return verdicts.all
     }
 
     /// `allRowsGood` on `range`; the time check of its first row looks at
-    /// the row before. `done` gets each block of rows once it is checked.
-    private static func rangeGood(_ c: Columns, _ range: Range<Int>, done: (@Sendable (Range<Int>) -> Void)?) -> Bool {
+    /// the row before. `pages` is told of each block of rows before and
+    /// after it is checked.
+    private static func rangeGood(_ c: Columns, _ range: Range<Int>, pages: BlockPages?) -> Bool {
         let t = c.timestamps
         let sa = c.values[0], sb = c.values[1], fa = c.values[2], fb = c.values[3]
         let saq = c.values[4], sbq = c.values[5], faq = c.values[6], fbq = c.values[7]
@@ -172,7 +181,8 @@ struct ArrowRowValidator {
         @inline(__always) func badQuantity(_ v: Double) -> UInt64 { (v < 0 ? 1 : 0) | (v == .infinity ? 1 : 0) }
         var start = range.lowerBound
         while start < range.upperBound {
-            let end = min(start + 16_384, range.upperBound)
+            let end = min(start + 65_536, range.upperBound)
+            pages?.before(start..<end)
             var bad: UInt64 = 0
             for i in start..<end {
                 bad |= badPrice(sa[i]) | badPrice(sb[i]) | badPrice(fa[i]) | badPrice(fb[i])
@@ -181,7 +191,7 @@ struct ArrowRowValidator {
                 bad |= t[i] < t[i == 0 ? 0 : i - 1] ? 1 : 0
             }
             if bad != 0 { return false }
-            done?(start..<end)
+            pages?.after(start..<end)
             start = end
         }
         return true

@@ -125,10 +125,15 @@ public struct WalkForwardResult: Sendable, Codable {
 /// closes under the exit threshold in force at each later row, with the
 /// configuration's hold limit and fees.
 ///
-/// Every window shares one first-passage index built once over the whole
-/// series — consecutive windows overlap almost entirely — so a step costs
-/// its grid search, not a rebuild (`cache_hit_ratio` 1 in each step's
-/// performance record). The windows are optimised on every core, one thread
+/// The updates go in chunks of 4,096. The windows of a chunk share one
+/// first-passage index built over their rows — consecutive windows overlap
+/// almost entirely — so a step costs its grid search, not a rebuild
+/// (`cache_hit_ratio` 1 in each step's performance record). Memory follows
+/// the chunk, not the series: rows before a chunk's first window are never
+/// read again, and for data read in place from a mapped (Arrow) file they
+/// leave resident memory (`MarketData.releaseResidentPages`); trade records
+/// are made as each chunk ends. Three months of 100 ms ticks peak at about
+/// 1 GB. The windows are optimised on every core, one thread
 /// per run of windows (`optimizeWindows`), their statistics swept 32 at a
 /// time; on request the grid search keeps each grid point's trade chain from
 /// the previous window and recomputes only the trades that differ
