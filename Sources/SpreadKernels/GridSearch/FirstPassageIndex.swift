@@ -1,22 +1,5 @@
 import CIntrinsics
 import Dispatch
-#if canImport(Glibc)
-import Glibc
-#endif
-
-enum HugePageAdvice {
-    static func advise(_ buffer: UnsafeMutableRawBufferPointer) {
-        #if os(Linux)
-        guard let base = buffer.baseAddress, buffer.count >= 4 << 20 else { return }
-        let huge = 2 << 20
-        let from = Int(bitPattern: base), to = from + buffer.count
-        let hugeStart = (from + huge - 1) & ~(huge - 1), hugeEnd = to & ~(huge - 1)
-        if hugeEnd > hugeStart, let address = UnsafeMutableRawPointer(bitPattern: hugeStart) {
-            _ = madvise(address, hugeEnd - hugeStart, MADV_HUGEPAGE)
-        }
-        #endif
-    }
-}
 
 /// A series with a max-pyramid over it, answering "first index at or after
 /// `i` whose value is ≥ `level`" in `O(F · log_F n)` instead of a scan.
@@ -56,7 +39,6 @@ public struct FirstPassageIndex: Sendable {
         for size in sizes { offsets.append(offsets[offsets.count - 1] + size) }
         let total = offsets[offsets.count - 1]
         self.storage = [Double](unsafeUninitializedCapacity: total) { out, initialized in
-            HugePageAdvice.advise(UnsafeMutableRawBufferPointer(out))
             fill(UnsafeMutableBufferPointer(rebasing: out[0..<n]))
             for level in 1..<sizes.count {
                 let below = UnsafeMutableBufferPointer(rebasing: out[offsets[level - 1]..<offsets[level]])
