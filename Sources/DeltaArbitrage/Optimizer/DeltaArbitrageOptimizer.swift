@@ -236,22 +236,19 @@ public struct DeltaArbitrageOptimizer: Sendable {
         }
 
         // Surface and selection over the whole window.
-        func surface(_ part: (GridPointTally) -> TradeTally, spanNanoseconds: Int64) -> [GridSurfacePoint] {
-            (0..<total).map { k in
-                surfacePoint(entry: entries[k / exits.count], exit: exits[k % exits.count],
-                             tally: evaluation.points[k].map(part), spanNanoseconds: spanNanoseconds)
-            }
+        func surface(_ k: Int, _ part: (GridPointTally) -> TradeTally, spanNanoseconds: Int64) -> GridSurfacePoint {
+            surfacePoint(entry: entries[k / exits.count], exit: exits[k % exits.count],
+                         tally: evaluation.points[k].map(part), spanNanoseconds: spanNanoseconds)
         }
-        let points = surface(\.all, spanNanoseconds: span)
-        guard let best = Self.best(points.indices, points) else {
+        let points = (0..<total).map { surface($0, \.all, spanNanoseconds: span) }
+        guard let best = Self.best(points.indices, { points[$0] })?.index else {
             throw ParameterValidationError(parameter: "threshold_grid", value: Double(total), rule: "no safe point was evaluated")
         }
         let chosen = points[best]
 
-        // Out of sample: the first half's own choice, run on the second half.
-        let firstHalf = surface(\.beforeSplit,
-                                spanNanoseconds: split > rows.lowerBound ? columns.timestamps[split - 1] - firstTime : 0)
-        let firstHalfBest = Self.best(firstHalf.indices, firstHalf).map { firstHalf[$0] }
+        // Out of sample: the first half's own choice, run on the second half (its surface is not kept).
+        let firstHalfSpan = split > rows.lowerBound ? columns.timestamps[split - 1] - firstTime : 0
+        let firstHalfBest = Self.best(0..<total, { surface($0, \.beforeSplit, spanNanoseconds: firstHalfSpan) })?.point
         func secondHalfPnl(_ p: GridSurfacePoint) -> Double {
             index.tally(entryThresholdPct: p.entryThresholdPct, exitThresholdPct: p.exitThresholdPct,
                         rows: split..<rows.upperBound, split: rows.upperBound).all.totalPnlPct
@@ -355,12 +352,16 @@ public struct DeltaArbitrageOptimizer: Sendable {
         return top
     }
 
-    /// The best safe point: feasible first, then the documented order.
-    static func best(_ candidates: Range<Int>, _ points: [GridSurfacePoint]) -> Int? {
-        var best: Int?
-        for k in candidates where points[k].safe {
-            if let b = best, !isBetter(points[k], points[b]) { continue }
-            best = k
+    /// The best safe point of `point(k)` over `candidates` (made one at a
+    /// time, in order): feasible first, then the documented order; ties keep
+    /// the first.
+    static func best(_ candidates: Range<Int>, _ point: (Int) -> GridSurfacePoint) -> (index: Int, point: GridSurfacePoint)? {
+        var best: (index: Int, point: GridSurfacePoint)?
+        for k in candidates {
+            let p = point(k)
+            guard p.safe else { continue }
+            if let b = best, !isBetter(p, b.point) { continue }
+            best = (k, p)
         }
         return best
     }

@@ -107,7 +107,13 @@ public struct FirstPassageBacktest: @unchecked Sendable {
                 var r = t.partitionPoint(in: start..<n) { Self.isHeld($0, since: t[start], cutoff: cutoff) }
                 for e in start..<min(start + chunk, n) {
                     if r < e { r = e }
-                    while r < n && !Self.isHeld(t[r], since: t[e], cutoff: cutoff) { r += 1 }
+                    // `t[r] − t[e] ≥ cutoff` is `t[r] ≥ t[e] + cutoff` where the sum fits; beyond Int64, no row is held.
+                    let (limit, beyond) = t[e].addingReportingOverflow(cutoff)
+                    if beyond {
+                        r = n
+                    } else {
+                        while r < n && t[r] < limit { r += 1 }
+                    }
                     let distance = r - e
                     sink.value[e] = r < n && distance < Int(UInt32.max) ? UInt32(distance) : .max
                 }
