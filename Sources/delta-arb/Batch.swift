@@ -368,7 +368,13 @@ struct BatchJob: Sendable {
             try BatchFiles.remove(planURL(dataset.name))
         }
         var inputKeys: [String] = []
+        var released = 0
         for spec in plan.shards {
+            // Shards go in time order: rows before this one's are done (for a mapped file, out of resident memory).
+            if spec.loadedRows.lowerBound > released {
+                data.releaseResidentPages(rows: released..<spec.loadedRows.lowerBound)
+                released = spec.loadedRows.lowerBound
+            }
             let rows = data.rows(spec.loadedRows)
             let inputKey = BatchHash.rows(rows)
             inputKeys.append(inputKey)
