@@ -12,7 +12,7 @@
 /// dependent loads).
 ///
 /// Buckets are swept in blocks, in two steps per block:
-/// 1. *Sampling*, bucket by bucket: each of the bucket's (at most 16) row
+/// 1. *Sampling*, bucket by bucket: each of the bucket's (at most 32) row
 ///    times is compared at once with the point times of eight windows (one
 ///    SIMD lane each), and the lanes count the rows at or before their
 ///    point; each window's value is written to a small table. No lane needs
@@ -189,7 +189,8 @@ struct WindowMomentsSweep {
         }
     }
 
-    /// `row` for a bucket of more than 16 rows: a scan from its first row.
+    /// `row` for a bucket that is not compact (32 rows or more, or at the
+    /// data's ends): a scan from its first row.
     @inline(never)
     func scannedRow(_ lane: Lane, _ i: Int) -> Int {
         max(AsOfSampling.lastRow(t, atOrBefore: blockTime + Int64(i) * step + lane.phase,
