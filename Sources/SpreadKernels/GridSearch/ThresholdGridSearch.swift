@@ -57,8 +57,9 @@ public enum ThresholdGridSearch {
                     stopSink.value[point] = true
                     return
                 }
-                let tally = tallyPoint(backtest, entry: entries[point / exitCount], exit: exits[point % exitCount],
-                                       rows: rows, split: split)
+                let tally = backtest.tally(
+                    entryThresholdPct: entries[point / exitCount], exitThresholdPct: exits[point % exitCount],
+                    rows: rows, split: split)
                 sink.value[point] = GridPointTally(all: tally.all, beforeSplit: tally.beforeSplit)
             }
             return Array(stopped)
@@ -66,16 +67,6 @@ public enum ThresholdGridSearch {
         let evaluated = results.reduce(0) { $0 + ($1 == nil ? 0 : 1) }
         return Evaluation(points: results, evaluated: evaluated, stopped: stoppedFlags.contains(true))
     }
-}
-
-/// `backtest.tally(…)` of one grid point, as a call: inlined into the
-/// evaluation's closure, the index was copied (its arrays retained and
-/// released) for every point.
-@inline(never)
-func tallyPoint(_ backtest: FirstPassageBacktest, entry: Double, exit: Double, rows: Range<Int>, split: Int)
-    -> (all: TradeTally, beforeSplit: TradeTally)
-{
-    backtest.tally(entryThresholdPct: entry, exitThresholdPct: exit, rows: rows, split: split)
 }
 
 /// Calls `body` with `0..<count`, spread over all cores by
