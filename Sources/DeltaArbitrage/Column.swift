@@ -83,25 +83,16 @@ public struct Column<Element: BitwiseCopyable & Sendable>: Sendable {
         try withUnsafeBufferPointer { (buffer) throws(E) -> R in try body(UnsafeRawBufferPointer(buffer)) }
     }
 
-    /// Maps rows `range` in ahead of a read when the column views a
-    /// memory-mapped file (one call instead of a fault per few pages);
-    /// nothing otherwise.
-    func populateResidentPages(rows range: Range<Int>) {
+    /// `residency` for rows `range` when the column views a memory-mapped
+    /// file (`MappedFile.adviseResident`: mapped in ahead of a read, or
+    /// dropped from resident memory while the file and the page cache keep
+    /// them, so a later read maps them back unchanged); nothing otherwise.
+    func adviseResident(_ residency: MappedFile.Residency, rows range: Range<Int>) {
         guard case .view(let base?, let count, let owner as MappedFile) = storage else { return }
         let rows = range.clamped(to: 0..<count)
         guard !rows.isEmpty else { return }
-        owner.populate(UnsafeRawPointer(base + rows.lowerBound), byteCount: rows.count * MemoryLayout<Element>.stride)
-    }
-
-    /// Drops rows `range` from the process's resident memory when the
-    /// column views a memory-mapped file (the file and the system's page
-    /// cache keep them; reading them again maps them back, unchanged);
-    /// nothing otherwise. Whole pages only: the partial ones at both ends stay.
-    func releaseResidentPages(rows range: Range<Int>) {
-        guard case .view(let base?, let count, let owner as MappedFile) = storage else { return }
-        let rows = range.clamped(to: 0..<count)
-        guard !rows.isEmpty else { return }
-        owner.release(UnsafeRawPointer(base + rows.lowerBound), byteCount: rows.count * MemoryLayout<Element>.stride)
+        owner.adviseResident(residency, UnsafeRawPointer(base + rows.lowerBound),
+                             byteCount: rows.count * MemoryLayout<Element>.stride)
     }
 
     /// Rows `range` as a column: a slice of the same memory for a view, a

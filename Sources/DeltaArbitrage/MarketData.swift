@@ -141,8 +141,7 @@ public struct MarketData: Sendable, Equatable {
     /// for the rows it is done with, so its resident memory follows the rows
     /// it still reads instead of growing to the whole file.
     public func releaseResidentPages(rows range: Range<Int>) {
-        timestamps.releaseResidentPages(rows: range)
-        for column in valueColumns { column.releaseResidentPages(rows: range) }
+        adviseResident(.release, rows: range)
     }
 
     /// Maps rows `range` of every column read in place from a memory-mapped
@@ -150,13 +149,15 @@ public struct MarketData: Sendable, Equatable {
     /// per column instead of a page fault every few pages); owned columns
     /// are untouched.
     func populateResidentPages(rows range: Range<Int>) {
-        timestamps.populateResidentPages(rows: range)
-        for column in valueColumns { column.populateResidentPages(rows: range) }
+        adviseResident(.populate, rows: range)
     }
 
-    /// The eight price and quantity columns.
-    private var valueColumns: [Column<Double>] {
-        [spotAskPrice, spotBidPrice, spotAskQuantity, spotBidQuantity, futAskPrice, futBidPrice, futAskQuantity, futBidQuantity]
+    private func adviseResident(_ residency: MappedFile.Residency, rows range: Range<Int>) {
+        timestamps.adviseResident(residency, rows: range)
+        for column in [spotAskPrice, spotBidPrice, spotAskQuantity, spotBidQuantity,
+                       futAskPrice, futBidPrice, futAskQuantity, futBidQuantity] {
+            column.adviseResident(residency, rows: range)
+        }
     }
 
     /// Calls `body` with a borrowed view of the backtest columns.

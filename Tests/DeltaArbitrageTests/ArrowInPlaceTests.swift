@@ -74,7 +74,7 @@ import Darwin
         let values = (0..<100_000).map { Double($0) + 0.5 }
         values.withUnsafeBufferPointer { buffer in
             let borrowed = Column(unsafeBorrowing: buffer, owner: nil)
-            borrowed.releaseResidentPages(rows: 0..<100_000)
+            borrowed.adviseResident(.release, rows: 0..<100_000)
             #expect(Array(borrowed) == values)
         }
     }

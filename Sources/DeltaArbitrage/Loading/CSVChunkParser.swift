@@ -317,8 +317,8 @@ struct CSVChunkParser: Sendable {
         return RowFailure(kind: .invalidQuoting, field: field, start: a, end: lineEnd)
     }
 
-    @inline(never)
     /// `ended`: whether the line's end is in the piece (a piece may end inside an over-long line).
+    @inline(never)
     private func tooLong(line: Int, _ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int, ended: Bool) -> MarketDataError {
         CSVInputText.lineTooLong(file: file, line: line, limit: maxLineBytes, length: end - start, lengthKnown: ended,
                                  start: UnsafeBufferPointer(start: base + start, count: min(end - start, 256)),

@@ -67,39 +67,44 @@ final class MappedFile: @unchecked Sendable {
     /// everything before `range.upperBound`, keeps its resident memory to
     /// what it still reads. The page shared with the next range stays.
     func release(_ range: Range<Int>) {
-        guard let mapping else { return }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let start = max(range.lowerBound, 0) / page * page
-        let end = min(range.upperBound, bytes.count) / page * page
-        if end > start { _ = madvise(mapping + start, end - start, MADV_DONTNEED) }
+        let page = Self.pageSize
+        advise(max(range.lowerBound, 0) / page * page, min(range.upperBound, bytes.count) / page * page, MADV_DONTNEED)
     }
 
-    /// Maps in, in one call, the pages holding the `byteCount` bytes at
-    /// `start`, which lie in the mapping (Linux 5.14+ `MADV_POPULATE_READ`;
-    /// advice only: where it is refused, the pages fault in as they are
-    /// read). One call per block instead of a fault per few pages.
-    func populate(_ start: UnsafeRawPointer, byteCount: Int) {
-        #if os(Linux)
-        guard let mapping, byteCount > 0 else { return }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let from = start - UnsafeRawPointer(mapping)
-        precondition(from >= 0 && from + byteCount <= bytes.count, "populate outside the mapping")
-        let first = from / page * page, end = min((from + byteCount + page - 1) / page * page, bytes.count)
-        let populateRead: Int32 = 22  // MADV_POPULATE_READ; not in every Glibc module map
-        if end > first { _ = madvise(mapping + first, end - first, populateRead) }
-        #endif
+    /// What `adviseResident` does with the pages of a span of the mapping.
+    enum Residency {
+        /// Map in every page holding the span, in one call (Linux 5.14+
+        /// `MADV_POPULATE_READ`; advice only: where it is refused, or on
+        /// other systems, the pages fault in as they are read). One call per
+        /// block instead of a fault every few pages.
+        case populate
+        /// Drop the whole pages of the span from this process (`MADV_DONTNEED`,
+        /// as `release`; the partial pages at both ends stay).
+        case release
     }
 
-    /// Drops the whole pages of the `byteCount` bytes at `start`, which lie
-    /// in the mapping, from this process (`MADV_DONTNEED`, as `release`; the
-    /// partial pages at both ends stay).
-    func release(_ start: UnsafeRawPointer, byteCount: Int) {
+    /// `residency` for the pages of the `byteCount` bytes at `start`, which
+    /// lie in the mapping.
+    func adviseResident(_ residency: Residency, _ start: UnsafeRawPointer, byteCount: Int) {
         guard let mapping, byteCount > 0 else { return }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let from = start - UnsafeRawPointer(mapping)
-        precondition(from >= 0 && from + byteCount <= bytes.count, "release outside the mapping")
-        let first = (from + page - 1) / page * page, end = (from + byteCount) / page * page
-        if end > first { _ = madvise(mapping + first, end - first, MADV_DONTNEED) }
+        let from = start - UnsafeRawPointer(mapping), page = Self.pageSize
+        precondition(from >= 0 && from + byteCount <= bytes.count, "advice outside the mapping")
+        switch residency {
+        case .populate:
+            #if os(Linux)
+            let populateRead: Int32 = 22  // MADV_POPULATE_READ; not in every Glibc module map
+            advise(from / page * page, min((from + byteCount + page - 1) / page * page, bytes.count), populateRead)
+            #endif
+        case .release:
+            advise((from + page - 1) / page * page, (from + byteCount) / page * page, MADV_DONTNEED)
+        }
+    }
+
+    private static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+
+    /// `madvise` on the page-aligned bytes `first..<end` of the mapping; nothing when empty.
+    private func advise(_ first: Int, _ end: Int, _ advice: Int32) {
+        if let mapping, end > first { _ = madvise(mapping + first, end - first, advice) }
     }
 
     private static func failure(_ path: String, _ doing: String) -> MarketDataError {
