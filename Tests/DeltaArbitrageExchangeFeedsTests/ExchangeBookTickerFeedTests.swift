@@ -159,8 +159,16 @@ struct ExchangeBookTickerFeedTests {
                 return collected
             }
             #expect(collected.ids == Array(1...20))
-            #expect(collected.disconnections == 1)
-            #expect(feed.counters.reconnects == 1)
+            // The drop is reported between the two connections' quotes. On a loaded machine a reconnect
+            // attempt can also fail before the server accepts its WebSocket (the server then counts no
+            // connection); such a failure is reported and retried like the drop, at the same place.
+            let reasons = disconnectionReasons(collected.events)
+            #expect(reasons.count >= 1)
+            if drop == .close {
+                #expect(reasons.first?.reason.contains("closed the connection") == true, "\(reasons)")
+            }
+            #expect(reasons.allSatisfy { $0.after == 10 }, "disconnections only between the connections: \(reasons)")
+            #expect(feed.counters.reconnects == reasons.count)
             #expect(server.connections == 2)
             #expect(server.subscriptions == 2)
             #expect(feed.counters.staleEvents == 0)

@@ -52,10 +52,19 @@ final class Collected: @unchecked Sendable {
     var quotes: [QuoteArrival] {
         events.compactMap { if case .quote(let arrival) = $0 { arrival } else { nil } }
     }
+}
 
-    var disconnections: Int {
-        events.filter { if case .disconnected = $0 { true } else { false } }.count
+/// Each disconnection's reason, with the update id of the last quote before it (0 before any).
+func disconnectionReasons(_ events: [FeedEvent]) -> [(after: Int64, reason: String)] {
+    var last: Int64 = 0
+    var reasons: [(after: Int64, reason: String)] = []
+    for event in events {
+        switch event {
+        case .quote(let arrival): last = arrival.quote.updateID
+        case .disconnected(_, let reason): reasons.append((last, reason))
+        }
     }
+    return reasons
 }
 
 struct Timeout: Error, CustomStringConvertible {
