@@ -198,7 +198,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DeltaArbitrageTests",
-            dependencies: ["DeltaArbitrage", "DeltaArbitrageMockData", "SpreadKernels", "CZlib"]
+            dependencies: ["DeltaArbitrage", "DeltaArbitrageMockData", "SpreadKernels", "CZlib", "CIntrinsics"]
         ),
         .testTarget(
             name: "DeltaArbitrageReportingTests",

@@ -104,14 +104,16 @@ import Testing
             text += fields.joined(separator: ",") + end
         }
         let bytes = Array(text.utf8)
-        func loader(fast: Bool, piece: Int, block: Int) -> MarketDataCSVLoader {
-            CSVLoadComparison.loader(fast: fast, piece: piece, block: block, maxLineBytes: 250)
+        func loader(fast: Bool, vector: Bool = true, piece: Int, block: Int) -> MarketDataCSVLoader {
+            CSVLoadComparison.loader(fast: fast, vector: vector, piece: piece, block: block, maxLineBytes: 250)
         }
         let reference = try loader(fast: false, piece: 1 << 30, block: 1 << 30).load(bytes: bytes, name: "t.csv")
         #expect(reference.rowsLoaded > 19_000 && reference.rowsSkipped > 10 && reference.blankLines > 0)
         for (piece, block) in [(1 << 30, 1 << 30), (512 << 10, 1 << 30), (10_000, 1 << 30), (3_001, 77_777), (700, 5_000)] {
-            let result = try loader(fast: true, piece: piece, block: block).load(bytes: bytes, name: "t.csv")
-            CSVLoadComparison.expectEqual(result, reference, "pieces of \(piece), blocks of \(block)")
+            for vector in [true, false] {
+                let result = try loader(fast: true, vector: vector, piece: piece, block: block).load(bytes: bytes, name: "t.csv")
+                CSVLoadComparison.expectEqual(result, reference, "pieces of \(piece), blocks of \(block), vector \(vector)")
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+import CIntrinsics
 import Testing
 @testable import DeltaArbitrage
 
@@ -230,12 +231,13 @@ import Testing
         var rng = SplitMix64(seed: 23)
         let alphabet = Array("0123456789.,\n\r\"- ,\n".utf8) + [0x00, 0x2B, 0x2D, 0x8A, 0xAC, 0xFF, 0x0B, 0x3C]
         let index = CSVSeparatorIndex()
-        for _ in 0..<300 {
+        for trial in 0..<600 {
             let bytes = (0..<Int(rng.next() % 300)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }
             bytes.withUnsafeBufferPointer { buffer in
                 guard let base = buffer.baseAddress else { return }
                 let from = bytes.isEmpty ? 0 : Int(rng.next() % UInt64(bytes.count))
-                index.index(base, from..<bytes.count)
+                // Half the trials with the AVX2 kernel (where the processor has it), half with the portable words.
+                index.index(base, from..<bytes.count, vectorInstructions: trial % 2 == 0 && ProcessorFeatures.avx2)
                 // The offsets list the same separators, in order, after the -1 for the byte before the piece.
                 let expected = (from..<bytes.count).filter { bytes[$0] == 0x2C || bytes[$0] == 0x0A }.map { Int32($0 - from) }
                 let listed = (0...index.offsetCount).map { index.offsets[$0] }
@@ -314,6 +316,52 @@ import Testing
         #expect(accepted > 20_000 && declined > 20_000)
     }
 
+    /// The AVX2 kernel for four short decimals against the scalar parts and
+    /// one division per lane: it answers exactly when every lane is a plain
+    /// decimal (positive when asked), with the same bits, and otherwise
+    /// leaves the output untouched.
+    @Test(.enabled(if: ProcessorFeatures.avx2, "the AVX2 kernel runs only where the processor has AVX2"))
+    func avx2DecimalsMatchTheScalarParts() {
+        var rng = SplitMix64(seed: 41)
+        let junk = Array("0123456789....-+eE \"x,\n\r".utf8) + [0x00, 0xAE, 0xB0, 0xFF, 0x2F, 0x3A]
+        var answered = 0, declined = 0
+        for _ in 0..<200_000 {
+            var words: [UInt64] = [], lengths: [Int] = []
+            for _ in 0..<4 {
+                let length = 1 + Int(rng.next() % 8)
+                var bytes = (0..<8).map { _ in junk[Int(rng.next() % UInt64(junk.count))] }
+                if rng.next() % 16 != 0 {
+                    // Mostly a plain decimal of `length` bytes (sometimes all zeros), a point in it or not.
+                    let zeros = rng.next() % 8 == 0
+                    for i in (8 - length)..<8 { bytes[i] = zeros ? 0x30 : 0x30 + UInt8(rng.next() % 10) }
+                    if rng.next() % 4 != 0 { bytes[8 - length + Int(rng.next() % UInt64(length))] = UInt8(ascii: ".") }
+                }
+                words.append(bytes.withUnsafeBufferPointer { SWARDigits.load($0.baseAddress!) })
+                lengths.append(length)
+            }
+            let positive = rng.next() % 2 == 0
+            // The value of every lane that the scalar parse takes (and that is positive when asked).
+            let expected = (0..<4).compactMap { lane -> Double? in
+                guard let parts = SWARDigits.alignedDecimalParts(words[lane], length: lengths[lane]),
+                      !positive || parts.significand > 0 else { return nil }
+                return Double(parts.significand) / DecimalParser.exactPowerOfTen(parts.fractionDigits)
+            }
+            var out = [Double](repeating: -1, count: 4)
+            let masks = lengths.map(SWARDigits.fieldMask)
+            let status = delta_arb_decimals4_avx2(words[0], words[1], words[2], words[3], masks[0], masks[1], masks[2],
+                                                  masks[3], positive ? 1 : 0, &out)
+            if expected.count == 4 {
+                answered += 1
+                #expect(status == 0 && out.map(\.bitPattern) == expected.map(\.bitPattern),
+                        "words \(words.map { String($0, radix: 16) }), lengths \(lengths)")
+            } else {
+                declined += 1
+                #expect(status != 0 && out == [-1, -1, -1, -1], "words \(words.map { String($0, radix: 16) }), lengths \(lengths)")
+            }
+        }
+        #expect(answered > 20_000 && declined > 20_000)
+    }
+
     /// Plain rows of every number shape the paths split on (1 to 20 digits,
     /// points at the ends, CRLF, empty fields, rows around 128 bytes, ISO
     /// and epoch times), mixed with rows the fast paths must decline, loaded
@@ -361,15 +409,17 @@ import Testing
             text += fields.joined(separator: ",") + end
         }
         let bytes = Array(text.utf8)
-        func loader(fast: Bool, piece: Int, block: Int) -> MarketDataCSVLoader {
-            CSVLoadComparison.loader(fast: fast, piece: piece, block: block, maxLineBytes: 300)
+        func loader(fast: Bool, vector: Bool = true, piece: Int, block: Int) -> MarketDataCSVLoader {
+            CSVLoadComparison.loader(fast: fast, vector: vector, piece: piece, block: block, maxLineBytes: 300)
         }
         let reference = try loader(fast: false, piece: 1 << 30, block: 1 << 30).load(bytes: bytes, name: "t.csv")
         #expect(reference.rowsLoaded > 4_000 && reference.rowsSkipped > 100)
         for (piece, block) in [(1 << 30, 1 << 30), (1, 1 << 30), (100, 1 << 30), (4_096, 1_000), (1 << 30, 3),
                                (333, 7_919), (65, 64)] {
-            let result = try loader(fast: true, piece: piece, block: block).load(bytes: bytes, name: "t.csv")
-            CSVLoadComparison.expectEqual(result, reference, "pieces of \(piece), blocks of \(block)")
+            for vector in [true, false] {
+                let result = try loader(fast: true, vector: vector, piece: piece, block: block).load(bytes: bytes, name: "t.csv")
+                CSVLoadComparison.expectEqual(result, reference, "pieces of \(piece), blocks of \(block), vector \(vector)")
+            }
         }
     }
 }

@@ -5,11 +5,13 @@ import Testing
 /// pieces and blocks, and the check that two loads gave the same result.
 enum CSVLoadComparison {
     /// A skipping, parallel loader on 2 threads with the given piece and
-    /// block sizes; `fast` false takes only the general code.
-    static func loader(fast: Bool, piece: Int, block: Int, maxLineBytes: Int) -> MarketDataCSVLoader {
+    /// block sizes; `fast` false takes only the general code, `vector`
+    /// false only the portable fast paths (no AVX2 kernels).
+    static func loader(fast: Bool, vector: Bool = true, piece: Int, block: Int, maxLineBytes: Int) -> MarketDataCSVLoader {
         var loader = MarketDataCSVLoader(options: MarketDataCSVOptions(skipBadRows: true, maxReportedErrors: 100_000,
                                                                       parallel: true, maxLineBytes: maxLineBytes))
         loader.fastRows = fast
+        loader.vectorInstructions = vector && ProcessorFeatures.avx2
         loader.minimumChunkBytes = 1
         loader.maximumChunks = 2
         loader.pieceBytes = piece

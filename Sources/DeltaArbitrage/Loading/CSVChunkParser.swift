@@ -59,10 +59,13 @@ struct CSVChunkParser: Sendable {
     let maxLineBytes: Int
     /// Whether plain lines take `fastRow` first (off only to test that path).
     let fastRows: Bool
+    /// Whether the fast paths call the AVX2 kernels (only where the processor has AVX2).
+    let vectorInstructions: Bool
 
     init(layout: CSVColumnLayout, file: String?, skipBadRows: Bool, maxErrors: Int, maxLineBytes: Int,
-         fastRows: Bool = true) {
+         fastRows: Bool = true, vectorInstructions: Bool = ProcessorFeatures.avx2) {
         self.fastRows = fastRows
+        self.vectorInstructions = vectorInstructions && ProcessorFeatures.avx2
         self.layout = layout
         self.file = file
         self.skipBadRows = skipBadRows
@@ -117,7 +120,7 @@ struct CSVChunkParser: Sendable {
         var timestamps = columns.timestamps
         let values = columns.values
         let separators = columns.separators
-        if fastRows { separators.index(base, range) }
+        if fastRows { separators.index(base, range, vectorInstructions: vectorInstructions) }
         let quotients = DecimalQuotients.shared
         let offsets = separators.offsets, offsetCount = separators.offsetCount
         // The first separator at or after `p` is offsets[cursor] (index 0 is the -1 before the piece).

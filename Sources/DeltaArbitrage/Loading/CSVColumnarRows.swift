@@ -1,3 +1,5 @@
+import CIntrinsics
+
 extension CSVChunkParser {
     /// Lines a columnar block takes at most: its text (~10 KiB) and
     /// separator offsets stay in the core's first-level cache.
@@ -62,6 +64,11 @@ extension CSVChunkParser {
                 return (SWARDigits.load(base + (e &- 8)), SWARDigits.fieldMask(e &- s))
             }
             guard let a = lane(0), let b = lane(1), let c = lane(2), let d = lane(3) else { return false }
+            if vectorInstructions {
+                // The same values and declines, with the instructions AVX2 has for them.
+                return delta_arb_decimals4_avx2(a.word, b.word, c.word, d.word, a.field, b.field, c.field, d.field,
+                                           store < 4 ? 1 : 0, values[store] + n + r) == 0
+            }
             let parts = SWARDigits.alignedDecimalLanes(SIMD4(a.word, b.word, c.word, d.word),
                                                        fields: SIMD4(a.field, b.field, c.field, d.field))
             var declined = parts.declined

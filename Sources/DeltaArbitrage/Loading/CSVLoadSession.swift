@@ -23,6 +23,7 @@ final class CSVLoadSession {
     /// Total input size, to reserve the output columns once.
     let expectedBytes: Int
     let fastRows: Bool
+    let vectorInstructions: Bool
     /// Bytes of text per piece (see `consume`): small enough that a piece's
     /// parsed columns stay in a core's cache until they are appended.
     let pieceBytes: Int
@@ -42,8 +43,9 @@ final class CSVLoadSession {
     private var preparedRows = 0
 
     init(name: String?, options: MarketDataCSVOptions, minimumChunkBytes: Int, maximumChunks: Int, expectedBytes: Int,
-         fastRows: Bool = true, pieceBytes: Int = 512 << 10) {
+         fastRows: Bool = true, vectorInstructions: Bool = ProcessorFeatures.avx2, pieceBytes: Int = 512 << 10) {
         self.fastRows = fastRows
+        self.vectorInstructions = vectorInstructions && ProcessorFeatures.avx2
         self.pieceBytes = max(pieceBytes, 1)
         self.name = name
         self.options = options
@@ -182,7 +184,7 @@ final class CSVLoadSession {
                                          file: name)
         let parser = CSVChunkParser(layout: layout, file: name, skipBadRows: options.skipBadRows,
                                     maxErrors: max(0, options.maxReportedErrors), maxLineBytes: maxLineBytes,
-                                    fastRows: fastRows)
+                                    fastRows: fastRows, vectorInstructions: vectorInstructions)
         self.parser = parser
         validator = CSVRowValidator(parser: parser)
 

@@ -1,3 +1,4 @@
+import CIntrinsics
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -59,7 +60,7 @@ final class CSVSeparatorIndex: @unchecked Sendable {
     /// only how far the end moves), as simdjson flattens its bits: a CSV row
     /// has a separator every eight or so bytes, so a word rarely takes a
     /// second round.
-    func index(_ base: UnsafePointer<UInt8>, _ range: Range<Int>) {
+    func index(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, vectorInstructions: Bool) {
         let words = (range.count + 63) / 64 + Self.paddingWords
         if words > capacity {
             bits.deallocate()
@@ -101,9 +102,13 @@ final class CSVSeparatorIndex: @unchecked Sendable {
         while w < whole {
             let p = start + 64 * w
             var m: UInt64 = 0
-            // Eight independent words: the loop runs at throughput.
-            for k in 0..<8 {
-                m |= Self.separators(SWARDigits.load(p + 8 * k)) &<< UInt64(8 * k)
+            if vectorInstructions {
+                m = UInt64(delta_arb_separator_mask64_avx2(p))
+            } else {
+                // Eight independent words: the loop runs at throughput.
+                for k in 0..<8 {
+                    m |= Self.separators(SWARDigits.load(p + 8 * k)) &<< UInt64(8 * k)
+                }
             }
             bits[w] = m
             list(m, at: w)

@@ -243,8 +243,9 @@ struct DecimalQuotients: @unchecked Sendable {
     func quotients(_ significands: SIMD4<UInt64>, byPowersOfTen powers: SIMD4<UInt64>) -> SIMD4<Double> {
         // Below 2^52, OR-ing the integer into the significand of 2^52 and
         // subtracting 2^52 converts it exactly, with no integer conversion.
-        let magic = 4_503_599_627_370_496.0
-        let a = unsafeBitCast(significands | magic.bitPattern, to: SIMD4<Double>.self) - magic
+        // (The bits as a literal: `Double.bitPattern` is a call here, not a constant.)
+        let magic = 4_503_599_627_370_496.0, magicBits: UInt64 = 0x4330_0000_0000_0000
+        let a = unsafeBitCast(significands | magicBits, to: SIMD4<Double>.self) - magic
         let p0 = factors[Int(truncatingIfNeeded: powers[0]) & 7], p1 = factors[Int(truncatingIfNeeded: powers[1]) & 7]
         let p2 = factors[Int(truncatingIfNeeded: powers[2]) & 7], p3 = factors[Int(truncatingIfNeeded: powers[3]) & 7]
         let power = SIMD4(p0.x, p1.x, p2.x, p3.x), reciprocal = SIMD4(p0.y, p1.y, p2.y, p3.y)

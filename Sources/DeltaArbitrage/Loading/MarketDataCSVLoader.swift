@@ -74,6 +74,10 @@ public struct MarketDataCSVLoader: Sendable {
     /// Whether plain lines take the fast row path (`CSVChunkParser.fastRow`);
     /// off in tests only, to check that path against the general one.
     var fastRows = true
+    /// Whether the fast paths use the AVX2 kernels of `CIntrinsics` (where
+    /// the processor has AVX2) or their portable Swift twins; tests run
+    /// both. Internal for tests.
+    var vectorInstructions = ProcessorFeatures.avx2
 
     /// A loader with `options` (strict and parallel by default).
     public init(options: MarketDataCSVOptions = MarketDataCSVOptions()) {
@@ -182,7 +186,7 @@ public struct MarketDataCSVLoader: Sendable {
         let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         return CSVLoadSession(name: name, options: options, minimumChunkBytes: minimumChunkBytes,
                               maximumChunks: maximumChunks ?? min(max(cores, 1), 8), expectedBytes: expectedBytes,
-                              fastRows: fastRows, pieceBytes: pieceBytes)
+                              fastRows: fastRows, vectorInstructions: vectorInstructions, pieceBytes: pieceBytes)
     }
 
     private static func errnoText() -> String {
