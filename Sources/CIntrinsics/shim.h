@@ -95,26 +95,29 @@ DELTA_ARB_AVX2 static inline unsigned long long delta_arb_separator_mask64_avx2(
 
 /// Four short decimal fields at once, one per 64-bit lane: `w0`...`w3` are
 /// the 8 bytes that end where each field ends (first byte in the low bits),
-/// `f0`...`f3` each field's mask (its 1...8 bytes at the top of the word set
-/// to 0xFF). A field is `digits[.digits]`, `.digits` or `digits.`; its value
-/// `significand / 10^fraction digits` (both exact: at most 8 digits) is
-/// divided once, so it is the correctly rounded double. Returns 0 and stores
-/// the four values at `out`, or nonzero when any field is anything else (no
-/// digit, a second point, another byte) or, with `positive`, is zero; then
-/// `out` is untouched.
+/// `n0`...`n3` each field's length in bytes (its bytes are the top ones of
+/// its word). A field is 1...8 bytes of `digits[.digits]`, `.digits` or
+/// `digits.`; its value `significand / 10^fraction digits` (both exact: at
+/// most 8 digits) is divided once, so it is the correctly rounded double.
+/// Returns 0 and stores the four values at `out`, or nonzero when any field
+/// is anything else (empty, longer than 8 bytes, no digit, a second point,
+/// another byte) or, with `positive`, is zero; then `out` is untouched.
 ///
 /// The digits are combined by the byte and word multiply-adds (pairs, then
 /// quads, then one 32-bit multiply), and 10^k is picked from a register by a
 /// permute. AVX2 only (see above).
 DELTA_ARB_AVX2 static inline int delta_arb_decimals4_avx2(unsigned long long w0, unsigned long long w1,
                                       unsigned long long w2, unsigned long long w3,
-                                      unsigned long long f0, unsigned long long f1,
-                                      unsigned long long f2, unsigned long long f3,
+                                      long long n0, long long n1, long long n2, long long n3,
                                       int positive, double *out) {
 #if defined(__x86_64__)
     const __m256i zero = _mm256_setzero_si256(), one = _mm256_set1_epi64x(1);
     const __m256i words = _mm256_set_epi64x((long long)w3, (long long)w2, (long long)w1, (long long)w0);
-    const __m256i field = _mm256_set_epi64x((long long)f3, (long long)f2, (long long)f1, (long long)f0);
+    // Lengths 1...8 only; the top `length` bytes of each word are its field.
+    const __m256i lengths = _mm256_set_epi64x(n3, n2, n1, n0);
+    __m256i bad = _mm256_or_si256(_mm256_cmpgt_epi64(one, lengths), _mm256_cmpgt_epi64(lengths, _mm256_set1_epi64x(8)));
+    const __m256i field = _mm256_sllv_epi64(_mm256_set1_epi64x(-1),
+                                            _mm256_sub_epi64(_mm256_set1_epi64x(64), _mm256_slli_epi64(lengths, 3)));
     // Digit bytes: their distance from '0' is at most 9.
     const __m256i distance = _mm256_sub_epi8(words, _mm256_set1_epi8('0'));
     const __m256i digit = _mm256_cmpeq_epi8(_mm256_min_epu8(distance, _mm256_set1_epi8(9)), distance);
@@ -122,7 +125,7 @@ DELTA_ARB_AVX2 static inline int delta_arb_decimals4_avx2(unsigned long long w0,
     const __m256i pointLanes = _mm256_xor_si256(_mm256_cmpeq_epi64(nonDigit, zero), _mm256_set1_epi64x(-1));
     // The top bit of each non-digit byte; two in a lane is a decline.
     const __m256i top = _mm256_and_si256(nonDigit, _mm256_set1_epi8((char)0x80));
-    __m256i bad = _mm256_and_si256(top, _mm256_sub_epi64(top, one));
+    bad = _mm256_or_si256(bad, _mm256_and_si256(top, _mm256_sub_epi64(top, one)));
     // The non-digit must be '.', and not the whole field.
     bad = _mm256_or_si256(bad, _mm256_and_si256(_mm256_xor_si256(words, _mm256_set1_epi8('.')), nonDigit));
     bad = _mm256_or_si256(bad, _mm256_and_si256(_mm256_cmpeq_epi64(_mm256_slli_epi64(field, 8), zero), pointLanes));
@@ -160,7 +163,7 @@ DELTA_ARB_AVX2 static inline int delta_arb_decimals4_avx2(unsigned long long w0,
     _mm256_storeu_pd(out, _mm256_div_pd(significand, power));
     return 0;
 #else
-    (void)w0; (void)w1; (void)w2; (void)w3; (void)f0; (void)f1; (void)f2; (void)f3; (void)positive; (void)out;
+    (void)w0; (void)w1; (void)w2; (void)w3; (void)n0; (void)n1; (void)n2; (void)n3; (void)positive; (void)out;
     return 1;
 #endif
 }

@@ -318,8 +318,8 @@ import Testing
 
     /// The AVX2 kernel for four short decimals against the scalar parts and
     /// one division per lane: it answers exactly when every lane is a plain
-    /// decimal (positive when asked), with the same bits, and otherwise
-    /// leaves the output untouched.
+    /// decimal of 1 to 8 bytes (positive when asked), with the same bits,
+    /// and otherwise (any other length too) leaves the output untouched.
     @Test(.enabled(if: ProcessorFeatures.avx2, "the AVX2 kernel runs only where the processor has AVX2"))
     func avx2DecimalsMatchTheScalarParts() {
         var rng = SplitMix64(seed: 41)
@@ -337,19 +337,21 @@ import Testing
                     if rng.next() % 4 != 0 { bytes[8 - length + Int(rng.next() % UInt64(length))] = UInt8(ascii: ".") }
                 }
                 words.append(bytes.withUnsafeBufferPointer { SWARDigits.load($0.baseAddress!) })
-                lengths.append(length)
+                // Now and then a length the kernel must refuse: empty, or longer than its word.
+                lengths.append(rng.next() % 64 == 0 ? [0, 9, 12, -3][Int(rng.next() % 4)] : length)
             }
             let positive = rng.next() % 2 == 0
             // The value of every lane that the scalar parse takes (and that is positive when asked).
             let expected = (0..<4).compactMap { lane -> Double? in
-                guard let parts = SWARDigits.alignedDecimalParts(words[lane], length: lengths[lane]),
+                guard (1...8).contains(lengths[lane]),
+                      let parts = SWARDigits.alignedDecimalParts(words[lane], length: lengths[lane]),
                       !positive || parts.significand > 0 else { return nil }
                 return Double(parts.significand) / DecimalParser.exactPowerOfTen(parts.fractionDigits)
             }
             var out = [Double](repeating: -1, count: 4)
-            let masks = lengths.map(SWARDigits.fieldMask)
-            let status = delta_arb_decimals4_avx2(words[0], words[1], words[2], words[3], masks[0], masks[1], masks[2],
-                                                  masks[3], positive ? 1 : 0, &out)
+            let n = lengths.map(Int64.init)
+            let status = delta_arb_decimals4_avx2(words[0], words[1], words[2], words[3], n[0], n[1], n[2], n[3],
+                                                  positive ? 1 : 0, &out)
             if expected.count == 4 {
                 answered += 1
                 #expect(status == 0 && out.map(\.bitPattern) == expected.map(\.bitPattern),

@@ -28,6 +28,9 @@ extension CSVChunkParser {
                       fieldStore: UnsafeBufferPointer<Int>, dateCache: inout TimestampParser.DateCache) -> Int? {
         let fieldCount = fieldStore.count
         let lastField = fieldCount - 1
+        // The AVX2 kernel reads the 8 bytes before each field's end: here
+        // every field ends 8 bytes or more into the input.
+        let wordsBeforeEnds = vectorInstructions && p >= 8
         // Field `field` of row r ends at separator `r * fieldCount + field` and starts after the one before.
         @inline(__always)
         func bounds(_ field: Int, _ r: Int) -> (start: Int, end: Int)? {
@@ -56,6 +59,18 @@ extension CSVChunkParser {
         /// decimals (`alignedDecimalLanes`); false leaves them to `cell`.
         @inline(__always)
         func fourValues(_ field: Int, _ store: Int, _ r: Int) -> Bool {
+            if wordsBeforeEnds {
+                // The same values and declines, with the instructions AVX2 has for them; the kernel
+                // checks the lengths, so each lane is two separator loads and a word load.
+                @inline(__always)
+                func lane(_ k: Int) -> (word: UInt64, length: Int64)? {
+                    guard let (s, e) = bounds(field, r &+ k) else { return nil }
+                    return (SWARDigits.load(base + (e &- 8)), Int64(truncatingIfNeeded: e &- s))
+                }
+                guard let a = lane(0), let b = lane(1), let c = lane(2), let d = lane(3) else { return false }
+                return delta_arb_decimals4_avx2(a.word, b.word, c.word, d.word, a.length, b.length, c.length, d.length,
+                                                store < 4 ? 1 : 0, values[store] + n + r) == 0
+            }
             // Built from four scalars at once: setting lanes one by one goes
             // through memory and stalls on every lane.
             @inline(__always)
@@ -64,11 +79,6 @@ extension CSVChunkParser {
                 return (SWARDigits.load(base + (e &- 8)), SWARDigits.fieldMask(e &- s))
             }
             guard let a = lane(0), let b = lane(1), let c = lane(2), let d = lane(3) else { return false }
-            if vectorInstructions {
-                // The same values and declines, with the instructions AVX2 has for them.
-                return delta_arb_decimals4_avx2(a.word, b.word, c.word, d.word, a.field, b.field, c.field, d.field,
-                                           store < 4 ? 1 : 0, values[store] + n + r) == 0
-            }
             let parts = SWARDigits.alignedDecimalLanes(SIMD4(a.word, b.word, c.word, d.word),
                                                        fields: SIMD4(a.field, b.field, c.field, d.field))
             var declined = parts.declined
