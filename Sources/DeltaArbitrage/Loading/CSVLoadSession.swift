@@ -79,6 +79,10 @@ final class CSVLoadSession {
         let workers = options.parallel ? max(1, min(maximumChunks, range.count / minimumChunkBytes)) : 1
         let pieceCount = max(workers, (range.count + pieceBytes - 1) / max(pieceBytes, 1))
         let pieces = Self.chunkRanges(base, range, count: pieceCount, maxLineBytes: parser.maxLineBytes)
+        // Finding the cuts touched a page every piece, and the system maps a
+        // file's pages in large runs (whole folios): without this, nearly all
+        // of a mapped file would be resident before the first piece is parsed.
+        release?(range)
         let threads = min(workers, pieces.count)
         let buffers = ColumnBuffers(free: pool) {
             let rows = Int(Double(pieces[0].count)
