@@ -42,6 +42,16 @@ static inline unsigned delta_arb_at_least_mask16(const double *values, double le
 #endif
 }
 
+/// The 8 bytes at `bytes`, any alignment, as one integer (the first byte in
+/// the low bits on little-endian machines). One load instruction: Swift's
+/// `loadUnaligned` is a generic call that the optimizer sometimes leaves
+/// out of line in a large loop.
+static inline unsigned long long delta_arb_load64(const void *bytes) {
+    unsigned long long value;
+    __builtin_memcpy(&value, bytes, sizeof value);
+    return value;
+}
+
 /// Whether the processor and the system support AVX2 (CPUID and the
 /// saved register state), for the `_avx2` functions below, which are built
 /// for AVX2 whatever the build's target: inlined into an AVX2 build, called

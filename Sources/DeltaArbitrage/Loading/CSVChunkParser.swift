@@ -120,9 +120,8 @@ struct CSVChunkParser: Sendable {
         var timestamps = columns.timestamps
         let values = columns.values
         let separators = columns.separators
-        if fastRows { separators.index(base, range, vectorInstructions: vectorInstructions) }
+        if fastRows { separators.begin(base, range, vectorInstructions: vectorInstructions) }
         let quotients = DecimalQuotients.shared
-        let offsets = separators.offsets, offsetCount = separators.offsetCount
         // The first separator at or after `p` is offsets[cursor] (index 0 is the -1 before the piece).
         var cursor = 1
         // Lines left to read one by one after a columnar block declined them,
@@ -134,6 +133,12 @@ struct CSVChunkParser: Sendable {
 
         fieldStore.withUnsafeBufferPointer { fieldStore in
             while p < end {
+                // Index a little ahead of the rows: the columnar blocks then read their
+                // text and separators from the first-level cache.
+                if fastRows && separators.indexedEnd < min(p &+ Self.indexAhead, end) {
+                    separators.extend(through: p &+ 2 &* Self.indexAhead)
+                }
+                let offsets = separators.offsets, offsetCount = separators.offsetCount
                 if fastRows && lineByLine == 0 && offsetCount > 0 {
                     let relative = p - range.lowerBound
                     while cursor <= offsetCount && Int(offsets[cursor]) < relative { cursor += 1 }

@@ -5,6 +5,12 @@ extension CSVChunkParser {
     /// separator offsets stay in the core's first-level cache.
     static let columnarBlockRows = 128
 
+    /// Bytes of text the separator index keeps ready ahead of the parser
+    /// (it goes on twice as far when it falls short): a block's worth and
+    /// more, yet text and offsets both still in the first-level cache when
+    /// the block reads them back.
+    static let indexAhead = 16 << 10
+
     /// Fewest lines worth a columnar block; fewer go line by line.
     static let columnarMinimumRows = 8
 

@@ -52,28 +52,59 @@ final class CSVSeparatorIndex: @unchecked Sendable {
         offsets.deallocate()
     }
 
-    /// Indexes `range` of `base`: its bits, and their offsets (unless the
-    /// range is too long for 32-bit offsets).
-    ///
-    /// Each word's separators are listed as soon as it is found, eight at
-    /// a time without a branch on how many there are (the count decides
-    /// only how far the end moves), as simdjson flattens its bits: a CSV row
-    /// has a separator every eight or so bytes, so a word rarely takes a
-    /// second round.
+    /// The input being indexed, and how far: `indexedWords` words of `bits`
+    /// are filled (all of them, padding included, once `indexedEnd` is the
+    /// range's end), and `offsets` lists their separators.
+    private var base: UnsafePointer<UInt8>?
+    private var vectorInstructions = false
+    private var listing = false
+    private var indexedWords = 0
+    /// Whether the whole range is indexed, its padding written.
+    private var finished = true
+    /// Input offset up to which every separator is in `bits` and `offsets`.
+    private(set) var indexedEnd = 0
+
+    /// Indexes the whole of `range` of `base` (`begin`, then `extend` to its end).
     func index(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, vectorInstructions: Bool) {
-        let words = (range.count + 63) / 64 + Self.paddingWords
+        begin(base, range, vectorInstructions: vectorInstructions)
+        extend(through: range.upperBound)
+    }
+
+    /// Starts indexing `range` of `base`; nothing is indexed until `extend`.
+    /// Offsets are listed unless the range is too long for 32-bit offsets.
+    func begin(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, vectorInstructions: Bool) {
+        let words = range.count / 64 + 1 + Self.paddingWords
         if words > capacity {
             bits.deallocate()
             capacity = words + words / 2
             bits = .allocate(capacity: capacity)
         }
+        self.base = base
+        self.vectorInstructions = vectorInstructions
         origin = range.lowerBound
         count = range.count
-        let listing = count < Int(Int32.max) - 128
+        listing = count < Int(Int32.max) - 128
         // A separator every eight bytes or so in CSV; the list grows when a piece has more.
         let expected = listing ? count / 4 + 1 + 64 + 8 : 0
         if expected > offsetCapacity { reserveOffsets(expected, keeping: 0) }
-        var out = offsets + 1
+        offsetCount = 0
+        indexedWords = 0
+        indexedEnd = origin
+        finished = false
+    }
+
+    /// Indexes on until input offset `end` (or the range's end) is covered.
+    ///
+    /// A parser indexes a few KiB ahead of the rows it parses, so that the
+    /// text and the offsets it reads back are still in the core's
+    /// first-level cache. Each word's separators are listed as soon as it is
+    /// found, eight at a time without a branch on how many there are (the
+    /// count decides only how far the end moves), as simdjson flattens its
+    /// bits: a CSV row has a separator every eight or so bytes, so a word
+    /// rarely takes a second round.
+    func extend(through end: Int) {
+        guard let base, !finished else { return }
+        var out = offsets + 1 + offsetCount
         @inline(__always)
         func list(_ word: UInt64, at w: Int) {
             guard listing else { return }
@@ -96,10 +127,11 @@ final class CSVSeparatorIndex: @unchecked Sendable {
             } while k < total
             out += total
         }
-        let start = base + range.lowerBound
-        let whole = range.count / 64
-        var w = 0
-        while w < whole {
+        let start = base + origin
+        let whole = count / 64
+        let stop = min(whole, max(indexedWords, (end - origin + 63) / 64))
+        var w = indexedWords
+        while w < stop {
             let p = start + 64 * w
             var m: UInt64 = 0
             if vectorInstructions {
@@ -114,18 +146,26 @@ final class CSVSeparatorIndex: @unchecked Sendable {
             list(m, at: w)
             w += 1
         }
-        var rest: UInt64 = 0
-        var i = 64 * whole
-        var bit: UInt64 = 1
-        while i < range.count {
-            let c = start[i]
-            if c == UInt8(ascii: ",") || c == UInt8(ascii: "\n") { rest |= bit }
-            bit &<<= 1
-            i += 1
+        indexedWords = w
+        indexedEnd = origin + 64 * w
+        if w == whole && end >= indexedEnd {
+            // The last, partial word, then the zero padding.
+            var rest: UInt64 = 0
+            var i = 64 * whole
+            var bit: UInt64 = 1
+            while i < count {
+                let c = start[i]
+                if c == UInt8(ascii: ",") || c == UInt8(ascii: "\n") { rest |= bit }
+                bit &<<= 1
+                i += 1
+            }
+            bits[whole] = rest
+            list(rest, at: whole)
+            for k in (whole + 1)..<(whole + 1 + Self.paddingWords) { bits[k] = 0 }
+            indexedWords = whole + 1
+            indexedEnd = origin + count
+            finished = true
         }
-        bits[whole] = rest
-        list(rest, at: whole)
-        for k in (whole + 1)..<words { bits[k] = 0 }
         offsetCount = listing ? out - (offsets + 1) : 0
     }
 

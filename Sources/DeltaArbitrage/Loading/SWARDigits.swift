@@ -1,3 +1,5 @@
+import CIntrinsics
+
 /// Digit parsing eight bytes at a time in a 64-bit register (SWAR), for the
 /// CSV loader's fast row path. Each function either gives exactly what the
 /// byte-by-byte parser it stands in for gives, or nil so that the caller
@@ -10,7 +12,7 @@ enum SWARDigits {
     /// The 8 bytes at `p`, the first byte in the low bits.
     @inline(__always)
     static func load(_ p: UnsafePointer<UInt8>) -> UInt64 {
-        UInt64(littleEndian: UnsafeRawPointer(p).loadUnaligned(as: UInt64.self))
+        UInt64(littleEndian: UInt64(delta_arb_load64(p)))
     }
 
     /// How many of the first bytes of `word` are ASCII digits, 0...8.
