@@ -7,10 +7,11 @@ import Darwin
 
 /// One bit per byte of a piece of CSV text, set where the byte is `,` or
 /// LF: the structural pass of the fast row path (as simdjson and simdcsv
-/// do). Found for the whole piece in one loop with no dependency from one
-/// word to the next, it gives every field's bounds up front, so that the
-/// fields of a row are parsed independently of each other instead of each
-/// one waiting for the scan of the one before (`CSVChunkParser.indexedRow`).
+/// do). Found a few KiB ahead of the rows being parsed (`extend`), in one
+/// loop with no dependency from one word to the next, it gives every
+/// field's bounds before the field is read, so that the fields of a row are
+/// parsed independently of each other instead of each one waiting for the
+/// scan of the one before (`CSVChunkParser.indexedRow`, `columnarRows`).
 ///
 /// The bits only say where separators are; whether a line really has the
 /// plain shape (and the quoting that the general code allows) is checked
