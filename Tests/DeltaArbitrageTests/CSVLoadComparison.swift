@@ -11,7 +11,7 @@ enum CSVLoadComparison {
         var loader = MarketDataCSVLoader(options: MarketDataCSVOptions(skipBadRows: true, maxReportedErrors: 100_000,
                                                                       parallel: true, maxLineBytes: maxLineBytes))
         loader.fastRows = fast
-        loader.vectorInstructions = vector && ProcessorFeatures.avx2
+        loader.vectorInstructions = vector
         loader.minimumChunkBytes = 1
         loader.maximumChunks = 2
         loader.pieceBytes = piece

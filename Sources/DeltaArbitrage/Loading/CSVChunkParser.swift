@@ -59,11 +59,12 @@ struct CSVChunkParser: Sendable {
     let maxLineBytes: Int
     /// Whether plain lines take `fastRow` first (off only to test that path).
     let fastRows: Bool
-    /// Whether the fast paths call the AVX2 kernels (only where the processor has AVX2).
+    /// Whether the fast paths call the AVX2 kernels: asked for, and the
+    /// processor has AVX2 (the one place that checks).
     let vectorInstructions: Bool
 
     init(layout: CSVColumnLayout, file: String?, skipBadRows: Bool, maxErrors: Int, maxLineBytes: Int,
-         fastRows: Bool = true, vectorInstructions: Bool = ProcessorFeatures.avx2) {
+         fastRows: Bool = true, vectorInstructions: Bool = true) {
         self.fastRows = fastRows
         self.vectorInstructions = vectorInstructions && ProcessorFeatures.avx2
         self.layout = layout

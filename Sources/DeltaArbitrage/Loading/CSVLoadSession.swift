@@ -23,6 +23,7 @@ final class CSVLoadSession {
     /// Total input size, to reserve the output columns once.
     let expectedBytes: Int
     let fastRows: Bool
+    /// Whether the parser may use the AVX2 kernels (it asks the processor).
     let vectorInstructions: Bool
     /// Bytes of text per piece (see `consume`): small enough that a piece's
     /// parsed columns stay in a core's cache until they are appended.
@@ -43,9 +44,9 @@ final class CSVLoadSession {
     private var preparedRows = 0
 
     init(name: String?, options: MarketDataCSVOptions, minimumChunkBytes: Int, maximumChunks: Int, expectedBytes: Int,
-         fastRows: Bool = true, vectorInstructions: Bool = ProcessorFeatures.avx2, pieceBytes: Int = 512 << 10) {
+         fastRows: Bool = true, vectorInstructions: Bool = true, pieceBytes: Int = 512 << 10) {
         self.fastRows = fastRows
-        self.vectorInstructions = vectorInstructions && ProcessorFeatures.avx2
+        self.vectorInstructions = vectorInstructions
         self.pieceBytes = max(pieceBytes, 1)
         self.name = name
         self.options = options

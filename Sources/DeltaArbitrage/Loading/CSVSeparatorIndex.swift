@@ -54,16 +54,19 @@ final class CSVSeparatorIndex: @unchecked Sendable {
     }
 
     /// The input being indexed, and how far: `indexedWords` words of `bits`
-    /// are filled (all of them, padding included, once `indexedEnd` is the
-    /// range's end), and `offsets` lists their separators.
+    /// are filled, and `offsets` lists their separators; the word past the
+    /// last whole one is the range's partial tail, written (with the zero
+    /// padding after it) only when the range is finished.
     private var base: UnsafePointer<UInt8>?
     private var vectorInstructions = false
     private var listing = false
     private var indexedWords = 0
-    /// Whether the whole range is indexed, its padding written.
-    private var finished = true
+
     /// Input offset up to which every separator is in `bits` and `offsets`.
-    private(set) var indexedEnd = 0
+    var indexedEnd: Int { origin + min(64 * indexedWords, count) }
+
+    /// Whether the whole range is indexed, its padding written.
+    private var finished: Bool { indexedWords > count / 64 }
 
     /// Indexes the whole of `range` of `base` (`begin`, then `extend` to its end).
     func index(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, vectorInstructions: Bool) {
@@ -90,8 +93,6 @@ final class CSVSeparatorIndex: @unchecked Sendable {
         if expected > offsetCapacity { reserveOffsets(expected, keeping: 0) }
         offsetCount = 0
         indexedWords = 0
-        indexedEnd = origin
-        finished = false
     }
 
     /// Indexes on until input offset `end` (or the range's end) is covered.
@@ -148,7 +149,6 @@ final class CSVSeparatorIndex: @unchecked Sendable {
             w += 1
         }
         indexedWords = w
-        indexedEnd = origin + 64 * w
         if w == whole && end >= indexedEnd {
             // The last, partial word, then the zero padding.
             var rest: UInt64 = 0
@@ -164,8 +164,6 @@ final class CSVSeparatorIndex: @unchecked Sendable {
             list(rest, at: whole)
             for k in (whole + 1)..<(whole + 1 + Self.paddingWords) { bits[k] = 0 }
             indexedWords = whole + 1
-            indexedEnd = origin + count
-            finished = true
         }
         offsetCount = listing ? out - (offsets + 1) : 0
     }

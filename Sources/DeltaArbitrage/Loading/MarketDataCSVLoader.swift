@@ -74,10 +74,10 @@ public struct MarketDataCSVLoader: Sendable {
     /// Whether plain lines take the fast row path (`CSVChunkParser.fastRow`);
     /// off in tests only, to check that path against the general one.
     var fastRows = true
-    /// Whether the fast paths use the AVX2 kernels of `CIntrinsics` (where
-    /// the processor has AVX2) or their portable Swift twins; tests run
-    /// both. Internal for tests.
-    var vectorInstructions = ProcessorFeatures.avx2
+    /// Whether the fast paths use the AVX2 kernels of `CIntrinsics` (only
+    /// where the processor has AVX2; the parser checks) or their portable
+    /// Swift twins; tests run both. Internal for tests.
+    var vectorInstructions = true
 
     /// A loader with `options` (strict and parallel by default).
     public init(options: MarketDataCSVOptions = MarketDataCSVOptions()) {
